@@ -1,0 +1,17 @@
+import type { JobProgress, ProjectSummary } from './types'
+
+// Push events from main to renderer. Same names and payloads on both transports.
+export interface EventMap {
+  'project.changed': ProjectSummary | null
+  'library.changed': { reason: string }
+  'job.progress': JobProgress
+}
+
+export type EventName = keyof EventMap
+
+export interface PushEvent<E extends EventName = EventName> {
+  name: E
+  payload: EventMap[E]
+}
+
+export const EVENT_NAMES: readonly EventName[] = ['project.changed', 'library.changed', 'job.progress']

@@ -1,0 +1,4 @@
+export * from './envelope'
+export * from './events'
+export * from './methods'
+export * from './types'

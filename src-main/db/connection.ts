@@ -1,0 +1,93 @@
+import { existsSync, openSync, readSync, closeSync, statSync } from 'node:fs'
+import { dirname } from 'node:path'
+import BetterSqlite3, { type Database } from 'better-sqlite3'
+import { AppError, fromSystemError } from '../core/errors'
+import { migrate } from './migrations'
+
+/** 'PICT' — lets Pictor tell its own projects from any other SQLite file. */
+export const PICTOR_APPLICATION_ID = 0x50494354
+const SQLITE_HEADER = 'SQLite format 3\0'
+
+let nativeBinding: string | undefined
+
+/**
+ * Under Electron, better-sqlite3 needs a binary built for Electron's ABI while the CLI and tests
+ * need Node's. Electron's main process points here at its own copy so both can live side by side.
+ */
+export function useSqliteNativeBinding(path: string | undefined): void {
+  nativeBinding = path
+}
+
+function connect(path: string, fileMustExist: boolean): Database {
+  try {
+    return new BetterSqlite3(path, { fileMustExist, ...(nativeBinding ? { nativeBinding } : {}) })
+  } catch (error) {
+    throw fromSystemError(error, path) ?? new AppError('IO_ERROR', `cannot open ${path}: ${(error as Error).message}`)
+  }
+}
+
+function configure(db: Database): void {
+  // WAL: readers never block the writer, and a crash cannot corrupt committed transactions.
+  const mode = db.pragma('journal_mode = WAL', { simple: true })
+  if (mode !== 'wal') throw new AppError('IO_ERROR', `the project's folder does not support WAL journaling (got ${mode})`)
+  db.pragma('foreign_keys = ON')
+  db.pragma('busy_timeout = 5000')
+  // NORMAL is durable in WAL mode except for the last transactions before a power cut.
+  db.pragma('synchronous = NORMAL')
+}
+
+function looksLikeSqlite(path: string): boolean {
+  const fd = openSync(path, 'r')
+  try {
+    const header = Buffer.alloc(16)
+    const read = readSync(fd, header, 0, 16, 0)
+    return read === 16 && header.toString('latin1') === SQLITE_HEADER
+  } finally {
+    closeSync(fd)
+  }
+}
+
+/** Creates a new project file with the latest schema. Never overwrites. */
+export function createProjectDatabase(path: string): Database {
+  if (existsSync(path)) throw new AppError('ALREADY_EXISTS', `${path} already exists; open it instead`)
+  if (!existsSync(dirname(path))) throw new AppError('NOT_FOUND', `the folder ${dirname(path)} does not exist`)
+  const db = connect(path, false)
+  try {
+    configure(db)
+    db.pragma(`application_id = ${PICTOR_APPLICATION_ID}`)
+    migrate(db)
+    return db
+  } catch (error) {
+    db.close()
+    throw error
+  }
+}
+
+/** Opens an existing project, upgrading its schema when it is older than this Pictor. */
+export function openProjectDatabase(path: string): Database {
+  let size: number
+  try {
+    const stat = statSync(path)
+    if (!stat.isFile()) throw new AppError('NOT_A_PROJECT', `${path} is not a file`)
+    size = stat.size
+  } catch (error) {
+    if (error instanceof AppError) throw error
+    throw fromSystemError(error, path) ?? error
+  }
+  if (size === 0 || !looksLikeSqlite(path)) {
+    throw new AppError('NOT_A_PROJECT', `${path} is not a Pictor project (not an SQLite database)`)
+  }
+  const db = connect(path, true)
+  try {
+    const applicationId = db.pragma('application_id', { simple: true })
+    if (applicationId !== PICTOR_APPLICATION_ID) {
+      throw new AppError('NOT_A_PROJECT', `${path} is an SQLite database but not a Pictor project`)
+    }
+    configure(db)
+    migrate(db)
+    return db
+  } catch (error) {
+    db.close()
+    throw error
+  }
+}

@@ -1,0 +1,60 @@
+import type { Database } from 'better-sqlite3'
+import { AppError } from '../core/errors'
+
+// Migration files are bundled as text at build time, so the app never looks for them on disk.
+const files = import.meta.glob('./migrations/*.sql', { query: '?raw', import: 'default', eager: true }) as Record<
+  string,
+  string
+>
+
+export interface Migration {
+  version: number
+  name: string
+  sql: string
+}
+
+/** Parses `NNN-name.sql` file names and insists on versions 1, 2, 3, ... with no gap or repeat. */
+export function loadMigrations(sources: Record<string, string> = files): Migration[] {
+  const migrations = Object.entries(sources).map(([file, sql]) => {
+    const match = /(\d+)-([\w-]+)\.sql$/.exec(file)
+    if (!match) throw new Error(`migration file name must be NNN-name.sql: ${file}`)
+    return { version: Number(match[1]), name: match[2]!, sql }
+  })
+  migrations.sort((a, b) => a.version - b.version)
+  migrations.forEach((migration, index) => {
+    if (migration.version !== index + 1) {
+      throw new Error(`migrations must be numbered 1..n without gaps: found ${migration.version} at ${index + 1}`)
+    }
+  })
+  return migrations
+}
+
+export const MIGRATIONS = loadMigrations()
+export const LATEST_SCHEMA_VERSION = MIGRATIONS.length
+
+export function schemaVersion(db: Database): number {
+  return db.pragma('user_version', { simple: true }) as number
+}
+
+/**
+ * Brings a project up to `target` (the latest by default). Each migration runs in its own
+ * transaction together with its `user_version` bump, so a crash leaves the file at a whole version.
+ * A file from a newer Pictor is refused rather than opened and misread.
+ */
+export function migrate(db: Database, target = LATEST_SCHEMA_VERSION, migrations = MIGRATIONS): number {
+  const current = schemaVersion(db)
+  if (current > migrations.length) {
+    throw new AppError(
+      'SCHEMA_TOO_NEW',
+      `this project was saved by a newer Pictor (schema v${current}; this version reads up to v${migrations.length}). Update Pictor to open it.`
+    )
+  }
+  for (const migration of migrations) {
+    if (migration.version <= current || migration.version > target) continue
+    db.transaction(() => {
+      db.exec(migration.sql)
+      db.pragma(`user_version = ${migration.version}`)
+    })()
+  }
+  return schemaVersion(db)
+}

@@ -1,0 +1,35 @@
+import { stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { net, protocol } from 'electron'
+import { resolveConfinedPath } from '../server/confined-path'
+import { SECURITY_HEADERS } from '../server/csp'
+
+export const APP_SCHEME = 'app'
+export const APP_ORIGIN = `${APP_SCHEME}://pictor`
+
+/** Must run before `app.ready`: makes app:// a standard, secure origin so fetch and CSP 'self' work. */
+export function registerAppScheme(): void {
+  protocol.registerSchemesAsPrivileged([
+    { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }
+  ])
+}
+
+/**
+ * Serves the built renderer from app://pictor/ instead of file://, so the page gets a real origin,
+ * a CSP header, and no way to read files outside the renderer folder.
+ */
+export function serveRenderer(rendererDir: string): void {
+  protocol.handle(APP_SCHEME, async (request) => {
+    const url = new URL(request.url)
+    if (url.host !== 'pictor') return new Response('not found', { status: 404 })
+    const pathname = url.pathname === '/' ? '/index.html' : url.pathname
+    let file = resolveConfinedPath(rendererDir, pathname)
+    if (!file) return new Response('bad path', { status: 400 })
+    if (!(await stat(file).catch(() => null))?.isFile()) file = join(rendererDir, 'index.html')
+    const upstream = await net.fetch(pathToFileURL(file).toString())
+    const headers = new Headers(upstream.headers)
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) headers.set(name, value)
+    return new Response(upstream.body, { status: upstream.status, headers })
+  })
+}

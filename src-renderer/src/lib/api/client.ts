@@ -1,0 +1,37 @@
+import type { ErrorCode } from '../../../../src-main/contract/envelope'
+import type { EventMap, EventName } from '../../../../src-main/contract/events'
+import type { MethodName, RequestOf, ResponseOf } from '../../../../src-main/contract/methods'
+import type { Transport } from './transport'
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string
+  ) {
+    super(message)
+    this.name = 'ApiError'
+  }
+}
+
+/** The typed face of the contract for components: values come back, errors are thrown as ApiError. */
+export interface Client {
+  readonly transport: Transport
+  call<M extends MethodName>(method: M, request: RequestOf<M>): Promise<ResponseOf<M>>
+  on<E extends EventName>(name: E, handler: (payload: EventMap[E]) => void): () => void
+}
+
+export function createClient(transport: Transport): Client {
+  return {
+    transport,
+    async call(method, request) {
+      const envelope = await transport.call(method, request)
+      if (!envelope.ok) throw new ApiError(envelope.error.code, envelope.error.message)
+      return envelope.value as never
+    },
+    on(name, handler) {
+      return transport.onEvent((event) => {
+        if (event.name === name) handler(event.payload as never)
+      })
+    }
+  }
+}

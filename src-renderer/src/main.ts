@@ -1,0 +1,10 @@
+import { mount } from 'svelte'
+import './app.css'
+import App from './App.svelte'
+import { createClient } from './lib/api/client'
+import { chooseTransport } from './lib/api/transport'
+import { AppState } from './lib/state/app-state.svelte'
+
+const state = new AppState(createClient(chooseTransport()))
+mount(App, { target: document.getElementById('app')!, props: { app: state } })
+void state.start()
