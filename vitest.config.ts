@@ -6,6 +6,6 @@ export default defineConfig({
     // Native modules (better-sqlite3, later sharp) are safest in child processes.
     pool: 'forks',
     testTimeout: 30_000,
-    reporters: ['default']
+    reporters: ['default', './test/unit/skip-reasons-reporter.ts']
   }
 })

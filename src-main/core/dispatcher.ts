@@ -23,7 +23,8 @@ export function createDispatcher(handlers: Handlers, options: DispatcherOptions 
 
   return async (method, request) => {
     if (typeof method !== 'string' || !isMethodName(method)) {
-      return fail('UNKNOWN_METHOD', `unknown method: ${String(method).slice(0, 100)}`)
+      const shown = typeof method === 'string' ? method.slice(0, 100) : `(a ${typeof method})`
+      return fail('UNKNOWN_METHOD', `unknown method: ${shown}`)
     }
     const parsed = methods[method].request.safeParse(request ?? {})
     if (!parsed.success) {

@@ -1,4 +1,4 @@
-import { existsSync, openSync, readSync, closeSync, statSync } from 'node:fs'
+import { closeSync, existsSync, openSync, readSync, rmSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
 import BetterSqlite3, { type Database } from 'better-sqlite3'
 import { AppError, fromSystemError } from '../core/errors'
@@ -37,7 +37,12 @@ function configure(db: Database): void {
 }
 
 function looksLikeSqlite(path: string): boolean {
-  const fd = openSync(path, 'r')
+  let fd: number
+  try {
+    fd = openSync(path, 'r')
+  } catch (error) {
+    throw fromSystemError(error, path) ?? error
+  }
   try {
     const header = Buffer.alloc(16)
     const read = readSync(fd, header, 0, 16, 0)
@@ -47,8 +52,11 @@ function looksLikeSqlite(path: string): boolean {
   }
 }
 
-/** Creates a new project file with the latest schema. Never overwrites. */
-export function createProjectDatabase(path: string): Database {
+/**
+ * Creates a new project file with the latest schema and lets the caller fill in its first rows.
+ * Never overwrites; if anything fails, the half-made file (and its WAL) is removed, not left behind.
+ */
+export function createProjectDatabase(path: string, initialise: (db: Database) => void = () => {}): Database {
   if (existsSync(path)) throw new AppError('ALREADY_EXISTS', `${path} already exists; open it instead`)
   if (!existsSync(dirname(path))) throw new AppError('NOT_FOUND', `the folder ${dirname(path)} does not exist`)
   const db = connect(path, false)
@@ -56,11 +64,19 @@ export function createProjectDatabase(path: string): Database {
     configure(db)
     db.pragma(`application_id = ${PICTOR_APPLICATION_ID}`)
     migrate(db)
+    db.transaction(() => initialise(db))()
     return db
   } catch (error) {
     db.close()
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true })
     throw error
   }
+}
+
+/** SQLite's own words for "this is not a database we can read". */
+function isNotADatabase(error: unknown): boolean {
+  const code = (error as { code?: string } | null)?.code
+  return code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT'
 }
 
 /** Opens an existing project, upgrading its schema when it is older than this Pictor. */
@@ -79,7 +95,13 @@ export function openProjectDatabase(path: string): Database {
   }
   const db = connect(path, true)
   try {
-    const applicationId = db.pragma('application_id', { simple: true })
+    let applicationId: unknown
+    try {
+      applicationId = db.pragma('application_id', { simple: true })
+    } catch (error) {
+      if (!isNotADatabase(error)) throw error
+      throw new AppError('NOT_A_PROJECT', `${path} is damaged or not a database (${(error as Error).message})`)
+    }
     if (applicationId !== PICTOR_APPLICATION_ID) {
       throw new AppError('NOT_A_PROJECT', `${path} is an SQLite database but not a Pictor project`)
     }

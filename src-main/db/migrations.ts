@@ -16,7 +16,7 @@ export interface Migration {
 /** Parses `NNN-name.sql` file names and insists on versions 1, 2, 3, ... with no gap or repeat. */
 export function loadMigrations(sources: Record<string, string> = files): Migration[] {
   const migrations = Object.entries(sources).map(([file, sql]) => {
-    const match = /(\d+)-([\w-]+)\.sql$/.exec(file)
+    const match = /(?:^|\/)(\d+)-([\w-]+)\.sql$/.exec(file)
     if (!match) throw new Error(`migration file name must be NNN-name.sql: ${file}`)
     return { version: Number(match[1]), name: match[2]!, sql }
   })
@@ -41,7 +41,8 @@ export function schemaVersion(db: Database): number {
  * transaction together with its `user_version` bump, so a crash leaves the file at a whole version.
  * A file from a newer Pictor is refused rather than opened and misread.
  */
-export function migrate(db: Database, target = LATEST_SCHEMA_VERSION, migrations = MIGRATIONS): number {
+export function migrate(db: Database, target?: number, migrations = MIGRATIONS): number {
+  const last = target ?? migrations.length
   const current = schemaVersion(db)
   if (current > migrations.length) {
     throw new AppError(
@@ -50,7 +51,7 @@ export function migrate(db: Database, target = LATEST_SCHEMA_VERSION, migrations
     )
   }
   for (const migration of migrations) {
-    if (migration.version <= current || migration.version > target) continue
+    if (migration.version <= current || migration.version > last) continue
     db.transaction(() => {
       db.exec(migration.sql)
       db.pragma(`user_version = ${migration.version}`)

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { app, BrowserWindow, session } from 'electron'
+import icon from '../../resources/icon.png?asset'
 import { useSqliteNativeBinding } from '../db/connection'
 import { createServices, type Services } from '../services/services'
 import { APP_ORIGIN, registerAppScheme, serveRenderer } from './app-protocol'
@@ -42,6 +43,7 @@ function createWindow(): BrowserWindow {
     show: false,
     title: 'Pictor',
     backgroundColor: '#14161a',
+    icon,
     webPreferences: {
       preload: preloadPath,
       contextIsolation: true,

@@ -58,7 +58,8 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     if (!isAllowedHost(request.headers.host, port)) {
       return sendEnvelope(response, 403, fail('UNAUTHORIZED', 'unexpected Host header'))
     }
-    const url = new URL(request.url ?? '/', `http://${LOOPBACK_HOST}:${port}`)
+    const url = parseRequestUrl(request.url, port)
+    if (!url) return sendEnvelope(response, 400, fail('INVALID_REQUEST', 'malformed request URL'))
 
     // First visit: trade the token in the URL for an HttpOnly cookie, then drop it from the address bar.
     const offered = url.searchParams.get('token')
@@ -69,7 +70,8 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
         'set-cookie',
         `${cookieName(port)}=${token}; HttpOnly; SameSite=Strict; Path=/`
       )
-      response.writeHead(303, { location: url.pathname + url.search })
+      // One leading slash only: `//host/` in a Location header would leave our origin.
+      response.writeHead(303, { location: `/${url.pathname.replace(/^\/+/, '')}${url.search}` })
       return void response.end()
     }
     if (!sameToken(requestToken(request, port), token)) return refuse(response, url)
@@ -103,7 +105,8 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     } catch {
       return sendEnvelope(response, 400, fail('INVALID_REQUEST', 'the request body is not valid JSON'))
     }
-    const method = decodeURIComponent(url.pathname.slice('/api/call/'.length))
+    const method = safeDecode(url.pathname.slice('/api/call/'.length))
+    if (method === null) return sendEnvelope(response, 400, fail('UNKNOWN_METHOD', 'malformed method name'))
     sendEnvelope(response, 200, await services.dispatch(method, payload))
   }
 
@@ -184,6 +187,22 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
         server.closeAllConnections()
       })
     }
+  }
+}
+
+function parseRequestUrl(raw: string | undefined, port: number): URL | null {
+  try {
+    return new URL(raw ?? '/', `http://${LOOPBACK_HOST}:${port}`)
+  } catch {
+    return null
+  }
+}
+
+function safeDecode(text: string): string | null {
+  try {
+    return decodeURIComponent(text)
+  } catch {
+    return null
   }
 }
 

@@ -18,7 +18,7 @@ export function resolveConfinedPath(root: string, urlPath: string): string | nul
   const base = resolve(root)
   const target = resolve(base, ...segments)
   const inside = relative(base, target)
-  if (inside.startsWith('..') || isAbsolute(inside) || inside.split(sep).includes('..')) return null
+  if (isAbsolute(inside) || inside.split(sep).includes('..')) return null
   return target
 }
 

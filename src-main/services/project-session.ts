@@ -7,6 +7,7 @@ import { schemaVersion } from '../db/migrations'
 import { getProject, insertProject } from '../db/queries/project'
 
 export const PROJECT_EXTENSION = '.pictor'
+const MAX_NAME_LENGTH = 200
 
 interface OpenProject {
   db: Database
@@ -29,9 +30,9 @@ export class ProjectSession {
 
   create(path: string, name?: string): ProjectSummary {
     const file = withProjectExtension(resolve(path))
-    const db = createProjectDatabase(file)
-    const projectName = name?.trim() || basename(file, PROJECT_EXTENSION)
-    insertProject(db, { name: projectName, createdAt: Date.now() })
+    // The file name is only a default: long ones are cut to the 200 characters a name may have.
+    const projectName = name?.trim() || [...basename(file, PROJECT_EXTENSION)].slice(0, MAX_NAME_LENGTH).join('')
+    const db = createProjectDatabase(file, (fresh) => insertProject(fresh, { name: projectName, createdAt: Date.now() }))
     return this.#adopt(file, db)
   }
 

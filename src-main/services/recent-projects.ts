@@ -15,6 +15,8 @@ interface StoredRecent {
 /** The most recently opened projects, newest first, kept in the data folder as JSON. */
 export class RecentProjects {
   readonly #file: string
+  /** Read-modify-write updates run one after another, or overlapping calls would drop entries. */
+  #updates: Promise<unknown> = Promise.resolve()
 
   constructor(dataDir: string) {
     this.#file = join(dataDir, 'recent-projects.json')
@@ -25,15 +27,22 @@ export class RecentProjects {
     return stored.map((entry) => ({ ...entry, exists: existsSync(entry.path) }))
   }
 
-  async remember(entry: { path: string; name: string }, now = Date.now()): Promise<void> {
+  remember(entry: { path: string; name: string }, now = Date.now()): Promise<void> {
     const path = resolve(entry.path)
-    const rest = (await this.#read()).filter((item) => item.path !== path)
-    await this.#write([{ path, name: entry.name, openedAt: now }, ...rest].slice(0, MAX_RECENT))
+    return this.#update((stored) =>
+      [{ path, name: entry.name, openedAt: now }, ...stored.filter((item) => item.path !== path)].slice(0, MAX_RECENT)
+    )
   }
 
-  async forget(path: string): Promise<void> {
+  forget(path: string): Promise<void> {
     const target = resolve(path)
-    await this.#write((await this.#read()).filter((item) => item.path !== target))
+    return this.#update((stored) => stored.filter((item) => item.path !== target))
+  }
+
+  #update(change: (stored: StoredRecent[]) => StoredRecent[]): Promise<void> {
+    const next = this.#updates.then(async () => this.#write(change(await this.#read())))
+    this.#updates = next.catch(() => {})
+    return next
   }
 
   async #read(): Promise<StoredRecent[]> {

@@ -1,0 +1,3 @@
+export type ElectronBinary = { path: string } | { path: null; reason: string }
+export function findElectronBinary(root: string): ElectronBinary
+export function electronVersion(root: string): string
