@@ -1,15 +1,12 @@
 import { parseArgs } from 'node:util'
 import { defaultDataDir } from '../core/data-dir'
 import { createServices, type Services } from '../services/services'
+import type { Command } from './command'
+import { importCommand } from './import-command'
 import { serveUi } from './ui'
 import { printJson, unwrap, UsageError } from './output'
 
-export interface Command {
-  name: string
-  usage: string
-  summary: string
-  run(args: string[]): Promise<number>
-}
+export type { Command } from './command'
 
 function cliServices(): Services {
   return createServices({ dataDir: defaultDataDir(), transport: 'cli' })
@@ -86,4 +83,4 @@ const info: Command = {
   }
 }
 
-export const COMMANDS: Command[] = [ui, create, info]
+export const COMMANDS: Command[] = [ui, create, info, importCommand]

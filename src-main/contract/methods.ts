@@ -1,5 +1,13 @@
 import { z } from 'zod'
-import type { AppInfo, LibrarySummary, ProjectSummary, RecentProject } from './types'
+import type {
+  AppInfo,
+  ImagePage,
+  ImportRunSummary,
+  JobProgress,
+  LibrarySummary,
+  ProjectSummary,
+  RecentProject
+} from './types'
 
 // The one contract between renderer and main. Each method has a request schema, validated at the
 // boundary by the dispatcher, and a response type. Adding a method here makes the compiler demand a
@@ -11,6 +19,13 @@ function returns<T>(): T {
 }
 
 const empty = z.object({}).strict()
+
+const folderPath = z
+  .string()
+  .trim()
+  .min(1, 'a folder is required')
+  .max(4096, 'the path is too long')
+  .refine((p) => !p.includes('\0'), 'the path contains a NUL character')
 
 const projectPath = z
   .string()
@@ -46,8 +61,27 @@ export const methods = {
   // Native dialogs exist only under Electron; browser mode answers UNSUPPORTED and the UI asks for a path.
   'dialog.pickProjectToOpen': { request: empty, response: returns<string | null>() },
   'dialog.pickProjectToCreate': { request: empty, response: returns<string | null>() },
+  'dialog.pickFolder': { request: empty, response: returns<string | null>() },
 
-  'library.summary': { request: empty, response: returns<LibrarySummary>() }
+  'library.summary': { request: empty, response: returns<LibrarySummary>() },
+
+  'images.page': {
+    request: z
+      .object({
+        offset: z.number().int().min(0).default(0),
+        limit: z.number().int().min(1).max(1000).default(100),
+        status: z.enum(['ok', 'failed', 'missing']).optional()
+      })
+      .strict(),
+    response: returns<ImagePage>()
+  },
+
+  /** Starts importing (or re-scanning) a folder into the open project; progress comes as job events. */
+  'import.start': { request: z.object({ folder: folderPath }).strict(), response: returns<{ jobId: string }>() },
+  'import.lastRun': { request: empty, response: returns<ImportRunSummary | null>() },
+
+  'jobs.list': { request: empty, response: returns<JobProgress[]>() },
+  'jobs.cancel': { request: z.object({ jobId: z.string().min(1).max(100) }).strict(), response: returns<null>() }
 } as const
 
 export type Methods = typeof methods

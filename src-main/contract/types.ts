@@ -66,3 +66,49 @@ export interface JobProgress {
   ratePerSecond: number | null
   etaSeconds: number | null
 }
+
+export type ImageSplit = 'train' | 'val' | 'test'
+
+/** The report of one folder import (see src-main/import/import-report.ts for the meaning of each count). */
+export interface ImportReport {
+  folder: string
+  imported: number
+  updated: number
+  unchanged: number
+  removed: number
+  skipped: number
+  duplicates: number
+  failed: number
+  errors: { path: string; code: string; message: string }[]
+  classes: Record<string, number>
+  splits: Record<ImageSplit, number>
+  cancelled: boolean
+  durationMs: number
+  imagesPerSecond: number
+}
+
+export interface ImportRunSummary {
+  folder: string
+  /** 'interrupted': the app stopped (crash, kill) while it ran; importing the folder again resumes it. */
+  status: 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted'
+  startedAt: number
+  finishedAt: number | null
+  report: ImportReport | null
+}
+
+export interface ImageSummary {
+  id: number
+  relPath: string
+  status: 'ok' | 'failed' | 'missing'
+  /** Names the thumbnail (`/thumbs/<hash>.webp`); null for files that failed. */
+  contentHash: string | null
+  className: string | null
+  split: ImageSplit | null
+  errorCode: string | null
+  errorMessage: string | null
+}
+
+export interface ImagePage {
+  total: number
+  items: ImageSummary[]
+}

@@ -12,6 +12,12 @@ export function electronDialogs(): DialogProvider {
       const result = window ? await dialog.showOpenDialog(window, options) : await dialog.showOpenDialog(options)
       return result.canceled ? null : (result.filePaths[0] ?? null)
     },
+    async pickFolder() {
+      const window = parent()
+      const options = { properties: ['openDirectory' as const] }
+      const result = window ? await dialog.showOpenDialog(window, options) : await dialog.showOpenDialog(options)
+      return result.canceled ? null : (result.filePaths[0] ?? null)
+    },
     async pickProjectToCreate() {
       const window = parent()
       const options = { filters: PROJECT_FILTERS, defaultPath: 'Untitled.pictor' }

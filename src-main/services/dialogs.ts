@@ -2,4 +2,5 @@
 export interface DialogProvider {
   pickProjectToOpen(): Promise<string | null>
   pickProjectToCreate(): Promise<string | null>
+  pickFolder(): Promise<string | null>
 }

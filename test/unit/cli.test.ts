@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { afterEach, describe, expect, it } from 'vitest'
+import { LATEST_SCHEMA_VERSION } from '../../src-main/db/migrations'
 import { findElectronBinary } from '../../scripts/electron-binary.js'
 import { useTempDir } from '../helpers/temp-dir'
 
@@ -62,7 +63,7 @@ describe('pictor CLI', () => {
     const file = join(temp(), 'cats.pictor')
     const created = pictor(['create', file, '--name', 'Cats', '--json'], temp())
     expect(created.status).toBe(0)
-    expect(JSON.parse(created.stdout)).toMatchObject({ path: file, name: 'Cats', schemaVersion: 1 })
+    expect(JSON.parse(created.stdout)).toMatchObject({ path: file, name: 'Cats', schemaVersion: LATEST_SCHEMA_VERSION })
     expect(existsSync(file)).toBe(true)
 
     const info = pictor(['info', '--project', file, '--json'], temp())

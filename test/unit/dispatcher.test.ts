@@ -27,7 +27,13 @@ function handlers(overrides: Partial<Handlers> = {}): Handlers {
     'project.forgetRecent': () => [],
     'dialog.pickProjectToOpen': () => null,
     'dialog.pickProjectToCreate': () => null,
+    'dialog.pickFolder': () => null,
     'library.summary': () => ({ total: 0, labeled: 0, unlabeled: 0, failed: 0, classes: [] }),
+    'images.page': () => ({ total: 0, items: [] }),
+    'import.start': () => ({ jobId: 'j' }),
+    'import.lastRun': () => null,
+    'jobs.list': () => [],
+    'jobs.cancel': () => null,
     ...overrides
   }
 }
@@ -207,7 +213,11 @@ describe('createServices().dispatch', () => {
     const services = createServices({
       dataDir: tempDir(),
       transport: 'electron',
-      dialogs: { pickProjectToOpen: async () => '/picked/open.pictor', pickProjectToCreate: async () => null }
+      dialogs: {
+        pickProjectToOpen: async () => '/picked/open.pictor',
+        pickProjectToCreate: async () => null,
+        pickFolder: async () => '/picked/folder'
+      }
     })
     try {
       expect(services.info.nativeDialogs).toBe(true)

@@ -18,3 +18,92 @@ export function countImages(db: Database): ImageCounts {
     )
     .get() as ImageCounts
 }
+
+export type ImageStatus = 'ok' | 'failed' | 'missing'
+export type Split = 'train' | 'val' | 'test'
+
+export interface IndexedImage {
+  id: number
+  bytes: number
+  mtimeMs: number
+  status: ImageStatus
+}
+
+/** What an import already knows about one source: rel_path → size, mtime and status. */
+export function loadSourceIndex(db: Database, sourceId: number): Map<string, IndexedImage> {
+  const rows = db
+    .prepare('SELECT id, rel_path AS relPath, bytes, mtime_ms AS mtimeMs, status FROM images WHERE source_id = ?')
+    .all(sourceId) as (IndexedImage & { relPath: string })[]
+  return new Map(rows.map(({ relPath, ...rest }) => [relPath, rest]))
+}
+
+export function loadContentHashes(db: Database): Set<string> {
+  const rows = db.prepare("SELECT content_hash AS hash FROM images WHERE content_hash IS NOT NULL AND status = 'ok'").pluck().all()
+  return new Set(rows as string[])
+}
+
+export interface ImageRecord {
+  sourceId: number
+  relPath: string
+  status: Exclude<ImageStatus, 'missing'>
+  errorCode: string | null
+  errorMessage: string | null
+  bytes: number
+  mtimeMs: number
+  contentHash: string | null
+  phash: string | null
+  width: number | null
+  height: number | null
+  format: string | null
+  folderClass: string | null
+  split: Split | null
+  importedAt: number
+}
+
+/**
+ * Prepared once per import: insert-or-update by (source, path). A changed file keeps its id, so
+ * its label and history stay attached; a split decided by the user is never overwritten by a rescan.
+ */
+export function imageWriteStatements(db: Database) {
+  const upsert = db.prepare(
+    `INSERT INTO images (source_id, rel_path, status, error_code, error_message, bytes, mtime_ms, content_hash,
+                         phash, width, height, format, folder_class, split, split_origin, imported_at)
+     VALUES (@sourceId, @relPath, @status, @errorCode, @errorMessage, @bytes, @mtimeMs, @contentHash,
+             @phash, @width, @height, @format, @folderClass, @split,
+             CASE WHEN @split IS NULL THEN NULL ELSE 'folder' END, @importedAt)
+     ON CONFLICT (source_id, rel_path) DO UPDATE SET
+       status = excluded.status, error_code = excluded.error_code, error_message = excluded.error_message,
+       bytes = excluded.bytes, mtime_ms = excluded.mtime_ms, content_hash = excluded.content_hash,
+       phash = excluded.phash, width = excluded.width, height = excluded.height, format = excluded.format,
+       folder_class = excluded.folder_class,
+       split = CASE WHEN images.split_origin = 'user' THEN images.split ELSE excluded.split END,
+       split_origin = CASE WHEN images.split_origin = 'user' THEN 'user' ELSE excluded.split_origin END
+     RETURNING id`
+  )
+  const markMissing = db.prepare("UPDATE images SET status = 'missing' WHERE id = ?")
+  return {
+    upsert: (record: ImageRecord): number => (upsert.get(record) as { id: number }).id,
+    markMissing: (id: number): void => void markMissing.run(id)
+  }
+}
+
+export interface ImagePageQuery {
+  offset: number
+  limit: number
+  status?: ImageStatus
+}
+
+/** One page of images in import order, with what a grid cell shows. */
+export function pageImages(db: Database, query: ImagePageQuery) {
+  const where = query.status ? 'WHERE i.status = @status' : ''
+  const total = db.prepare(`SELECT count(*) FROM images i ${where}`).pluck().get(query) as number
+  const items = db
+    .prepare(
+      `SELECT i.id, i.rel_path AS relPath, i.status, i.content_hash AS contentHash, c.name AS className,
+              i.split, i.error_code AS errorCode, i.error_message AS errorMessage
+       FROM images i LEFT JOIN labels l ON l.image_id = i.id LEFT JOIN classes c ON c.id = l.class_id
+       ${where} ORDER BY i.id LIMIT @limit OFFSET @offset`
+    )
+    .all(query) as import('../../contract/types').ImageSummary[]
+  return { total, items }
+}

@@ -1,0 +1,85 @@
+import { parseArgs } from 'node:util'
+import type { ImportReport, JobProgress } from '../contract/types'
+import { defaultDataDir } from '../core/data-dir'
+import { createServices } from '../services/services'
+import type { Command } from './command'
+import { CliFailure, printJson, unwrap, UsageError } from './output'
+
+/**
+ * `pictor import FOLDER --project FILE [--json]`: the same import job the app runs, in a worker.
+ * Exit 0 whenever the import ran (bad files are reported, not fatal); 1 when it could not run.
+ */
+export const importCommand: Command = {
+  name: 'import',
+  usage: 'pictor import FOLDER --project FILE [--json]',
+  summary: 'import (or re-scan) a folder of images: sub-folders name classes, train/val/test name splits',
+  async run(args) {
+    const { values, positionals } = parseArgs({
+      args,
+      options: { project: { type: 'string' }, json: { type: 'boolean' } },
+      allowPositionals: true,
+      strict: true
+    })
+    const [folder] = positionals
+    if (!folder || positionals.length > 1) throw new UsageError('import takes exactly one folder')
+    if (!values.project) throw new UsageError('import needs --project FILE')
+
+    const services = createServices({ dataDir: defaultDataDir(), transport: 'cli' })
+    const stopSignals = () => {
+      // Ctrl+C cancels cleanly: the files done so far stay imported, a re-run does the rest.
+      void services.call('jobs.list', {}).then((jobs) => {
+        if (jobs.ok) for (const job of jobs.value) if (job.state === 'running') void services.call('jobs.cancel', { jobId: job.jobId })
+      })
+    }
+    process.once('SIGINT', stopSignals)
+    process.once('SIGTERM', stopSignals)
+    try {
+      unwrap(await services.call('project.open', { path: values.project }))
+      const finished = new Promise<JobProgress>((resolve) => {
+        services.events.subscribe((event) => {
+          if (event.name !== 'job.progress') return
+          const progress = event.payload as JobProgress
+          if (!values.json) showProgress(progress)
+          if (progress.state !== 'running') resolve(progress)
+        })
+      })
+      unwrap(await services.call('import.start', { folder }))
+      const outcome = await finished
+      if (outcome.state === 'failed') throw new CliFailure(outcome.message)
+      const report = unwrap(await services.call('import.lastRun', {}))?.report
+      if (!report) throw new CliFailure('the import finished without a report')
+      if (values.json) printJson(report)
+      else printSummary(report)
+      return 0
+    } finally {
+      process.off('SIGINT', stopSignals)
+      process.off('SIGTERM', stopSignals)
+      services.close()
+    }
+  }
+}
+
+let lastLine = 0
+function showProgress(progress: JobProgress): void {
+  if (progress.state !== 'running' || Date.now() - lastLine < 1000) return
+  lastLine = Date.now()
+  const of = progress.total === null ? '' : ` / ${progress.total}`
+  const rate = progress.ratePerSecond === null ? '' : `, ${progress.ratePerSecond} files/s`
+  const eta = progress.etaSeconds === null ? '' : `, ${progress.etaSeconds} s left`
+  process.stderr.write(`${progress.done}${of}${rate}${eta}\n`)
+}
+
+function printSummary(report: ImportReport): void {
+  const line = (label: string, value: number) => value > 0 && console.log(`  ${label.padEnd(11)} ${value}`)
+  console.log(`${report.cancelled ? 'Cancelled' : 'Imported'} ${report.folder} in ${(report.durationMs / 1000).toFixed(1)} s`)
+  line('new', report.imported)
+  line('updated', report.updated)
+  line('unchanged', report.unchanged)
+  line('removed', report.removed)
+  line('duplicates', report.duplicates)
+  line('skipped', report.skipped)
+  line('failed', report.failed)
+  for (const [name, count] of Object.entries(report.classes)) console.log(`  class ${name}: ${count}`)
+  for (const error of report.errors.slice(0, 20)) console.log(`  ! ${error.path}: ${error.code} — ${error.message}`)
+  if (report.errors.length > 20) console.log(`  … and ${report.errors.length - 20} more (use --json for all)`)
+}

@@ -1,0 +1,115 @@
+import type { Dirent, Stats } from 'node:fs'
+import { readdir, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { AppError, fromSystemError } from '../core/errors'
+import { fileErrorFromSystem, FileError, type FileErrorCode } from './file-errors'
+import { isIgnoredName, isImageCandidate } from './image-kinds'
+
+export interface FoundFile {
+  /** Relative to the import root, '/'-separated, exactly as the file system spells it. */
+  relPath: string
+  absPath: string
+  bytes: number
+  mtimeMs: number
+}
+
+export interface WalkProblem {
+  relPath: string
+  code: FileErrorCode
+  message: string
+}
+
+export interface WalkResult {
+  files: FoundFile[]
+  problems: WalkProblem[]
+  /** Regular files that are not image candidates (text, video, ...): counted, not reported. */
+  skipped: number
+}
+
+const STAT_BATCH = 256
+
+/**
+ * Lists every image candidate below `root`, following symbolic links but never into a folder it has
+ * already entered (loops), and turning every oddity — dangling links, unreadable folders, FIFOs,
+ * undecodable names — into a recorded problem instead of an exception.
+ */
+export async function walkFolder(root: string, signal?: AbortSignal): Promise<WalkResult> {
+  const rootStats = await stat(root).catch((error) => {
+    throw fromSystemError(error, `the folder ${root}`) ?? error
+  })
+  if (!rootStats.isDirectory()) throw new AppError('NOT_FOUND', `${root} is not a folder`)
+
+  const result: WalkResult = { files: [], problems: [], skipped: 0 }
+  const entered = new Set<string>([folderKey(rootStats)])
+  const pending: string[] = ['']
+  const problem = (relPath: string, error: FileError) =>
+    result.problems.push({ relPath, code: error.code, message: error.message })
+
+  while (pending.length > 0) {
+    signal?.throwIfAborted()
+    const folder = pending.pop()!
+    let entries: Dirent[]
+    try {
+      entries = await readdir(join(root, folder), { withFileTypes: true })
+    } catch (error) {
+      const cause = fileErrorFromSystem(error)
+      problem(folder, new FileError(cause.code, `cannot read this folder: ${cause.message}`))
+      continue
+    }
+    const candidates = entries.filter((entry) => !isIgnoredName(entry.name))
+    for (let start = 0; start < candidates.length; start += STAT_BATCH) {
+      const batch = candidates.slice(start, start + STAT_BATCH)
+      const stats = await Promise.all(batch.map((entry) => statEntry(join(root, folder, entry.name))))
+      batch.forEach((entry, index) => {
+        const relPath = folder ? `${folder}/${entry.name}` : entry.name
+        const found = stats[index]!
+        if (found instanceof FileError) {
+          // A dangling link or loop whose name does not look like an image is noise, not a problem.
+          if (isImageCandidate(entry.name) || entry.isSymbolicLink()) problem(relPath, relabelLinkError(entry, found))
+          return
+        }
+        if (entry.name.includes('\uFFFD')) {
+          problem(relPath, new FileError('BAD_NAME', 'the file name is not valid Unicode on this system'))
+          return
+        }
+        if (found.isDirectory()) {
+          const key = folderKey(found)
+          if (entered.has(key)) {
+            problem(relPath, new FileError('SYMLINK_LOOP', 'this link leads back into a folder already imported'))
+          } else {
+            entered.add(key)
+            pending.push(relPath)
+          }
+        } else if (!isImageCandidate(entry.name)) {
+          if (found.isFile()) result.skipped++
+        } else if (!found.isFile()) {
+          problem(relPath, new FileError('NOT_A_FILE', 'not a regular file (a device, socket or pipe)'))
+        } else {
+          result.files.push({ relPath, absPath: join(root, relPath), bytes: found.size, mtimeMs: Math.trunc(found.mtimeMs) })
+        }
+      })
+    }
+  }
+  result.files.sort((a, b) => (a.relPath < b.relPath ? -1 : a.relPath > b.relPath ? 1 : 0))
+  return result
+}
+
+/** stat follows symbolic links: a dangling one answers ENOENT, a self-referencing one ELOOP. */
+async function statEntry(path: string): Promise<Stats | FileError> {
+  try {
+    return await stat(path)
+  } catch (error) {
+    return fileErrorFromSystem(error)
+  }
+}
+
+function relabelLinkError(entry: Dirent, error: FileError): FileError {
+  if (entry.isSymbolicLink() && error.code === 'VANISHED') {
+    return new FileError('DANGLING_LINK', 'the symbolic link points at nothing')
+  }
+  return error
+}
+
+function folderKey(stats: Stats): string {
+  return `${stats.dev}:${stats.ino}`
+}

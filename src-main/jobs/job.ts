@@ -1,0 +1,14 @@
+/** What a job reports while it runs; the job manager adds rates, ETA and identity. */
+export interface ProgressUpdate {
+  done: number
+  total: number | null
+  message: string
+}
+
+export interface JobContext {
+  signal: AbortSignal
+  onProgress(update: ProgressUpdate): void
+}
+
+/** Every long-running piece of work has this shape: cancellable, reporting progress. */
+export type Job<Input, Result> = (input: Input, context: JobContext) => Promise<Result>

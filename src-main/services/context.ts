@@ -1,0 +1,18 @@
+import type { AppInfo } from '../contract/types'
+import type { EventBus } from '../core/event-bus'
+import type { ThumbnailStore } from '../import/thumbnail-store'
+import type { JobManager } from '../jobs/job-manager'
+import type { DialogProvider } from './dialogs'
+import type { ProjectSession } from './project-session'
+import type { RecentProjects } from './recent-projects'
+
+/** What handler groups share; built once by createServices. */
+export interface ServiceContext {
+  info: AppInfo
+  events: EventBus
+  session: ProjectSession
+  recent: RecentProjects
+  jobs: JobManager
+  thumbnails: ThumbnailStore
+  dialogs: DialogProvider | undefined
+}

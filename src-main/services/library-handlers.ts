@@ -1,0 +1,14 @@
+import type { Handlers } from '../core/dispatcher'
+import { listClassesWithCounts } from '../db/queries/classes'
+import { countImages, pageImages } from '../db/queries/images'
+import type { ServiceContext } from './context'
+
+export function libraryHandlers({ session }: ServiceContext): Pick<Handlers, 'library.summary' | 'images.page'> {
+  return {
+    'library.summary': () => {
+      const counts = countImages(session.db)
+      return { ...counts, unlabeled: counts.total - counts.labeled, classes: listClassesWithCounts(session.db) }
+    },
+    'images.page': (query) => pageImages(session.db, query)
+  }
+}
