@@ -26,6 +26,8 @@ export default defineConfig({
   },
   renderer: {
     root: resolve('src-renderer'),
+    // The renderer imports the contract's types (and nothing else) from the main side.
+    resolve: { alias: { '@contract': resolve('src-main/contract') } },
     build: {
       rolldownOptions: { input: resolve('src-renderer/index.html') }
     },

@@ -2,8 +2,10 @@ import { stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { net, protocol } from 'electron'
+import type { ThumbnailStore } from '../import/thumbnail-store'
 import { resolveConfinedPath } from '../server/confined-path'
 import { SECURITY_HEADERS } from '../server/csp'
+import { THUMBNAIL_PREFIX, thumbnailFileFor } from '../server/thumbnail-route'
 
 export const APP_SCHEME = 'app'
 export const APP_ORIGIN = `${APP_SCHEME}://pictor`
@@ -16,17 +18,22 @@ export function registerAppScheme(): void {
 }
 
 /**
- * Serves the built renderer from app://pictor/ instead of file://, so the page gets a real origin,
- * a CSP header, and no way to read files outside the renderer folder.
+ * Serves the built renderer (and thumbnails) from app://pictor/ instead of file://, so the page gets
+ * a real origin, a CSP header, and no way to read files outside those two folders.
  */
-export function serveRenderer(rendererDir: string): void {
+export function serveApp(rendererDir: string, thumbnails: ThumbnailStore): void {
   protocol.handle(APP_SCHEME, async (request) => {
     const url = new URL(request.url)
     if (url.host !== 'pictor') return new Response('not found', { status: 404 })
-    const pathname = url.pathname === '/' ? '/index.html' : url.pathname
-    let file = resolveConfinedPath(rendererDir, pathname)
-    if (!file) return new Response('bad path', { status: 400 })
-    if (!(await stat(file).catch(() => null))?.isFile()) file = join(rendererDir, 'index.html')
+    let file: string | null
+    if (url.pathname.startsWith(THUMBNAIL_PREFIX)) {
+      file = thumbnailFileFor(url.pathname, thumbnails)
+      if (!file || !(await stat(file).catch(() => null))?.isFile()) return new Response('not found', { status: 404 })
+    } else {
+      file = resolveConfinedPath(rendererDir, url.pathname === '/' ? '/index.html' : url.pathname)
+      if (!file) return new Response('bad path', { status: 400 })
+      if (!(await stat(file).catch(() => null))?.isFile()) file = join(rendererDir, 'index.html')
+    }
     const upstream = await net.fetch(pathToFileURL(file).toString())
     const headers = new Headers(upstream.headers)
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) headers.set(name, value)

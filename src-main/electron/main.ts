@@ -5,7 +5,7 @@ import { app, BrowserWindow, session } from 'electron'
 import icon from '../../resources/icon.png?asset'
 import { useSqliteNativeBinding } from '../db/connection'
 import { createServices, type Services } from '../services/services'
-import { APP_ORIGIN, registerAppScheme, serveRenderer } from './app-protocol'
+import { APP_ORIGIN, registerAppScheme, serveApp } from './app-protocol'
 import { electronDialogs } from './dialogs'
 import { serveContractOverIpc } from './ipc'
 import { electronNativeBindingPath } from './native-binding'
@@ -69,13 +69,12 @@ async function start(): Promise<void> {
 
   await app.whenReady()
   hardenWebContents()
-  serveRenderer(rendererDir)
-
   const services: Services = createServices({
     dataDir: process.env.PICTOR_DATA_DIR ?? app.getPath('userData'),
     transport: 'electron',
     dialogs: electronDialogs()
   })
+  serveApp(rendererDir, services.thumbnails)
   const stopIpc = serveContractOverIpc(services, isTrustedUrl)
 
   let window = createWindow()

@@ -8,6 +8,7 @@ import type { Services } from '../services/services'
 import { cookieName, isAllowedHost, isLoopbackAddress, newToken, requestToken, sameToken } from './auth'
 import { contentTypeFor, resolveConfinedPath } from './confined-path'
 import { SECURITY_HEADERS } from './csp'
+import { THUMBNAIL_PREFIX, thumbnailFileFor } from './thumbnail-route'
 
 const MAX_BODY_BYTES = 1024 * 1024
 const HEARTBEAT_MS = 15_000
@@ -81,7 +82,22 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     if (url.pathname.startsWith('/api/')) {
       return sendEnvelope(response, 404, fail('NOT_FOUND', `no such endpoint: ${url.pathname}`))
     }
+    if (url.pathname.startsWith(THUMBNAIL_PREFIX)) return serveThumbnail(request, response, url.pathname)
     return serveRenderer(request, response, url.pathname)
+  }
+
+  async function serveThumbnail(request: IncomingMessage, response: ServerResponse, pathname: string): Promise<void> {
+    const file = thumbnailFileFor(pathname, services.thumbnails)
+    const info = file ? await stat(file).catch(() => null) : null
+    if (!file || !info?.isFile()) return sendText(response, 404, 'no such thumbnail')
+    // Named by content hash: the bytes behind a URL never change.
+    response.writeHead(200, {
+      'content-type': 'image/webp',
+      'content-length': info.size,
+      'cache-control': 'private, max-age=31536000, immutable'
+    })
+    if (request.method === 'HEAD') return void response.end()
+    createReadStream(file).pipe(response)
   }
 
   async function handleCall(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {

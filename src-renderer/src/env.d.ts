@@ -1,6 +1,6 @@
 /// <reference types="svelte" />
 /// <reference types="vite/client" />
-import type { PictorBridge } from '../../src-main/contract/bridge'
+import type { PictorBridge } from '@contract/bridge'
 
 declare global {
   interface Window {

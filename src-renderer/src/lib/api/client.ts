@@ -1,6 +1,6 @@
-import type { ErrorCode } from '../../../../src-main/contract/envelope'
-import type { EventMap, EventName } from '../../../../src-main/contract/events'
-import type { MethodName, RequestOf, ResponseOf } from '../../../../src-main/contract/methods'
+import type { ErrorCode } from '@contract/envelope'
+import type { EventMap, EventName } from '@contract/events'
+import type { MethodName, RequestOf, ResponseOf } from '@contract/methods'
 import type { Transport } from './transport'
 
 export class ApiError extends Error {

@@ -1,5 +1,5 @@
-import type { Envelope } from '../../../../src-main/contract/envelope'
-import type { PushEvent } from '../../../../src-main/contract/events'
+import type { Envelope } from '@contract/envelope'
+import type { PushEvent } from '@contract/events'
 import type { Transport } from './transport'
 
 /**

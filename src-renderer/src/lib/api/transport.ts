@@ -1,5 +1,5 @@
-import type { Envelope } from '../../../../src-main/contract/envelope'
-import type { PushEvent } from '../../../../src-main/contract/events'
+import type { Envelope } from '@contract/envelope'
+import type { PushEvent } from '@contract/events'
 import { HttpTransport } from './http-transport'
 
 /** How the renderer reaches main: Electron IPC through the preload, or HTTP in browser mode. */

@@ -1,6 +1,7 @@
 import { getContext, setContext } from 'svelte'
-import type { AppInfo, LibrarySummary, ProjectSummary, RecentProject } from '../../../../src-main/contract/types'
+import type { AppInfo, LibrarySummary, ProjectSummary, RecentProject } from '@contract/types'
 import { ApiError, type Client } from '../api/client'
+import { ImportState } from './import-state.svelte'
 import type { ViewId } from './views'
 
 const KEY = Symbol('pictor.app-state')
@@ -15,8 +16,11 @@ export class AppState {
   #error = $state<string | null>(null)
   #busy = $state(false)
   view = $state<ViewId>('library')
+  readonly imports: ImportState
 
-  constructor(readonly api: Client) {}
+  constructor(readonly api: Client) {
+    this.imports = new ImportState(api)
+  }
 
   get info() {
     return this.#info
@@ -101,9 +105,11 @@ export class AppState {
   }
 
   async #adopt(project: ProjectSummary | null): Promise<void> {
+    const changed = project?.path !== this.#project?.path
     this.#project = project
     this.#recent = await this.api.call('project.recent', {}).catch(() => this.#recent)
-    await this.refreshLibrary()
+    if (changed) this.imports.clear()
+    await Promise.all([this.refreshLibrary(), project ? this.imports.refresh() : Promise.resolve()])
   }
 
   async #attempt(action: () => Promise<void>): Promise<boolean> {
