@@ -8,17 +8,15 @@ import { migrate } from './migrations'
 export const PICTOR_APPLICATION_ID = 0x50494354
 const SQLITE_HEADER = 'SQLite format 3\0'
 
-let nativeBinding: string | undefined
-
 /**
  * Under Electron, better-sqlite3 needs a binary built for Electron's ABI while the CLI and tests
- * need Node's. Electron's main process points here at its own copy so both can live side by side.
+ * need Node's. The Electron shell names its copy in this variable; an environment variable (not a
+ * module setting) because worker threads, which open their own connections, inherit it.
  */
-export function useSqliteNativeBinding(path: string | undefined): void {
-  nativeBinding = path
-}
+export const SQLITE_BINDING_ENV = 'PICTOR_SQLITE_NATIVE_BINDING'
 
 function connect(path: string, fileMustExist: boolean): Database {
+  const nativeBinding = process.env[SQLITE_BINDING_ENV]
   try {
     return new BetterSqlite3(path, { fileMustExist, ...(nativeBinding ? { nativeBinding } : {}) })
   } catch (error) {

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { app, BrowserWindow, session } from 'electron'
 import icon from '../../resources/icon.png?asset'
-import { useSqliteNativeBinding } from '../db/connection'
+import { SQLITE_BINDING_ENV } from '../db/connection'
 import { createServices, type Services } from '../services/services'
 import { APP_ORIGIN, registerAppScheme, serveApp } from './app-protocol'
 import { electronDialogs } from './dialogs'
@@ -65,7 +65,7 @@ async function start(): Promise<void> {
   }
   // In a source checkout, better-sqlite3 in node_modules is built for Node; use the Electron build.
   const binding = app.isPackaged ? undefined : electronNativeBindingPath(app.getAppPath(), process.versions.electron)
-  if (binding && existsSync(binding)) useSqliteNativeBinding(binding)
+  if (binding && existsSync(binding)) process.env[SQLITE_BINDING_ENV] = binding
 
   await app.whenReady()
   hardenWebContents()
@@ -74,7 +74,7 @@ async function start(): Promise<void> {
     transport: 'electron',
     dialogs: electronDialogs()
   })
-  serveApp(rendererDir, services.thumbnails)
+  serveApp(rendererDir, services.thumbnails, services.session)
   const stopIpc = serveContractOverIpc(services, isTrustedUrl)
 
   let window = createWindow()
