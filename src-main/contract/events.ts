@@ -1,10 +1,12 @@
-import type { JobProgress, ProjectSummary } from './types'
+import type { JobProgress, LabelChange, ProjectSummary } from './types'
 
 // Push events from main to renderer. Same names and payloads on both transports.
 export interface EventMap {
   'project.changed': ProjectSummary | null
   'library.changed': { reason: string }
   'job.progress': JobProgress
+  /** Labels or classes changed (imageIds empty when only classes did). */
+  'labels.changed': LabelChange
 }
 
 export type EventName = keyof EventMap
@@ -14,4 +16,4 @@ export interface PushEvent<E extends EventName = EventName> {
   payload: EventMap[E]
 }
 
-export const EVENT_NAMES: readonly EventName[] = ['project.changed', 'library.changed', 'job.progress']
+export const EVENT_NAMES: readonly EventName[] = ['project.changed', 'library.changed', 'job.progress', 'labels.changed']

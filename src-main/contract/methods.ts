@@ -1,6 +1,10 @@
 import { z } from 'zod'
 import type {
   AppInfo,
+  ClassCount,
+  ImageDetail,
+  LabelChange,
+  LabelHistory,
   ImagePage,
   ImportRunSummary,
   JobProgress,
@@ -26,6 +30,27 @@ const folderPath = z
   .min(1, 'a folder is required')
   .max(4096, 'the path is too long')
   .refine((p) => !p.includes('\0'), 'the path contains a NUL character')
+
+const id = z.number().int().positive()
+const imageIds = z.array(id).min(1).max(200_000)
+const className = z.string().trim().min(1, 'a class needs a name').max(100)
+const color = z.string().regex(/^#[0-9a-f]{6}$/, 'a colour is #rrggbb in lower case')
+const hotkey = z
+  .string()
+  .regex(/^[0-9a-y]$/, 'a hotkey is one digit or letter (a–y); z is kept for undo')
+  .nullable()
+
+const imageQuery = z
+  .object({
+    status: z.enum(['ok', 'failed', 'missing', 'all']).default('ok'),
+    label: z.union([z.enum(['labeled', 'unlabeled']), id]).optional(),
+    split: z.enum(['train', 'val', 'test', 'none']).optional(),
+    duplicates: z.boolean().optional(),
+    search: z.string().max(500).optional(),
+    sort: z.enum(['imported', 'name', 'class', 'size']).default('imported'),
+    descending: z.boolean().optional()
+  })
+  .strict()
 
 const projectPath = z
   .string()
@@ -64,6 +89,33 @@ export const methods = {
   'dialog.pickFolder': { request: empty, response: returns<string | null>() },
 
   'library.summary': { request: empty, response: returns<LibrarySummary>() },
+
+  /** The ids of every image in a filter, in order; the grid fetches details for what is on screen. */
+  'images.query': { request: imageQuery, response: returns<{ ids: number[] }>() },
+  'images.get': { request: z.object({ ids: z.array(id).max(2000) }).strict(), response: returns<ImageDetail[]>() },
+
+  /** Sets (classId) or clears (null) the label of images: one undoable action, committed before it answers. */
+  'labels.assign': {
+    request: z.object({ imageIds, classId: id.nullable() }).strict(),
+    response: returns<LabelChange>()
+  },
+  'labels.undo': { request: empty, response: returns<LabelChange | null>() },
+  'labels.redo': { request: empty, response: returns<LabelChange | null>() },
+  'labels.history': { request: empty, response: returns<LabelHistory>() },
+
+  'classes.list': { request: empty, response: returns<ClassCount[]>() },
+  'classes.create': {
+    request: z.object({ name: className, color: color.optional(), hotkey: hotkey.optional() }).strict(),
+    response: returns<ClassCount>()
+  },
+  'classes.update': {
+    request: z.object({ id, name: className.optional(), color: color.optional(), hotkey: hotkey.optional() }).strict(),
+    response: returns<ClassCount>()
+  },
+  /** Relabels every image of `sourceId` as `targetId`, then deletes the source class (undoable). */
+  'classes.merge': { request: z.object({ sourceId: id, targetId: id }).strict(), response: returns<LabelChange>() },
+  /** Deletes a class; its images become unlabeled, never deleted (undoable). */
+  'classes.delete': { request: z.object({ id }).strict(), response: returns<LabelChange>() },
 
   'images.page': {
     request: z

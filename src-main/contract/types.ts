@@ -42,8 +42,25 @@ export interface RecentProject {
 export interface ClassCount {
   id: number
   name: string
+  /** '#rrggbb' */
   color: string
+  /** The key that assigns this class while labeling: '1'–'9' or a letter; null for none. */
+  hotkey: string | null
+  position: number
+  /** Usable images carrying this label. */
   count: number
+}
+
+/** What a label change did, so every view can update exactly the images it touched. */
+export interface LabelChange {
+  description: string
+  imageIds: number[]
+}
+
+export interface LabelHistory {
+  /** Description of what Ctrl+Z would undo, or null. */
+  undo: string | null
+  redo: string | null
 }
 
 export interface LibrarySummary {
@@ -52,6 +69,8 @@ export interface LibrarySummary {
   unlabeled: number
   failed: number
   classes: ClassCount[]
+  /** Images labeled by hand in the last 10 minutes, per minute. */
+  labelsPerMinute: number
 }
 
 export type JobState = 'running' | 'done' | 'failed' | 'cancelled'
@@ -111,4 +130,39 @@ export interface ImageSummary {
 export interface ImagePage {
   total: number
   items: ImageSummary[]
+}
+
+/** Which images the grid shows, in which order. */
+export interface ImageQuery {
+  status: 'ok' | 'failed' | 'missing' | 'all'
+  /** 'labeled', 'unlabeled', or one class id. */
+  label?: 'labeled' | 'unlabeled' | number
+  split?: ImageSplit | 'none'
+  /** Only images whose exact bytes occur more than once. */
+  duplicates?: boolean
+  /** Case-insensitive part of the file path. */
+  search?: string
+  sort: 'imported' | 'name' | 'class' | 'size'
+  descending?: boolean
+}
+
+export interface ImageDetail {
+  id: number
+  relPath: string
+  rootPath: string
+  status: 'ok' | 'failed' | 'missing'
+  contentHash: string | null
+  classId: number | null
+  labelOrigin: 'folder' | 'user' | 'model' | null
+  folderClass: string | null
+  split: ImageSplit | null
+  splitOrigin: 'folder' | 'auto' | 'user' | null
+  width: number | null
+  height: number | null
+  format: string | null
+  bytes: number
+  mtimeMs: number
+  errorCode: string | null
+  errorMessage: string | null
+  phash: string | null
 }

@@ -50,12 +50,24 @@ export function migrate(db: Database, target?: number, migrations = MIGRATIONS):
       `this project was saved by a newer Pictor (schema v${current}; this version reads up to v${migrations.length}). Update Pictor to open it.`
     )
   }
-  for (const migration of migrations) {
-    if (migration.version <= current || migration.version > last) continue
-    db.transaction(() => {
-      db.exec(migration.sql)
-      db.pragma(`user_version = ${migration.version}`)
-    })()
+  // SQLite's documented way to rebuild a table: foreign keys off (it cannot change inside a
+  // transaction), then a foreign_key_check before each commit so no migration can break them.
+  const enforced = db.pragma('foreign_keys', { simple: true }) === 1
+  db.pragma('foreign_keys = OFF')
+  try {
+    for (const migration of migrations) {
+      if (migration.version <= current || migration.version > last) continue
+      db.transaction(() => {
+        db.exec(migration.sql)
+        const broken = db.pragma('foreign_key_check') as unknown[]
+        if (broken.length > 0) {
+          throw new Error(`migration ${migration.version}-${migration.name} broke ${broken.length} foreign key(s)`)
+        }
+        db.pragma(`user_version = ${migration.version}`)
+      })()
+    }
+  } finally {
+    if (enforced) db.pragma('foreign_keys = ON')
   }
   return schemaVersion(db)
 }

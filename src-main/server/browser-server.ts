@@ -9,6 +9,7 @@ import { cookieName, isAllowedHost, isLoopbackAddress, newToken, requestToken, s
 import { contentTypeFor, resolveConfinedPath } from './confined-path'
 import { SECURITY_HEADERS } from './csp'
 import { THUMBNAIL_PREFIX, thumbnailFileFor } from './thumbnail-route'
+import { previewIdFor, renderPreview } from '../services/preview'
 
 const MAX_BODY_BYTES = 1024 * 1024
 const HEARTBEAT_MS = 15_000
@@ -83,6 +84,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
       return sendEnvelope(response, 404, fail('NOT_FOUND', `no such endpoint: ${url.pathname}`))
     }
     if (url.pathname.startsWith(THUMBNAIL_PREFIX)) return serveThumbnail(request, response, url.pathname)
+    if (url.pathname.startsWith('/previews/')) return servePreview(response, url.pathname)
     return serveRenderer(request, response, url.pathname)
   }
 
@@ -143,6 +145,14 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
       unsubscribe()
       streams.delete(response)
     })
+  }
+
+  async function servePreview(response: ServerResponse, pathname: string): Promise<void> {
+    const id = previewIdFor(pathname)
+    const webp = id === null ? null : await renderPreview(services.session, id)
+    if (!webp) return sendText(response, 404, 'no preview for this image')
+    response.writeHead(200, { 'content-type': 'image/webp', 'content-length': webp.length, 'cache-control': 'no-cache' })
+    response.end(webp)
   }
 
   async function serveRenderer(request: IncomingMessage, response: ServerResponse, pathname: string): Promise<void> {

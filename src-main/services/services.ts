@@ -12,6 +12,7 @@ import { probeBackends } from './backend-probe'
 import type { ServiceContext } from './context'
 import type { DialogProvider } from './dialogs'
 import { importHandlers } from './import-handlers'
+import { labelHandlers } from './label-handlers'
 import { libraryHandlers } from './library-handlers'
 import { projectHandlers } from './project-handlers'
 import { ProjectSession } from './project-session'
@@ -57,7 +58,8 @@ export function createServices(options: ServiceOptions): Services {
   const handlers: Handlers = {
     ...projectHandlers(context),
     ...libraryHandlers(context),
-    ...importHandlers(context)
+    ...importHandlers(context),
+    ...labelHandlers(context)
   }
   const dispatch = createDispatcher(handlers)
   return {

@@ -1,29 +1,72 @@
 import type { Database } from 'better-sqlite3'
 import type { ClassCount } from '../../contract/types'
 
-/** Classes in display order with how many usable images carry each label. */
+/** Live classes in display order with how many usable images carry each label. */
 export function listClassesWithCounts(db: Database): ClassCount[] {
   return db
     .prepare(
-      `SELECT c.id, c.name, c.color, count(i.id) AS count
+      `SELECT c.id, c.name, c.color, c.hotkey, c.position, count(i.id) AS count
        FROM classes c
        LEFT JOIN labels l ON l.class_id = c.id
        LEFT JOIN images i ON i.id = l.image_id AND i.status = 'ok'
+       WHERE c.deleted_at IS NULL
        GROUP BY c.id
        ORDER BY c.position, c.id`
     )
     .all() as ClassCount[]
 }
 
+export interface ClassRow {
+  id: number
+  name: string
+  color: string
+  hotkey: string | null
+  position: number
+  deletedAt: number | null
+}
+
+export function getClass(db: Database, id: number): ClassRow | undefined {
+  return db
+    .prepare('SELECT id, name, color, hotkey, position, deleted_at AS deletedAt FROM classes WHERE id = ?')
+    .get(id) as ClassRow | undefined
+}
+
+export function findLiveClassByName(db: Database, name: string): ClassRow | undefined {
+  return db
+    .prepare('SELECT id, name, color, hotkey, position, deleted_at AS deletedAt FROM classes WHERE name = ? AND deleted_at IS NULL')
+    .get(name) as ClassRow | undefined
+}
+
+export function findLiveClassByHotkey(db: Database, hotkey: string): ClassRow | undefined {
+  return db
+    .prepare('SELECT id, name, color, hotkey, position, deleted_at AS deletedAt FROM classes WHERE hotkey = ? AND deleted_at IS NULL')
+    .get(hotkey) as ClassRow | undefined
+}
+
+export function updateClass(db: Database, id: number, changes: { name?: string; color?: string; hotkey?: string | null }): void {
+  if (changes.name !== undefined) db.prepare('UPDATE classes SET name = ? WHERE id = ?').run(changes.name, id)
+  if (changes.color !== undefined) db.prepare('UPDATE classes SET color = ? WHERE id = ?').run(changes.color, id)
+  if (changes.hotkey !== undefined) db.prepare('UPDATE classes SET hotkey = ? WHERE id = ?').run(changes.hotkey, id)
+}
+
+/** Soft delete: history keeps pointing at the row; its hotkey is freed for other classes. */
+export function setClassDeleted(db: Database, id: number, deletedAt: number | null): void {
+  if (deletedAt === null) {
+    db.prepare('UPDATE classes SET deleted_at = NULL WHERE id = ?').run(id)
+  } else {
+    db.prepare('UPDATE classes SET deleted_at = ?, hotkey = NULL WHERE id = ?').run(deletedAt, id)
+  }
+}
+
 /** Distinct, readable colours for new classes, in order. */
-const PALETTE = ['#5b9cff', '#f2994a', '#27ae60', '#eb5757', '#9b51e0', '#f2c94c', '#2d9cdb', '#e0529c', '#56ccf2', '#6fcf97']
-/** Hotkeys handed out to new classes in order: 1–9, then letters. */
-const HOTKEYS = [...'123456789', ...'abcdefghijklmnopqrstuvwxy']
+export const CLASS_PALETTE = ['#5b9cff', '#f2994a', '#27ae60', '#eb5757', '#9b51e0', '#f2c94c', '#2d9cdb', '#e0529c', '#56ccf2', '#6fcf97']
+/** Hotkeys handed out to new classes in order: 1–9, then letters ('z' stays free for undo habits). */
+export const HOTKEY_ORDER = [...'123456789', ...'abcdefghijklmnopqrstuvwxy']
 
 /** Prepared once per import: the id of a class by name, creating it with a colour and hotkey if new. */
 export function classStatements(db: Database) {
-  const find = db.prepare('SELECT id FROM classes WHERE name = ?').pluck()
-  const usedHotkeys = db.prepare('SELECT hotkey FROM classes WHERE hotkey IS NOT NULL').pluck()
+  const find = db.prepare('SELECT id FROM classes WHERE name = ? AND deleted_at IS NULL').pluck()
+  const usedHotkeys = db.prepare('SELECT hotkey FROM classes WHERE hotkey IS NOT NULL AND deleted_at IS NULL').pluck()
   const count = db.prepare('SELECT count(*), coalesce(max(position), -1) FROM classes').raw()
   const insert = db.prepare(
     'INSERT INTO classes (name, color, hotkey, position, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id'
@@ -37,8 +80,8 @@ export function classStatements(db: Database) {
       if (id === undefined) {
         const [total, lastPosition] = count.get() as [number, number]
         const taken = new Set(usedHotkeys.all() as string[])
-        const hotkey = HOTKEYS.find((key) => !taken.has(key)) ?? null
-        id = insert.get(name, PALETTE[total % PALETTE.length], hotkey, lastPosition + 1, now) as number
+        const hotkey = HOTKEY_ORDER.find((key) => !taken.has(key)) ?? null
+        id = insert.get(name, CLASS_PALETTE[total % CLASS_PALETTE.length], hotkey, lastPosition + 1, now) as number
       }
       cache.set(name, id)
       return id

@@ -13,3 +13,36 @@ export function labelStatements(db: Database) {
       void labelIfUnlabeled.run(imageId, classId, now)
   }
 }
+
+/** The current class of each image (absent = unlabeled). */
+export function currentLabels(db: Database, imageIds: readonly number[]): Map<number, number> {
+  const result = new Map<number, number>()
+  const select = db.prepare('SELECT class_id FROM labels WHERE image_id = ?').pluck()
+  for (const imageId of imageIds) {
+    const classId = select.get(imageId) as number | undefined
+    if (classId !== undefined) result.set(imageId, classId)
+  }
+  return result
+}
+
+/** Sets (or, with null, clears) labels; `origin` says who decided. */
+export function writeLabels(
+  db: Database,
+  changes: readonly { imageId: number; classId: number | null }[],
+  origin: 'user' | 'model',
+  now = Date.now()
+): void {
+  const upsert = db.prepare(
+    `INSERT INTO labels (image_id, class_id, origin, updated_at) VALUES (?, ?, ?, ?)
+     ON CONFLICT (image_id) DO UPDATE SET class_id = excluded.class_id, origin = excluded.origin, updated_at = excluded.updated_at`
+  )
+  const remove = db.prepare('DELETE FROM labels WHERE image_id = ?')
+  for (const { imageId, classId } of changes) {
+    if (classId === null) remove.run(imageId)
+    else upsert.run(imageId, classId, origin, now)
+  }
+}
+
+export function imagesLabeled(db: Database, classId: number): number[] {
+  return db.prepare('SELECT image_id FROM labels WHERE class_id = ?').pluck().all(classId) as number[]
+}

@@ -1,0 +1,68 @@
+import type { Database } from 'better-sqlite3'
+import type { ImageDetail, ImageQuery } from '../../contract/types'
+
+const SORTS: Record<ImageQuery['sort'], string> = {
+  imported: 'i.id',
+  name: 'i.rel_path COLLATE NOCASE, i.id',
+  class: 'c.position IS NULL, c.position, i.id',
+  size: 'coalesce(i.width * i.height, 0), i.id'
+}
+
+/**
+ * The ids of every image in a filter, in display order. The grid holds this list (400 KB at 100k
+ * images) and fetches details only for the rows on screen, so scrolling and relabeling never
+ * page through OFFSETs.
+ */
+export function queryImageIds(db: Database, query: ImageQuery): number[] {
+  const where: string[] = []
+  const params: Record<string, unknown> = {}
+  if (query.status !== 'all') {
+    where.push('i.status = @status')
+    params.status = query.status
+  }
+  if (query.label === 'labeled') where.push('l.class_id IS NOT NULL')
+  else if (query.label === 'unlabeled') where.push('l.class_id IS NULL')
+  else if (typeof query.label === 'number') {
+    where.push('l.class_id = @classId')
+    params.classId = query.label
+  }
+  if (query.split === 'none') where.push('i.split IS NULL')
+  else if (query.split) {
+    where.push('i.split = @split')
+    params.split = query.split
+  }
+  if (query.duplicates) {
+    where.push(
+      `i.content_hash IN (SELECT content_hash FROM images WHERE content_hash IS NOT NULL AND status = 'ok'
+                          GROUP BY content_hash HAVING count(*) > 1)`
+    )
+  }
+  if (query.search) {
+    where.push("i.rel_path LIKE @search ESCAPE '\\'")
+    params.search = `%${query.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+  }
+  const order = `${SORTS[query.sort]}${query.descending ? ' DESC' : ''}`
+  return db
+    .prepare(
+      `SELECT i.id FROM images i
+       LEFT JOIN labels l ON l.image_id = i.id
+       LEFT JOIN classes c ON c.id = l.class_id
+       ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY ${order}`
+    )
+    .pluck()
+    .all(params) as number[]
+}
+
+/** Everything a grid cell or the detail view shows, for the given ids, in the given order. */
+export function imageDetails(db: Database, ids: readonly number[]): ImageDetail[] {
+  const select = db.prepare(
+    `SELECT i.id, i.rel_path AS relPath, s.root_path AS rootPath, i.status, i.content_hash AS contentHash,
+            l.class_id AS classId, l.origin AS labelOrigin, i.folder_class AS folderClass,
+            i.split, i.split_origin AS splitOrigin, i.width, i.height, i.format, i.bytes, i.mtime_ms AS mtimeMs,
+            i.error_code AS errorCode, i.error_message AS errorMessage, i.phash
+     FROM images i JOIN sources s ON s.id = i.source_id LEFT JOIN labels l ON l.image_id = i.id
+     WHERE i.id = ?`
+  )
+  return ids.map((id) => select.get(id) as ImageDetail | undefined).filter((row): row is ImageDetail => row !== undefined)
+}

@@ -1,0 +1,38 @@
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import sharp from 'sharp'
+import type { ProjectSession } from './project-session'
+
+export const PREVIEW_SIZE = 2048
+
+/**
+ * A large, oriented WebP of one image for the detail view. The file is found through the project
+ * database by image id, never from a path the client sends, so this cannot read arbitrary files.
+ */
+export async function renderPreview(session: ProjectSession, imageId: number): Promise<Buffer | null> {
+  if (!session.summary) return null
+  const row = session.db
+    .prepare(
+      `SELECT s.root_path AS root, i.rel_path AS relPath FROM images i JOIN sources s ON s.id = i.source_id
+       WHERE i.id = ? AND i.status = 'ok'`
+    )
+    .get(imageId) as { root: string; relPath: string } | undefined
+  if (!row) return null
+  try {
+    const bytes = await readFile(join(row.root, row.relPath))
+    return await sharp(bytes, { failOn: 'error', animated: false })
+      .rotate()
+      .resize(PREVIEW_SIZE, PREVIEW_SIZE, { fit: 'inside', withoutEnlargement: true })
+      .toColourspace('srgb')
+      .webp({ quality: 85 })
+      .toBuffer()
+  } catch {
+    return null
+  }
+}
+
+/** `/previews/<id>.webp` → the image id, for both transports. */
+export function previewIdFor(pathname: string): number | null {
+  const match = /^\/previews\/([1-9]\d{0,15})\.webp$/.exec(pathname)
+  return match ? Number(match[1]) : null
+}
