@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import type {
   AppInfo,
+  BalanceReport,
   ClassCount,
   ImageDetail,
   LabelChange,
@@ -116,6 +117,22 @@ export const methods = {
   'classes.merge': { request: z.object({ sourceId: id, targetId: id }).strict(), response: returns<LabelChange>() },
   /** Deletes a class; its images become unlabeled, never deleted (undoable). */
   'classes.delete': { request: z.object({ id }).strict(), response: returns<LabelChange>() },
+
+  'balance.report': { request: empty, response: returns<BalanceReport>() },
+  /** Assigns train/val/test to every image whose split was not set by a folder or the user. */
+  'splits.assign': { request: empty, response: returns<BalanceReport>() },
+  'splits.setRatios': {
+    request: z
+      .object({ train: z.number().min(0).max(1), val: z.number().min(0).max(1), test: z.number().min(0).max(1) })
+      .strict()
+      .refine((r) => Math.abs(r.train + r.val + r.test - 1) < 1e-6, 'the ratios must add up to 1'),
+    response: returns<BalanceReport>()
+  },
+  /** The user's override for some images (null: back to automatic). */
+  'images.setSplit': {
+    request: z.object({ imageIds, split: z.enum(['train', 'val', 'test']).nullable() }).strict(),
+    response: returns<BalanceReport>()
+  },
 
   'images.page': {
     request: z

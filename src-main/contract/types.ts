@@ -166,3 +166,30 @@ export interface ImageDetail {
   errorMessage: string | null
   phash: string | null
 }
+
+export interface SplitRatios {
+  train: number
+  val: number
+  test: number
+}
+
+export interface BalanceRow {
+  classId: number
+  name: string
+  color: string
+  train: number
+  val: number
+  test: number
+  /** Labeled images with no split yet. */
+  none: number
+  total: number
+}
+
+export interface BalanceReport {
+  ratios: SplitRatios
+  classes: BalanceRow[]
+  unlabeled: number
+  /** Largest class ÷ smallest class, or null with fewer than two non-empty classes. */
+  imbalanceRatio: number | null
+  warnings: string[]
+}

@@ -60,6 +60,12 @@ export async function importFolder(input: ImportInput, { signal, onProgress }: J
     const index = loadSourceIndex(db, source.id)
     const knownHashes = loadContentHashes(db)
     const writer = createWriter(db, source.id)
+    // Classes are created up front in name order, so their hotkeys (1, 2, 3…) and colours do not
+    // depend on which file happened to finish decoding first.
+    const classNames = [...new Set(walk.files.map((file) => interpretPath(file.relPath).className))]
+    db.transaction(() => {
+      for (const name of classNames.filter((n): n is string => n !== null).sort()) writer.ensureClass(name)
+    })()
 
     const todo = walk.files.filter((file) => {
       const known = index.get(file.relPath)
@@ -77,7 +83,8 @@ export async function importFolder(input: ImportInput, { signal, onProgress }: J
 
     const flush = () => {
       if (batch.length === 0) return
-      const outcomes = batch
+      // Lanes finish out of order; path order keeps image ids (the "import order") stable.
+      const outcomes = batch.sort((a, b) => (a.file.relPath < b.file.relPath ? -1 : 1))
       batch = []
       lastFlush = Date.now()
       db.transaction(() => {
@@ -202,6 +209,7 @@ function createWriter(db: Database, sourceId: number) {
       const imageId = images.upsert(record)
       if (!failed && className) labels.labelFromFolder(imageId, classes.ensure(className, now), now)
     },
-    markMissing: images.markMissing
+    markMissing: images.markMissing,
+    ensureClass: (name: string) => classes.ensure(name)
   }
 }

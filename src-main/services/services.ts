@@ -11,6 +11,7 @@ import { JobManager } from '../jobs/job-manager'
 import { probeBackends } from './backend-probe'
 import type { ServiceContext } from './context'
 import type { DialogProvider } from './dialogs'
+import { balanceHandlers } from './balance-handlers'
 import { importHandlers } from './import-handlers'
 import { labelHandlers } from './label-handlers'
 import { libraryHandlers } from './library-handlers'
@@ -59,7 +60,8 @@ export function createServices(options: ServiceOptions): Services {
     ...projectHandlers(context),
     ...libraryHandlers(context),
     ...importHandlers(context),
-    ...labelHandlers(context)
+    ...labelHandlers(context),
+    ...balanceHandlers(context)
   }
   const dispatch = createDispatcher(handlers)
   return {

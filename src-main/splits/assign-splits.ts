@@ -8,12 +8,12 @@
 //     folders disagree), each fixed image still keeps its split — we never overrule the user — and
 //     the group's other images join the split most of its fixed images are in (ties: train, then
 //     val, then test). The group is counted in `conflictingGroups` so the UI can point it out.
-//  2. Every other group draws u = uniform(sha256(groupKey + ':' + stratum)), where groupKey is the
-//     group's smallest content hash and stratum its majority class id (or 'unlabeled'), and takes
-//     the split whose ratio interval holds u. Nothing depends on the other images, so importing more
-//     never moves an old image — except when a new image is a near copy of an old one and merges
-//     their groups (the merged group's key may change), or the guarantee in 3 kicks in for a small
-//     class. Relabeling an image changes its group's stratum and so re-draws its split.
+//  2. Every other group draws u = uniform(sha256(groupKey)), where groupKey is the group's smallest
+//     content hash, and takes the split whose ratio interval holds u. Nothing depends on the other
+//     images or on labels, so importing more never moves an old image, and relabeling (during
+//     review) never moves an image between the sets a model is judged on — except when a new image
+//     is a near copy of an old one and merges their groups (the merged group's key may change), or
+//     the guarantee in 3 kicks in for a small class. The stratum (majority class) only matters for 3.
 //  3. Stratification: u is uniform within each class, so each class's ratios hold in expectation.
 //     On top, a class with at least 3 groups gets at least one group in every split whose ratio is
 //     > 0: a group moves from the class's largest split (keeping ≥ 1 there), the one whose u lies
@@ -109,7 +109,7 @@ function planGroup(
     const split = majority(fixedSplits, bySplitOrder)!
     return { key, stratum, fixed: true, u: Number.NaN, split, conflicting: fixedSplits.some((s) => s !== split) }
   }
-  const u = seededUniform(`${key}:${stratum ?? 'unlabeled'}`)
+  const u = seededUniform(key)
   return { key, stratum, fixed: false, u, split: splitForUniform(u, ratios), conflicting: false }
 }
 

@@ -12,6 +12,8 @@ function errorOf(envelope: Envelope<unknown>): { code: string; message: string }
   return envelope.error
 }
 
+const balance = { ratios: { train: 0.8, val: 0.1, test: 0.1 }, classes: [], unlabeled: 0, imbalanceRatio: null, warnings: [] }
+
 /** A complete handler table whose project.* handlers echo what they were given. */
 function handlers(overrides: Partial<Handlers> = {}): Handlers {
   const summary = (path: string, name = 'p') => ({ path, name, schemaVersion: 1, createdAt: 0 })
@@ -40,6 +42,10 @@ function handlers(overrides: Partial<Handlers> = {}): Handlers {
     'classes.update': ({ id }) => ({ id, name: 'x', color: '#000000', hotkey: null, position: 0, count: 0 }),
     'classes.merge': () => ({ description: '', imageIds: [] }),
     'classes.delete': () => ({ description: '', imageIds: [] }),
+    'balance.report': () => balance,
+    'splits.assign': () => balance,
+    'splits.setRatios': () => balance,
+    'images.setSplit': () => balance,
     'images.page': () => ({ total: 0, items: [] }),
     'import.start': () => ({ jobId: 'j' }),
     'import.lastRun': () => null,

@@ -1,0 +1,31 @@
+import type { Handlers } from '../core/dispatcher'
+import { applySplits, setSplitRatios, setUserSplit } from '../splits/apply-splits'
+import { balanceReport } from './balance'
+import type { ServiceContext } from './context'
+
+type BalanceMethods = 'balance.report' | 'splits.assign' | 'splits.setRatios' | 'images.setSplit'
+
+export function balanceHandlers({ session, events }: ServiceContext): Pick<Handlers, BalanceMethods> {
+  const changed = () => events.emit('library.changed', { reason: 'splits' })
+  return {
+    'balance.report': () => balanceReport(session.db),
+    'splits.assign': () => {
+      applySplits(session.db)
+      changed()
+      return balanceReport(session.db)
+    },
+    'splits.setRatios': (ratios) => {
+      setSplitRatios(session.db, ratios)
+      applySplits(session.db)
+      changed()
+      return balanceReport(session.db)
+    },
+    'images.setSplit': ({ imageIds, split }) => {
+      setUserSplit(session.db, imageIds, split)
+      // Re-assign so the image's duplicates follow it and cleared overrides get an automatic split.
+      applySplits(session.db)
+      changed()
+      return balanceReport(session.db)
+    }
+  }
+}
