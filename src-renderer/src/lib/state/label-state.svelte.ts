@@ -69,6 +69,15 @@ export class LabelState {
     })
   }
 
+  async setSplit(imageId: number, split: 'train' | 'val' | 'test' | null): Promise<boolean> {
+    return this.#act(async () => {
+      await this.app.api.call('images.setSplit', { imageIds: [imageId], split })
+      const change = { description: split ? `Moved the image to ${split}` : 'The image follows the automatic split again', imageIds: [imageId] }
+      await this.grid.refreshAfter(change)
+      return change
+    })
+  }
+
   async createClass(name: string): Promise<boolean> {
     return this.#act(async () => {
       const created = await this.app.api.call('classes.create', { name })
