@@ -3,6 +3,7 @@ import { dirname } from 'node:path'
 import BetterSqlite3, { type Database } from 'better-sqlite3'
 import { AppError, fromSystemError } from '../core/errors'
 import { migrate } from './migrations'
+import { registerTextFunctions } from './text-fold'
 
 /** 'PICT' — lets Pictor tell its own projects from any other SQLite file. */
 export const PICTOR_APPLICATION_ID = 0x50494354
@@ -32,6 +33,7 @@ function configure(db: Database): void {
   db.pragma('busy_timeout = 5000')
   // NORMAL is durable in WAL mode except for the last transactions before a power cut.
   db.pragma('synchronous = NORMAL')
+  registerTextFunctions(db)
 }
 
 function looksLikeSqlite(path: string): boolean {

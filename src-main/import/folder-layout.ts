@@ -14,6 +14,8 @@ import type { Split } from '../db/queries/images'
  */
 const SPLIT_FOLDERS: Record<string, Split> = { train: 'train', val: 'val', validation: 'val', test: 'test' }
 
+const MAX_CLASS_NAME = 100
+
 export interface FolderMeaning {
   split: Split | null
   className: string | null
@@ -24,6 +26,7 @@ export function interpretPath(relPath: string): FolderMeaning {
   const folders = relPath.split('/').slice(0, -1)
   const split = folders.length > 0 ? (SPLIT_FOLDERS[folders[0]!.toLowerCase()] ?? null) : null
   const classFolders = split ? folders.slice(1) : folders
-  const className = classFolders[0]?.normalize('NFC').trim() || null
+  // Class names are capped at 100 characters (the database's limit); longer folder names are cut.
+  const className = [...(classFolders[0]?.normalize('NFC').trim() ?? '')].slice(0, MAX_CLASS_NAME).join('').trim() || null
   return { split, className }
 }

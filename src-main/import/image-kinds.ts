@@ -15,7 +15,7 @@ export function isIgnoredName(name: string): boolean {
   return name.startsWith('.') || name === '__MACOSX' || name === '@eaDir' || name === 'Thumbs.db' || name === 'desktop.ini'
 }
 
-export type SniffedKind = 'jpeg' | 'png' | 'gif' | 'webp' | 'tiff' | 'heif' | 'svg' | 'bmp' | null
+export type SniffedKind = 'jpeg' | 'png' | 'gif' | 'webp' | 'tiff' | 'avif' | 'heif' | 'svg' | 'bmp' | null
 
 /** What the first bytes say a file is, so "not an image" and "a damaged image" get different answers. */
 export function sniff(head: Uint8Array): SniffedKind {
@@ -25,7 +25,8 @@ export function sniff(head: Uint8Array): SniffedKind {
   if (ascii(0, 6) === 'GIF87a' || ascii(0, 6) === 'GIF89a') return 'gif'
   if (ascii(0, 4) === 'RIFF' && ascii(8, 12) === 'WEBP') return 'webp'
   if (ascii(0, 4) === 'II*\0' || ascii(0, 4) === 'MM\0*') return 'tiff'
-  if (ascii(4, 8) === 'ftyp' && /^(avif|avis|heic|heix|hevc|mif1|msf1)$/.test(ascii(8, 12))) return 'heif'
+  if (ascii(4, 8) === 'ftyp' && /^(avif|avis)$/.test(ascii(8, 12))) return 'avif'
+  if (ascii(4, 8) === 'ftyp' && /^(heic|heix|hevc|mif1|msf1)$/.test(ascii(8, 12))) return 'heif'
   if (ascii(0, 2) === 'BM') return 'bmp'
   const text = new TextDecoder('utf-8', { fatal: false }).decode(head.subarray(0, 512)).trimStart().toLowerCase()
   if (text.startsWith('<svg') || (text.startsWith('<?xml') && text.includes('<svg'))) return 'svg'

@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
 import type { Database } from 'better-sqlite3'
+import { AppError } from '../core/errors'
 import { openProjectDatabase } from '../db/connection'
 import { classStatements } from '../db/queries/classes'
 import {
@@ -57,98 +58,142 @@ export async function importFolder(input: ImportInput, { signal, onProgress }: J
   try {
     const source = ensureSource(db, folder)
     const runId = startImportRun(db, source.id)
-    const index = loadSourceIndex(db, source.id)
-    const knownHashes = loadContentHashes(db)
-    const writer = createWriter(db, source.id)
-    // Classes are created up front in name order, so their hotkeys (1, 2, 3…) and colours do not
-    // depend on which file happened to finish decoding first.
-    const classNames = [...new Set(walk.files.map((file) => interpretPath(file.relPath).className))]
-    db.transaction(() => {
-      for (const name of classNames.filter((n): n is string => n !== null).sort()) writer.ensureClass(name)
-    })()
-
-    const todo = walk.files.filter((file) => {
-      const known = index.get(file.relPath)
-      const unchanged = known && known.status !== 'missing' && known.bytes === file.bytes && known.mtimeMs === file.mtimeMs
-      if (unchanged) report.unchanged++
-      return !unchanged
-    })
-    const thumbnails = new ThumbnailStore(input.thumbnailDir)
-    const limits = input.limits ?? DEFAULT_LIMITS
-    const maxFileBytes = input.maxFileBytes ?? 512 * 1024 * 1024
-    const total = todo.length
-    let done = 0
-    let batch: Outcome[] = []
-    let lastFlush = Date.now()
-
-    const flush = () => {
-      if (batch.length === 0) return
-      // Lanes finish out of order; path order keeps image ids (the "import order") stable.
-      const outcomes = batch.sort((a, b) => (a.file.relPath < b.file.relPath ? -1 : 1))
-      batch = []
-      lastFlush = Date.now()
-      db.transaction(() => {
-        for (const outcome of outcomes) {
-          const known = index.get(outcome.file.relPath)
-          if ('error' in outcome) {
-            report.failed++
-            report.errors.push({ path: outcome.file.relPath, code: outcome.error.code, message: outcome.error.message })
-          } else if (known && known.status !== 'missing') report.updated++
-          else report.imported++
-          writer.write(outcome)
-        }
-      })()
+    try {
+      return await runImport(db, { input, folder, walk, report, source, runId, started, signal, onProgress })
+    } catch (error) {
+      // Whatever stopped it, the run is over: it must not look 'interrupted' on the next open.
+      if (latestStatus(db, runId) === 'running') finishImportRun(db, runId, 'failed', report)
+      throw error
     }
-
-    let next = 0
-    const lane = async () => {
-      while (next < todo.length && !signal.aborted) {
-        const file = todo[next++]!
-        const outcome = await processFile(file, { thumbnails, limits, maxFileBytes })
-        if (!('error' in outcome)) {
-          if (knownHashes.has(outcome.contentHash)) report.duplicates++
-          knownHashes.add(outcome.contentHash)
-        }
-        batch.push(outcome)
-        done++
-        if (batch.length >= BATCH_SIZE || Date.now() - lastFlush > BATCH_MAX_MS) flush()
-        onProgress({ done, total, message: `Importing ${file.relPath}` })
-      }
-    }
-    const lanes = input.concurrency ?? Math.max(2, availableParallelism() * 2)
-    await Promise.all(Array.from({ length: lanes }, lane))
-    flush()
-
-    report.cancelled = signal.aborted
-    db.transaction(() => {
-      // Problems found while walking (loops, dangling links, unreadable folders) are recorded too.
-      for (const problem of walk.problems) {
-        report.failed++
-        report.errors.push({ path: problem.relPath, code: problem.code, message: problem.message })
-        writer.write({
-          file: { relPath: problem.relPath, absPath: '', bytes: 0, mtimeMs: 0 },
-          error: new FileError(problem.code, problem.message)
-        })
-      }
-      if (!report.cancelled) {
-        const seen = new Set(walk.files.map((file) => file.relPath))
-        for (const problem of walk.problems) seen.add(problem.relPath)
-        for (const [relPath, known] of index) {
-          if (seen.has(relPath) || known.status === 'missing') continue
-          writer.markMissing(known.id)
-          report.removed++
-        }
-        markSourceScanned(db, source.id)
-      }
-      Object.assign(report, countSourceImages(db, source.id))
-      report.durationMs = Date.now() - started
-      report.imagesPerSecond = report.durationMs > 0 ? Math.round((done * 1000) / report.durationMs) : 0
-      finishImportRun(db, runId, report.cancelled ? 'cancelled' : 'done', report)
-    })()
-    return report
   } finally {
     db.close()
   }
+}
+
+interface RunContext {
+  input: ImportInput
+  folder: string
+  walk: Awaited<ReturnType<typeof walkFolder>>
+  report: ImportReport
+  source: { id: number }
+  runId: number
+  started: number
+  signal: AbortSignal
+  onProgress: JobContext['onProgress']
+}
+
+function latestStatus(db: Database, runId: number): string | undefined {
+  return db.prepare('SELECT status FROM import_runs WHERE id = ?').pluck().get(runId) as string | undefined
+}
+
+async function runImport(db: Database, context: RunContext): Promise<ImportReport> {
+  const { input, walk, report, source, runId, started, signal, onProgress } = context
+  const index = loadSourceIndex(db, source.id)
+  const knownHashes = loadContentHashes(db)
+  const writer = createWriter(db, source.id)
+
+  // Files that failed before are tried again: a permission fixed or a disk remounted changes
+  // neither size nor modification time.
+  const todo = walk.files.filter((file) => {
+    const known = index.get(file.relPath)
+    const unchanged = known?.status === 'ok' && known.bytes === file.bytes && known.mtimeMs === file.mtimeMs
+    if (unchanged) report.unchanged++
+    return !unchanged
+  })
+  // Classes of the files to read are created up front in name order, so hotkeys (1, 2, 3…) and
+  // colours do not depend on which file finished decoding first. Unchanged files create none:
+  // a class the user deleted or renamed stays that way.
+  const classNames = new Set(todo.map((file) => interpretPath(file.relPath).className))
+  db.transaction(() => {
+    for (const name of [...classNames].filter((n): n is string => n !== null).sort()) writer.ensureClass(name)
+  })()
+  const thumbnails = new ThumbnailStore(input.thumbnailDir)
+  const limits = input.limits ?? DEFAULT_LIMITS
+  const maxFileBytes = input.maxFileBytes ?? 512 * 1024 * 1024
+  const total = todo.length
+  let done = 0
+  let batch: Outcome[] = []
+  let lastFlush = Date.now()
+
+  const flush = () => {
+    if (batch.length === 0) return
+    // Lanes finish out of order; path order keeps image ids (the "import order") stable.
+    const outcomes = batch.sort((a, b) => (a.file.relPath < b.file.relPath ? -1 : 1))
+    batch = []
+    lastFlush = Date.now()
+    db.transaction(() => {
+      for (const outcome of outcomes) {
+        const known = index.get(outcome.file.relPath)
+        if ('error' in outcome) {
+          report.failed++
+          report.errors.push({ path: outcome.file.relPath, code: outcome.error.code, message: outcome.error.message })
+        } else if (known && known.status !== 'missing') report.updated++
+        else report.imported++
+        writer.write(outcome)
+      }
+    })()
+  }
+
+  let next = 0
+  /** A failure that is not any one file's fault (the thumbnail folder): the import stops. */
+  let fatal: unknown = null
+  const lane = async () => {
+    while (next < todo.length && !signal.aborted && fatal === null) {
+      const file = todo[next++]!
+      let outcome: Outcome
+      try {
+        outcome = await processFile(file, { thumbnails, limits, maxFileBytes })
+      } catch (error) {
+        fatal = error
+        return
+      }
+      if (!('error' in outcome)) {
+        const ownOldHash = index.get(file.relPath)?.contentHash
+        if (knownHashes.has(outcome.contentHash) && ownOldHash !== outcome.contentHash) report.duplicates++
+        knownHashes.add(outcome.contentHash)
+      }
+      batch.push(outcome)
+      done++
+      if (batch.length >= BATCH_SIZE || Date.now() - lastFlush > BATCH_MAX_MS) flush()
+      onProgress({ done, total, message: `Importing ${file.relPath}` })
+    }
+  }
+  const lanes = input.concurrency ?? Math.max(2, availableParallelism() * 2)
+  await Promise.all(Array.from({ length: lanes }, lane))
+  flush()
+  if (fatal !== null) {
+    const message = `cannot write thumbnails to ${input.thumbnailDir}: ${(fatal as Error).message}`
+    finishImportRun(db, runId, 'failed', { ...report, errors: [...report.errors, { path: '', code: 'IO_ERROR', message }] })
+    throw new AppError('IO_ERROR', message)
+  }
+
+  report.cancelled = signal.aborted
+  db.transaction(() => {
+    // Problems found while walking (loops, dangling links, unreadable folders) are recorded too.
+    for (const problem of walk.problems) {
+      report.failed++
+      report.errors.push({ path: problem.relPath, code: problem.code, message: problem.message })
+      writer.write({
+        file: { relPath: problem.relPath, absPath: '', bytes: 0, mtimeMs: 0 },
+        error: new FileError(problem.code, problem.message)
+      })
+    }
+    if (!report.cancelled) {
+      const seen = new Set(walk.files.map((file) => file.relPath))
+      for (const problem of walk.problems) seen.add(problem.relPath)
+      for (const [relPath, known] of index) {
+        if (seen.has(relPath) || known.status === 'missing') continue
+        writer.markMissing(known.id)
+        report.removed++
+      }
+      markSourceScanned(db, source.id)
+    }
+    Object.assign(report, countSourceImages(db, source.id))
+    report.durationMs = Date.now() - started
+    report.imagesPerSecond = report.durationMs > 0 ? Math.round((done * 1000) / report.durationMs) : 0
+    finishImportRun(db, runId, report.cancelled ? 'cancelled' : 'done', report)
+  })()
+  return report
 }
 
 interface ProcessOptions {
@@ -172,11 +217,23 @@ async function processFile(file: FoundFile, options: ProcessOptions): Promise<Ou
     if (buffer.length === 0) throw new FileError('EMPTY_FILE', 'the file is empty (0 bytes)')
     const contentHash = createHash('sha256').update(buffer).digest('hex')
     const analysis = await analyseImage(buffer, options.limits)
-    if (!options.thumbnails.has(contentHash)) await options.thumbnails.write(contentHash, analysis.thumbnail)
+    if (!options.thumbnails.has(contentHash)) {
+      // Not this file's fault: rethrown past the per-file handling so the import stops and says why.
+      await options.thumbnails.write(contentHash, analysis.thumbnail).catch((error: unknown) => {
+        throw new ThumbnailWriteError(error)
+      })
+    }
     return { file, analysis, contentHash }
   } catch (error) {
+    if (error instanceof ThumbnailWriteError) throw error.cause
     if (error instanceof FileError) return { file, error }
     return { file, error: new FileError('UNREADABLE', (error as Error)?.message ?? String(error)) }
+  }
+}
+
+class ThumbnailWriteError extends Error {
+  constructor(override readonly cause: unknown) {
+    super('thumbnail write failed')
   }
 }
 

@@ -1,6 +1,7 @@
+import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { join } from 'node:path'
-import { writeFileAtomic } from '../core/atomic-write'
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
 
 const CONTENT_HASH = /^[0-9a-f]{64}$/
 
@@ -10,6 +11,9 @@ const CONTENT_HASH = /^[0-9a-f]{64}$/
  * this read or write outside its folder.
  */
 export class ThumbnailStore {
+  /** Shard folders known to exist, so 50k writes do not mean 50k mkdir calls. */
+  readonly #folders = new Set<string>()
+
   constructor(readonly dir: string) {}
 
   static isContentHash(value: string): boolean {
@@ -26,9 +30,25 @@ export class ThumbnailStore {
     return path !== null && existsSync(path)
   }
 
-  async write(contentHash: string, webp: Buffer): Promise<void> {
+  /**
+   * Write-then-rename (a reader never sees half a file), without fsync: a thumbnail is a cache that
+   * the next import regenerates if a crash loses it.
+   */
+  async write(contentHash: string, webp: Uint8Array): Promise<void> {
     const path = this.pathFor(contentHash)
     if (!path) throw new Error(`not a content hash: ${contentHash}`)
-    await writeFileAtomic(path, webp)
+    const folder = dirname(path)
+    if (!this.#folders.has(folder)) {
+      await mkdir(folder, { recursive: true })
+      this.#folders.add(folder)
+    }
+    const temporary = `${path}.${randomBytes(4).toString('hex')}.tmp`
+    try {
+      await writeFile(temporary, webp)
+      await rename(temporary, path)
+    } catch (error) {
+      await rm(temporary, { force: true })
+      throw error
+    }
   }
 }

@@ -56,20 +56,24 @@ export async function walkFolder(root: string, signal?: AbortSignal): Promise<Wa
       problem(folder, new FileError(cause.code, `cannot read this folder: ${cause.message}`))
       continue
     }
-    const candidates = entries.filter((entry) => !isIgnoredName(entry.name))
+    // Real folders before symbolic links, so a link to a class folder never takes the folder's place.
+    const candidates = entries
+      .filter((entry) => !isIgnoredName(entry.name))
+      .sort((a, b) => Number(a.isSymbolicLink()) - Number(b.isSymbolicLink()))
     for (let start = 0; start < candidates.length; start += STAT_BATCH) {
       const batch = candidates.slice(start, start + STAT_BATCH)
       const stats = await Promise.all(batch.map((entry) => statEntry(join(root, folder, entry.name))))
       batch.forEach((entry, index) => {
         const relPath = folder ? `${folder}/${entry.name}` : entry.name
         const found = stats[index]!
+        // A name that is not valid Unicode here cannot even be stat'ed under the name we were given.
+        if (entry.name.includes('\uFFFD')) {
+          problem(relPath, new FileError('BAD_NAME', 'the file name is not valid Unicode on this system'))
+          return
+        }
         if (found instanceof FileError) {
           // A dangling link or loop whose name does not look like an image is noise, not a problem.
           if (isImageCandidate(entry.name) || entry.isSymbolicLink()) problem(relPath, relabelLinkError(entry, found))
-          return
-        }
-        if (entry.name.includes('\uFFFD')) {
-          problem(relPath, new FileError('BAD_NAME', 'the file name is not valid Unicode on this system'))
           return
         }
         if (found.isDirectory()) {

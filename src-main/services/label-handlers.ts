@@ -25,6 +25,10 @@ export function labelHandlers({ session, events }: ServiceContext): Pick<Handler
     if (change && change.imageIds.length > 0) events.emit('labels.changed', change)
     return change
   }
+  const announceAction = (change: LabelChange | null): LabelChange | null => {
+    if (change) events.emit('labels.changed', change)
+    return change
+  }
   const classesChanged = <T>(value: T): T => {
     events.emit('labels.changed', { description: 'classes changed', imageIds: [] })
     return value
@@ -33,8 +37,9 @@ export function labelHandlers({ session, events }: ServiceContext): Pick<Handler
     'images.query': (query) => ({ ids: queryImageIds(session.db, query) }),
     'images.get': ({ ids }) => imageDetails(session.db, ids),
     'labels.assign': ({ imageIds, classId }) => announce(labeling.assign(imageIds, classId)),
-    'labels.undo': () => announce(labeling.undo()),
-    'labels.redo': () => announce(labeling.redo()),
+    // Undo and redo may restore or delete a class even when no image changes: announce any action.
+    'labels.undo': () => announceAction(labeling.undo()),
+    'labels.redo': () => announceAction(labeling.redo()),
     'labels.history': () => labeling.history(),
     'classes.list': () => listClassesWithCounts(session.db),
     'classes.create': ({ name, color, hotkey }) => classesChanged(labeling.createClass(name, color, hotkey)),

@@ -40,10 +40,10 @@ export class Labeling {
         const oldClassId = before.get(imageId) ?? null
         if (oldClassId !== classId) changes.push({ imageId, oldClassId, newClassId: classId })
       }
+      this.#ensureImagesExist(db, imageIds)
       const noun = changes.length === 1 ? 'image' : `${changes.length} images`
       const description = target ? `Label ${noun} as ${target.name}` : `Remove the label of ${noun}`
       if (changes.length === 0) return { description, imageIds: [] }
-      this.#ensureImagesExist(db, changes)
       writeLabels(db, changes.map((c) => ({ imageId: c.imageId, classId: c.newClassId })), 'user')
       recordAction(db, description, changes)
       return { description, imageIds: changes.map((c) => c.imageId) }
@@ -57,7 +57,7 @@ export class Labeling {
       if (!action) return null
       const changes = actionChanges(db, action.id)
       // A class this action deleted (merge, delete) comes back before its labels do.
-      if (action.deletesClassId !== null) setClassDeleted(db, action.deletesClassId, null)
+      if (action.deletesClassId !== null) this.#restoreClass(db, action.deletesClassId)
       writeLabels(db, changes.map((c) => ({ imageId: c.imageId, classId: c.oldClassId })), 'user')
       setActionUndone(db, action.id, true)
       return { description: `Undo: ${action.description}`, imageIds: changes.map((c) => c.imageId) }
@@ -128,7 +128,7 @@ export class Labeling {
       const changes = imageIds.map((imageId) => ({ imageId, oldClassId: sourceId, newClassId: targetId }))
       writeLabels(db, changes.map((c) => ({ imageId: c.imageId, classId: targetId })), 'user')
       setClassDeleted(db, sourceId, Date.now())
-      const description = `Merge ${source.name} into ${target.name} (${imageIds.length} images)`
+      const description = `Merge ${source.name} into ${target.name} (${plural(imageIds.length, 'image')})`
       recordAction(db, description, changes, sourceId)
       return { description, imageIds }
     })()
@@ -143,10 +143,23 @@ export class Labeling {
       const changes = imageIds.map((imageId) => ({ imageId, oldClassId: id, newClassId: null }))
       writeLabels(db, changes.map((c) => ({ imageId: c.imageId, classId: null })), 'user')
       setClassDeleted(db, id, Date.now())
-      const description = `Delete class ${doomed.name} (${imageIds.length} images now unlabeled)`
+      const description = `Delete class ${doomed.name} (${plural(imageIds.length, 'image')} now unlabeled)`
       recordAction(db, description, changes, id)
       return { description, imageIds }
     })()
+  }
+
+  /**
+   * Brings a soft-deleted class back. If its name was reused meanwhile, it returns as "name (2)"
+   * rather than failing the undo: the user can rename or merge afterwards.
+   */
+  #restoreClass(db: Database, id: number): void {
+    const row = getClass(db, id)
+    if (!row) return
+    let name = row.name
+    for (let copy = 2; findLiveClassByName(db, name); copy++) name = `${[...row.name].slice(0, 90).join('')} (${copy})`
+    if (name !== row.name) updateClass(db, id, { name })
+    setClassDeleted(db, id, null)
   }
 
   #liveClass(db: Database, id: number): ClassRow {
@@ -161,13 +174,17 @@ export class Labeling {
     if (owner && owner.id !== keeper) updateClass(db, owner.id, { hotkey: null })
   }
 
-  #ensureImagesExist(db: Database, changes: LabelChangeRow[]): void {
+  #ensureImagesExist(db: Database, imageIds: readonly number[]): void {
     const exists = db.prepare('SELECT 1 FROM images WHERE id = ?').pluck()
-    const missing = changes.find((change) => exists.get(change.imageId) === undefined)
-    if (missing) throw new AppError('NOT_FOUND', `image ${missing.imageId} does not exist`)
+    const missing = imageIds.find((imageId) => exists.get(imageId) === undefined)
+    if (missing !== undefined) throw new AppError('NOT_FOUND', `image ${missing} does not exist`)
   }
 
   #summary(db: Database, id: number): ClassCount {
     return listClassesWithCounts(db).find((c) => c.id === id)!
   }
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? '' : 's'}`
 }

@@ -1,11 +1,13 @@
 import type { Database } from 'better-sqlite3'
 import type { ImageDetail, ImageQuery } from '../../contract/types'
+import { foldForSearch } from '../text-fold'
 
-const SORTS: Record<ImageQuery['sort'], string> = {
-  imported: 'i.id',
-  name: 'i.rel_path COLLATE NOCASE, i.id',
-  class: 'c.position IS NULL, c.position, i.id',
-  size: 'coalesce(i.width * i.height, 0), i.id'
+/** Sort keys, most significant first; every key is reversed for a descending sort. */
+const SORTS: Record<ImageQuery['sort'], string[]> = {
+  imported: ['i.id'],
+  name: ['i.rel_path COLLATE NOCASE', 'i.id'],
+  class: ['c.position IS NULL', 'c.position', 'i.id'],
+  size: ['coalesce(i.width * i.height, 0)', 'i.id']
 }
 
 /**
@@ -38,10 +40,13 @@ export function queryImageIds(db: Database, query: ImageQuery): number[] {
     )
   }
   if (query.search) {
-    where.push("i.rel_path LIKE @search ESCAPE '\\'")
-    params.search = `%${query.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
+    // SQLite's LIKE folds ASCII letters only; other scripts go through the Unicode-aware function.
+    const ascii = /^[\x00-\x7f]*$/.test(query.search)
+    where.push(`${ascii ? 'i.rel_path' : 'pictor_fold(i.rel_path)'} LIKE @search ESCAPE '\\'`)
+    const needle = ascii ? query.search : foldForSearch(query.search)
+    params.search = `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
   }
-  const order = `${SORTS[query.sort]}${query.descending ? ' DESC' : ''}`
+  const order = SORTS[query.sort].map((key) => `${key}${query.descending ? ' DESC' : ''}`).join(', ')
   return db
     .prepare(
       `SELECT i.id FROM images i

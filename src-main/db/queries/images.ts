@@ -27,12 +27,15 @@ export interface IndexedImage {
   bytes: number
   mtimeMs: number
   status: ImageStatus
+  contentHash: string | null
 }
 
 /** What an import already knows about one source: rel_path → size, mtime and status. */
 export function loadSourceIndex(db: Database, sourceId: number): Map<string, IndexedImage> {
   const rows = db
-    .prepare('SELECT id, rel_path AS relPath, bytes, mtime_ms AS mtimeMs, status FROM images WHERE source_id = ?')
+    .prepare(
+      'SELECT id, rel_path AS relPath, bytes, mtime_ms AS mtimeMs, status, content_hash AS contentHash FROM images WHERE source_id = ?'
+    )
     .all(sourceId) as (IndexedImage & { relPath: string })[]
   return new Map(rows.map(({ relPath, ...rest }) => [relPath, rest]))
 }

@@ -95,10 +95,10 @@ describe('bad files', () => {
     expect(imageRows(setup.projectPath).get('bomb.png')).toMatchObject({ status: 'failed', width: null })
   })
 
-  // BUG (image-analysis.ts): sharp's metadata() already enforces limitInputPixels and throws "Input
+  // Regression test for a fixed bug (image-analysis.ts): sharp's metadata() already enforces limitInputPixels and throws "Input
   // image exceeds pixel limit"; analyseImage maps every metadata() failure to CORRUPT ("the PNG header
   // cannot be read"), so the TOO_MANY_PIXELS branch is never reached and a bomb is called damaged.
-  it.fails('reports the decompression bomb as TOO_MANY_PIXELS', async () => {
+  it('reports the decompression bomb as TOO_MANY_PIXELS', async () => {
     const setup = setUpImport(temp())
     writePngBomb(setup.folder, 'bomb.png')
     const report = await runImport(setup)
@@ -106,7 +106,7 @@ describe('bad files', () => {
   })
 
   // Same bug as above, through the `limits` option: a real 200×200 image over a 10000-pixel limit.
-  it.fails('reports an image over a small maxPixels limit as TOO_MANY_PIXELS', async () => {
+  it('reports an image over a small maxPixels limit as TOO_MANY_PIXELS', async () => {
     const setup = setUpImport(temp())
     await writeImage(setup.folder, 'big.png', 'png', { width: 200, height: 200 })
     await writeImage(setup.folder, 'small.png', 'png', { width: 50, height: 50 })

@@ -80,10 +80,10 @@ describe('file names', () => {
     expect(imageRows(setup.projectPath).get('bad\uFFFD.jpg')).toMatchObject({ status: 'failed' })
   })
 
-  // BUG (walk.ts): the '\uFFFD' check runs only after statEntry() succeeded, but the lossily decoded
+  // Regression test for a fixed bug (walk.ts): the '\uFFFD' check runs only after statEntry() succeeded, but the lossily decoded
   // name never exists on disk, so stat answers ENOENT first and the file is reported as VANISHED ("the
   // file disappeared during the import"). BAD_NAME is unreachable for files.
-  it.fails('reports that file as BAD_NAME, not VANISHED', async () => {
+  it('reports that file as BAD_NAME, not VANISHED', async () => {
     const setup = setUpImport(temp())
     writeBadlyNamedFile(setup.folder)
     const report = await runImport(setup)

@@ -128,11 +128,11 @@ describe('folder conventions in a real import', () => {
     expect(rows.get('Validation/dog/e.jpg')).toMatchObject({ split: 'val', split_origin: 'folder' })
   })
 
-  // BUG (import-folder.ts / classes.ts): classes.name has CHECK (length(trim(name)) BETWEEN 1 AND 100)
+  // Regression test for a fixed bug (import-folder.ts / classes.ts): classes.name has CHECK (length(trim(name)) BETWEEN 1 AND 100)
   // but interpretPath passes any folder name through (Linux allows 255 bytes). The INSERT fails inside
   // the batch transaction, importFolder rejects, nothing of that batch is committed and the
   // import_runs row stays 'running' forever.
-  it.fails('a class folder named with more than 100 characters does not abort the import', async () => {
+  it('a class folder named with more than 100 characters does not abort the import', async () => {
     const setup = setUpImport(temp())
     await writeImage(setup.folder, `${'long name '.repeat(12)}/a.jpg`, 'jpeg', { seed: 1 })
     await writeImage(setup.folder, 'b.jpg', 'jpeg', { seed: 2 })
@@ -141,12 +141,12 @@ describe('folder conventions in a real import', () => {
     expect(importRunRows(setup.projectPath).map((run) => run.status)).toEqual(['done'])
   })
 
-  // BUG (walk.ts): folders are de-duplicated by device:inode in readdir order, so when a symbolic
+  // Regression test for a fixed bug (walk.ts): folders are de-duplicated by device:inode in readdir order, so when a symbolic
   // link to a class folder is listed before the folder itself, the link wins: the real folder 'cat' is
   // reported as SYMLINK_LOOP ("leads back into a folder already imported") and its images are
   // imported under the link's name, as class 'alias'. (Whether the link comes first depends on the
   // file system's readdir order; with several links one of them does on ext4 and tmpfs.)
-  it.fails('a link to a class folder never takes the real folder’s place', async () => {
+  it('a link to a class folder never takes the real folder’s place', async () => {
     const setup = setUpImport(temp())
     await writeImage(setup.folder, 'cat/a.jpg')
     for (const name of ['alias', 'b', 'mirror', 'z', 'link1', 'link2']) symlinkSync('cat', join(setup.folder, name))
@@ -155,11 +155,11 @@ describe('folder conventions in a real import', () => {
     expect(imageRows(setup.projectPath).get('cat/a.jpg')).toMatchObject({ status: 'ok', folder_class: 'cat' })
   })
 
-  // BUG (import-folder.ts): every import now ensures a class for the folder of every walked file,
+  // Regression test for a fixed bug (import-folder.ts): every import now ensures a class for the folder of every walked file,
   // unchanged ones included, by live name. So after the user deletes "cat" and renames "dog" to
   // "Dogs", a rescan that changes nothing creates two new, empty classes "cat" and "dog" (taking
   // hotkeys) — on every rescan after every delete, merge or rename.
-  it.fails('a rescan of unchanged files does not bring back classes the user deleted or renamed', async () => {
+  it('a rescan of unchanged files does not bring back classes the user deleted or renamed', async () => {
     const setup = setUpImport(temp())
     await writeImage(setup.folder, 'cat/a.jpg', 'jpeg', { seed: 1 })
     await writeImage(setup.folder, 'dog/b.jpg', 'jpeg', { seed: 2 })

@@ -78,9 +78,9 @@ describe('formats', () => {
     expect((await thumbnailOf(setup, 'drawing.svg')).metadata).toMatchObject({ width: 120, height: 90 })
   })
 
-  // BUG (image-analysis.ts): the stored format comes from sharp's metadata().format, which is 'heif'
+  // Regression test for a fixed bug (image-analysis.ts): the stored format comes from sharp's metadata().format, which is 'heif'
   // for every HEIF container, so an .avif file is listed as HEIF (the codec is in `compression`).
-  it.fails('stores an AVIF file with format "avif"', async () => {
+  it('stores an AVIF file with format "avif"', async () => {
     const setup = setUpImport(temp())
     await writeImage(setup.folder, 'photo.avif', 'avif')
     await runImport(setup)

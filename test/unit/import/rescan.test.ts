@@ -140,10 +140,10 @@ describe('rescan', () => {
     }
   })
 
-  // BUG (import-folder.ts): knownHashes is loaded with every 'ok' row, the file's own old row
+  // Regression test for a fixed bug (import-folder.ts): knownHashes is loaded with every 'ok' row, the file's own old row
   // included. A file re-read because only its mtime changed (touched, copied back with a new date)
   // meets its own hash and is counted as a duplicate although no other file has those bytes.
-  it.fails('a touched file (same bytes, new mtime) is not counted as a duplicate', async () => {
+  it('a touched file (same bytes, new mtime) is not counted as a duplicate', async () => {
     const setup = setUpImport(temp())
     const path = await writeImage(setup.folder, 'a.jpg')
     await runImport(setup)
@@ -151,11 +151,11 @@ describe('rescan', () => {
     expect(await runImport(setup)).toMatchObject({ updated: 1, duplicates: 0 })
   })
 
-  // BUG (import-folder.ts processFile): the thumbnail write sits inside the per-file try, so when
+  // Regression test for a fixed bug (import-folder.ts processFile): the thumbnail write sits inside the per-file try, so when
   // Pictor's own thumbnail folder cannot be written (disk full, a file where the folder should be)
   // every image is recorded as failed UNREADABLE with the mkdir/write error, and since failed rows
   // with an unchanged size and mtime are never re-read, they stay failed after the disk is fixed.
-  it.fails('an unwritable thumbnail folder is not blamed on the images, and they import once it is fixed', async () => {
+  it('an unwritable thumbnail folder is not blamed on the images, and they import once it is fixed', async () => {
     const setup = setUpImport(temp())
     await threeCats(setup)
     writeFileSync(setup.thumbnailDir, 'a file where the thumbnail folder should be')

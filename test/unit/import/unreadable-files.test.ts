@@ -93,10 +93,10 @@ describe('unreadable files', () => {
     expect(imageRows(setup.projectPath).get('locked/inside.jpg')).toMatchObject({ status: 'ok', folder_class: 'locked' })
   })
 
-  // BUG (import-folder.ts): a rescan skips every row whose size and mtime match, failed rows too.
+  // Regression test for a fixed bug (import-folder.ts): a rescan skips every row whose size and mtime match, failed rows too.
   // chmod changes neither, so a file that failed as UNREADABLE stays failed (and is counted
   // "unchanged") after the user fixes its permissions, until its content or mtime changes.
-  it.fails('once a file is readable again, a rescan imports it', async (context) => {
+  it('once a file is readable again, a rescan imports it', async (context) => {
     if (IS_ROOT) requireNobody(context)
     const setup = await unreadableFolder()
     await importUnprivileged(setup)

@@ -171,25 +171,18 @@ describe('classes.delete', () => {
     await p.value('classes.delete', { id: cat! })
     const reused = await p.value('classes.create', { name: 'cat' })
     const envelope = await p.services.call('labels.undo', {})
-    if (envelope.ok) {
-      // A fix may bring the old class back under another name: then both are live, names distinct.
-      expect(p.labelsOf([a!])).toEqual([cat])
-      const names = (await listed()).map((c) => c.name)
-      expect(new Set(names).size).toBe(2)
-    } else {
-      // Today it fails (see the BUG below); the transaction rolled back: nothing half-undone.
-      expect(p.labelsOf([a!])).toEqual([null])
-      expect(classRow(cat!).deletedAt).not.toBeNull()
-      expect(classRow(reused.id).deletedAt).toBeNull()
-      expect(await p.value('labels.history', {})).toEqual({ undo: 'Delete class cat (1 images now unlabeled)', redo: null })
-    }
+    expect(envelope.ok).toBe(true)
+    // The old class comes back under a free name; both are live, names distinct, the label restored.
+    expect(p.labelsOf([a!])).toEqual([cat])
+    expect(classRow(reused.id).deletedAt).toBeNull()
+    expect((await listed()).map((c) => c.name).sort()).toEqual(['cat', 'cat (2)'])
   })
 
-  // BUG: undoing a class deletion (or a merge) after a new live class took the deleted class's name
+  // Regression test for a fixed bug: undoing a class deletion (or a merge) after a new live class took the deleted class's name
   // runs `UPDATE classes SET deleted_at = NULL`, which violates the partial unique index
   // classes_live_name; the SqliteError reaches the dispatcher as INTERNAL ("labels.undo failed
   // unexpectedly: UNIQUE constraint failed: classes.name"), and the user can never undo past it.
-  it.fails('undoing a deletion whose name was reused is handled (not an INTERNAL error)', async () => {
+  it('undoing a deletion whose name was reused is handled (not an INTERNAL error)', async () => {
     const p = project()
     const [cat] = await p.classes('cat')
     await p.value('classes.delete', { id: cat! })
@@ -198,8 +191,8 @@ describe('classes.delete', () => {
     expect(envelope.ok ? null : envelope.error.code).not.toBe('INTERNAL')
   })
 
-  // Same BUG through a rename: merge kitten into cat, rename dog to "kitten", undo the merge.
-  it.fails('undoing a merge whose source name was taken by a rename is handled (not an INTERNAL error)', async () => {
+  // Same fixed bug through a rename: merge kitten into cat, rename dog to "kitten", undo the merge.
+  it('undoing a merge whose source name was taken by a rename is handled (not an INTERNAL error)', async () => {
     const p = project()
     const [cat, kitten, dog] = await p.classes('cat', 'kitten', 'dog')
     await p.value('classes.merge', { sourceId: kitten!, targetId: cat! })
@@ -208,10 +201,10 @@ describe('classes.delete', () => {
     expect(envelope.ok ? null : envelope.error.code).not.toBe('INTERNAL')
   })
 
-  // BUG: labels.undo / labels.redo only announce a change when images changed, so undoing the
+  // Regression test for a fixed bug: labels.undo / labels.redo only announce a change when images changed, so undoing the
   // deletion of an empty class brings the class back without any labels.changed event: other
   // windows keep a class list without it (events.ts: "Labels or classes changed").
-  it.fails('announces the class coming back when undoing the deletion of an empty class', async () => {
+  it('announces the class coming back when undoing the deletion of an empty class', async () => {
     const p = project()
     const [bird] = await p.classes('bird')
     await p.value('classes.delete', { id: bird! })

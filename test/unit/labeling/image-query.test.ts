@@ -86,9 +86,9 @@ describe('images.query filters', () => {
     expect(await query(ids, { search: '' })).toEqual([1, 2, 3, 4, 5])
   })
 
-  // BUG (minor): search uses SQLite's LIKE, which folds case for ASCII letters only, so the
+  // Regression test for a fixed bug (minor): search uses SQLite's LIKE, which folds case for ASCII letters only, so the
   // contract's "case-insensitive part of the file path" does not hold for accented names.
-  it.fails('searches non-ASCII names case-insensitively', async () => {
+  it('searches non-ASCII names case-insensitively', async () => {
     const p = project()
     const [summer] = p.images([{ relPath: 'Été/Müller.jpg' }])
     expect((await p.value('images.query', { search: 'été' })).ids).toEqual([summer])
@@ -111,9 +111,9 @@ describe('images.query sorts', () => {
     expect(await query(ids, { sort: 'imported', descending: false })).toEqual([1, 2, 3, 4, 5])
   })
 
-  // BUG: image-query.ts appends ' DESC' to the whole ORDER BY list, so it applies only to its last
+  // Regression test for a fixed bug: image-query.ts appends ' DESC' to the whole ORDER BY list, so it applies only to its last
   // term, the `i.id` tie-breaker: name, class and size "descending" come back in ascending order.
-  it.fails('sorts name, size and class descending', async () => {
+  it('sorts name, size and class descending', async () => {
     const { ids } = await seed()
     expect.soft(await query(ids, { sort: 'name', descending: true })).toEqual([3, 5, 4, 2, 1])
     expect.soft(await query(ids, { sort: 'size', descending: true })).toEqual([3, 1, 4, 2, 5])

@@ -82,10 +82,10 @@ describe('labels.assign', () => {
     expect(await p.value('labels.history', {})).toEqual({ undo: 'Label image as cat', redo: 'Label image as dog' })
   })
 
-  // BUG (minor, inconsistent validation): Labeling.assign only checks that the images it *changes*
+  // Regression test for a fixed bug (minor, inconsistent validation): Labeling.assign only checks that the images it *changes*
   // exist, and an unknown id is "unlabeled" already, so clearing labels with an unknown id succeeds
   // and still writes the known images, while labeling with the same ids answers NOT_FOUND.
-  it.fails('refuses unknown image ids with NOT_FOUND when clearing labels too', async () => {
+  it('refuses unknown image ids with NOT_FOUND when clearing labels too', async () => {
     const p = project()
     const [cat] = await p.classes('cat')
     const [a] = p.images(1)

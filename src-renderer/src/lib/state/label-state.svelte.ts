@@ -6,6 +6,11 @@ import { GridState } from './grid-state.svelte'
 
 const KEY = Symbol('pictor.label-state')
 const TOAST_MS = 2500
+/**
+ * Counts (labeled/total, per class) are re-read this long after the last change, not after every
+ * key: at 100k images they cost tens of milliseconds on the server, which must answer the next key.
+ */
+const COUNTS_DELAY_MS = 400
 
 /** The Label view's state: the grid, the classes, undo/redo, and a short note of what just happened. */
 export class LabelState {
@@ -13,6 +18,7 @@ export class LabelState {
   #toast = $state<{ text: string; error: boolean } | null>(null)
   #history = $state.raw<LabelHistory>({ undo: null, redo: null })
   #toastTimer: ReturnType<typeof setTimeout> | undefined
+  #countsTimer: ReturnType<typeof setTimeout> | undefined
   #unsubscribe: () => void
 
   constructor(private readonly app: AppState) {
@@ -40,6 +46,8 @@ export class LabelState {
 
   dispose(): void {
     this.#unsubscribe()
+    clearTimeout(this.#countsTimer)
+    clearTimeout(this.#toastTimer)
   }
 
   async assignHotkey(key: string): Promise<boolean> {
@@ -113,8 +121,9 @@ export class LabelState {
     try {
       const change = await action()
       if (change) this.#show(change.description, false)
-      void this.app.refreshLibrary()
-      void this.#refreshHistory()
+      // The undo/redo buttons follow the labels.changed event; the counts follow a little later.
+      clearTimeout(this.#countsTimer)
+      this.#countsTimer = setTimeout(() => void this.app.refreshLibrary(), COUNTS_DELAY_MS)
       return true
     } catch (error) {
       this.#show(error instanceof ApiError ? error.message : String(error), true)
