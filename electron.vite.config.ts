@@ -8,6 +8,8 @@ export default defineConfig({
   main: {
     build: {
       rolldownOptions: {
+        // Optional native TensorFlow: loaded at run time only where its install succeeded.
+        external: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'],
         input: {
           index: resolve('src-main/electron/main.ts'),
           cli: resolve('src-main/cli/index.ts')

@@ -1,5 +1,7 @@
 import { z } from 'zod'
+import { trainSettingsSchema } from './train-settings'
 import type {
+  RunSummary,
   AppInfo,
   BalanceReport,
   ClassCount,
@@ -148,6 +150,21 @@ export const methods = {
   /** Starts importing (or re-scanning) a folder into the open project; progress comes as job events. */
   'import.start': { request: z.object({ folder: folderPath }).strict(), response: returns<{ jobId: string }>() },
   'import.lastRun': { request: empty, response: returns<ImportRunSummary | null>() },
+
+  /** Starts a training run with these settings (missing ones get defaults); progress comes as job events. */
+  'train.start': {
+    request: z.object({ settings: trainSettingsSchema.partial().strict().default({}) }).strict(),
+    response: returns<{ runId: number; jobId: string }>()
+  },
+  /** Continues an interrupted or cancelled run from its last finished epoch. */
+  'train.resume': { request: z.object({ runId: id }).strict(), response: returns<{ runId: number; jobId: string }>() },
+  /** A few augmented versions of one training image, as PNG data URLs, to see what augmentation does. */
+  'train.augmentPreview': {
+    request: z.object({ count: z.number().int().min(1).max(24).default(8), seed: z.number().int().min(0).default(1) }).strict(),
+    response: returns<{ original: string; augmented: string[] } | null>()
+  },
+  'runs.list': { request: empty, response: returns<RunSummary[]>() },
+  'runs.delete': { request: z.object({ runId: id }).strict(), response: returns<null>() },
 
   'jobs.list': { request: empty, response: returns<JobProgress[]>() },
   'jobs.cancel': { request: z.object({ jobId: z.string().min(1).max(100) }).strict(), response: returns<null>() }

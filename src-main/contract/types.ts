@@ -84,6 +84,8 @@ export interface JobProgress {
   message: string
   ratePerSecond: number | null
   etaSeconds: number | null
+  /** Kind-specific detail (training: TrainingProgress). */
+  detail?: TrainingProgress | null
 }
 
 export type ImageSplit = 'train' | 'val' | 'test'
@@ -192,4 +194,83 @@ export interface BalanceReport {
   /** Largest class ÷ smallest class, or null with fewer than two non-empty classes. */
   imbalanceRatio: number | null
   warnings: string[]
+}
+
+export type RunStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted'
+
+/** One epoch of a run, as stored and as drawn in the curves. */
+export interface EpochMetrics {
+  epoch: number
+  loss: number
+  accuracy: number
+  valLoss: number | null
+  valAccuracy: number | null
+  imagesPerSecond: number
+  seconds: number
+  batchSize: number
+}
+
+/** What the Train view and `pictor train` choose; defaults are filled in by the contract. */
+export interface TrainSettings {
+  model: 'cnn' | 'mobilenetv2'
+  epochs: number
+  batchSize: number
+  learningRate: number
+  optimizer: 'adam' | 'sgd'
+  momentum: number
+  imageSize: number
+  channels: 1 | 3
+  augment: boolean
+  batchNorm: boolean
+  dropout: number
+  classWeights: boolean
+  oversample: boolean
+  /** Epochs without validation improvement before stopping; 0 turns early stopping off. */
+  patience: number
+  backend: BackendName | null
+  seed: number
+}
+
+export interface RunResult {
+  epochsRun: number
+  bestEpoch: number | null
+  valAccuracy: number | null
+  testAccuracy: number | null
+  imagesPerSecond: number
+  stoppedEarly: boolean
+  notes: string[]
+}
+
+export interface RunSummary {
+  id: number
+  modelKind: string
+  status: RunStatus
+  settings: Record<string, unknown>
+  backend: string | null
+  classNames: string[]
+  createdAt: number
+  startedAt: number | null
+  finishedAt: number | null
+  error: string | null
+  summary: RunResult | null
+  epochs: EpochMetrics[]
+  hasModel: boolean
+  /** Killed midway with a checkpoint: training can continue from its last finished epoch. */
+  resumable: boolean
+}
+
+/** Live detail of a training job, carried by its job.progress events. */
+export interface TrainingProgress {
+  runId: number
+  epoch: number
+  epochs: number
+  batch: number
+  batchesPerEpoch: number
+  loss: number | null
+  accuracy: number | null
+  imagesPerSecond: number | null
+  /** Set on the event that ends an epoch. */
+  epochMetrics: EpochMetrics | null
+  backend: string
+  notice: string | null
 }

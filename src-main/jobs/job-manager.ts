@@ -73,13 +73,14 @@ export class JobManager {
     if (tracked.progress.state !== 'running') return
     const elapsed = (Date.now() - tracked.startedAt) / 1000
     const rate = elapsed > 0.5 && update.done > 0 ? update.done / elapsed : null
+    const { important: _important, ...fields } = update
     tracked.progress = {
       ...tracked.progress,
-      ...update,
+      ...fields,
       ratePerSecond: rate === null ? null : Math.round(rate * 10) / 10,
       etaSeconds: rate && update.total !== null ? Math.max(0, Math.round((update.total - update.done) / rate)) : null
     }
-    this.#emit(tracked, false)
+    this.#emit(tracked, update.important === true)
   }
 
   #finish(tracked: Tracked, state: JobState, message: string): void {

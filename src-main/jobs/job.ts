@@ -1,8 +1,13 @@
+import type { TrainingProgress } from '../contract/types'
+
 /** What a job reports while it runs; the job manager adds rates, ETA and identity. */
 export interface ProgressUpdate {
   done: number
   total: number | null
   message: string
+  detail?: TrainingProgress | null
+  /** Never dropped by rate limiting (an epoch's end, a notice). */
+  important?: boolean
 }
 
 export interface JobContext {

@@ -18,7 +18,7 @@ export function serveJobInWorker<I, R>(job: Job<I, R>): void {
   const post = (message: FromWorker<R>) => port.postMessage(message)
   const onProgress = (update: ProgressUpdate) => {
     const now = Date.now()
-    if (now - lastPost < POST_INTERVAL_MS && update.done !== update.total) return
+    if (now - lastPost < POST_INTERVAL_MS && update.done !== update.total && !update.important) return
     lastPost = now
     post({ type: 'progress', update })
   }

@@ -9,6 +9,8 @@ import type { RecentProjects } from './recent-projects'
 /** What handler groups share; built once by createServices. */
 export interface ServiceContext {
   info: AppInfo
+  /** Base models (MobileNetV2): $PICTOR_MODELS_DIR when set, else <data folder>/models. */
+  modelsDir: string
   events: EventBus
   session: ProjectSession
   recent: RecentProjects

@@ -16,6 +16,7 @@ import { importHandlers } from './import-handlers'
 import { labelHandlers } from './label-handlers'
 import { libraryHandlers } from './library-handlers'
 import { projectHandlers } from './project-handlers'
+import { trainHandlers } from './train-handlers'
 import { ProjectSession } from './project-session'
 import { RecentProjects } from './recent-projects'
 
@@ -41,6 +42,7 @@ export interface Services {
 export function createServices(options: ServiceOptions): Services {
   const events = new EventBus()
   const context: ServiceContext = {
+    modelsDir: process.env.PICTOR_MODELS_DIR ?? join(options.dataDir, 'models'),
     info: {
       version: pkg.version,
       transport: options.transport,
@@ -61,7 +63,8 @@ export function createServices(options: ServiceOptions): Services {
     ...libraryHandlers(context),
     ...importHandlers(context),
     ...labelHandlers(context),
-    ...balanceHandlers(context)
+    ...balanceHandlers(context),
+    ...trainHandlers(context)
   }
   const dispatch = createDispatcher(handlers)
   return {

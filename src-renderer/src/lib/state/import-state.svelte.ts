@@ -33,7 +33,8 @@ export class ImportState {
     this.#lastRun = await this.api.call('import.lastRun', {}).catch(() => null)
     const jobs = await this.api.call('jobs.list', {}).catch(() => [])
     const running = jobs.find((job) => job.kind === 'import' && job.state === 'running')
-    if (running) this.#job = running
+    // Only adopt a job we know nothing newer about: this answer may predate a 'done' event.
+    if (running && running.jobId !== this.#job?.jobId) this.#job = running
   }
 
   async start(folder: string): Promise<boolean> {

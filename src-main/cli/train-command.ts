@@ -1,0 +1,134 @@
+import { parseArgs } from 'node:util'
+import type { JobProgress, RunSummary, TrainSettings } from '../contract/types'
+import { defaultDataDir } from '../core/data-dir'
+import { createServices } from '../services/services'
+import type { Command } from './command'
+import { CliFailure, printJson, unwrap, UsageError } from './output'
+
+const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const
+
+function numberOption(value: string | undefined, name: string, integer: boolean): number | undefined {
+  if (value === undefined) return undefined
+  const parsed = Number(value)
+  if (!Number.isFinite(parsed) || (integer && !Number.isInteger(parsed))) throw new UsageError(`--${name} must be a number, got ${value}`)
+  return parsed
+}
+
+/** `pictor train`: the same training job the Train view starts, in a worker, with progress on stderr. */
+export const trainCommand: Command = {
+  name: 'train',
+  usage:
+    'pictor train --project FILE [--model cnn] [--epochs N] [--batch B] [--lr R] [--optimizer adam|sgd] [--size PX] ' +
+    '[--grayscale] [--augment] [--batch-norm] [--dropout R] [--class-weights] [--oversample] [--patience N] ' +
+    '[--backend tensorflow-gpu|tensorflow|wasm|cpu] [--resume RUN] [--json]',
+  summary: 'train a model on the labeled images (train/val/test splits are assigned first if missing)',
+  async run(args) {
+    const { values } = parseArgs({
+      args,
+      options: {
+        project: { type: 'string' },
+        model: { type: 'string', default: 'cnn' },
+        epochs: { type: 'string' },
+        batch: { type: 'string' },
+        lr: { type: 'string' },
+        optimizer: { type: 'string' },
+        size: { type: 'string' },
+        grayscale: { type: 'boolean' },
+        augment: { type: 'boolean' },
+        'batch-norm': { type: 'boolean' },
+        dropout: { type: 'string' },
+        'class-weights': { type: 'boolean' },
+        oversample: { type: 'boolean' },
+        patience: { type: 'string' },
+        backend: { type: 'string' },
+        resume: { type: 'string' },
+        json: { type: 'boolean' }
+      },
+      strict: true
+    })
+    if (!values.project) throw new UsageError('train needs --project FILE')
+    if (values.model !== 'cnn') throw new UsageError(`--model ${values.model} is not available yet (models: cnn)`)
+    if (values.backend && !(BACKENDS as readonly string[]).includes(values.backend)) {
+      throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}`)
+    }
+    if (values.optimizer && values.optimizer !== 'adam' && values.optimizer !== 'sgd') throw new UsageError('--optimizer must be adam or sgd')
+    const settings: Partial<TrainSettings> = Object.fromEntries(
+      Object.entries({
+        model: 'cnn',
+        epochs: numberOption(values.epochs, 'epochs', true),
+        batchSize: numberOption(values.batch, 'batch', true),
+        learningRate: numberOption(values.lr, 'lr', false),
+        optimizer: values.optimizer,
+        imageSize: numberOption(values.size, 'size', true),
+        channels: values.grayscale ? 1 : undefined,
+        augment: values.augment,
+        batchNorm: values['batch-norm'],
+        dropout: numberOption(values.dropout, 'dropout', false),
+        classWeights: values['class-weights'],
+        oversample: values.oversample,
+        patience: numberOption(values.patience, 'patience', true),
+        backend: values.backend
+      }).filter(([, value]) => value !== undefined)
+    )
+
+    const services = createServices({ dataDir: defaultDataDir(), transport: 'cli' })
+    const cancel = () => void services.call('jobs.list', {}).then((jobs) => {
+      if (jobs.ok) for (const job of jobs.value) if (job.state === 'running') void services.call('jobs.cancel', { jobId: job.jobId })
+    })
+    process.once('SIGINT', cancel)
+    process.once('SIGTERM', cancel)
+    try {
+      unwrap(await services.call('project.open', { path: values.project }))
+      const finished = new Promise<JobProgress>((resolve) => {
+        services.events.subscribe((event) => {
+          if (event.name !== 'job.progress') return
+          const progress = event.payload as JobProgress
+          if (!values.json && progress.detail?.epochMetrics) process.stderr.write(`${progress.message}\n`)
+          if (!values.json && progress.detail?.notice) process.stderr.write(`${progress.detail.notice}\n`)
+          if (progress.state !== 'running') resolve(progress)
+        })
+      })
+      const resume = numberOption(values.resume, 'resume', true)
+      const { runId } = unwrap(
+        resume === undefined
+          ? await services.call('train.start', { settings })
+          : await services.call('train.resume', { runId: resume })
+      )
+      const outcome = await finished
+      const run = unwrap(await services.call('runs.list', {})).find((candidate) => candidate.id === runId)
+      if (outcome.state === 'failed' || !run) throw new CliFailure(outcome.message)
+      const result = resultObject(run)
+      if (values.json) printJson(result)
+      else printSummary(run, result)
+      return outcome.state === 'cancelled' ? 1 : 0
+    } finally {
+      process.off('SIGINT', cancel)
+      process.off('SIGTERM', cancel)
+      services.close()
+    }
+  }
+}
+
+function resultObject(run: RunSummary) {
+  return {
+    runId: run.id,
+    status: run.status,
+    backend: run.backend,
+    model: run.modelKind,
+    epochs: run.summary?.epochsRun ?? run.epochs.length,
+    valAccuracy: run.summary?.valAccuracy ?? null,
+    testAccuracy: run.summary?.testAccuracy ?? null,
+    imagesPerSecond: run.summary?.imagesPerSecond ?? null,
+    classes: run.classNames,
+    history: run.epochs,
+    notes: run.summary?.notes ?? []
+  }
+}
+
+function printSummary(run: RunSummary, result: ReturnType<typeof resultObject>): void {
+  const percent = (value: number | null) => (value === null ? '—' : `${(value * 100).toFixed(1)}%`)
+  console.log(`Run ${run.id} (${run.modelKind} on ${run.backend}): ${run.status}`)
+  console.log(`  epochs ${result.epochs}, ${result.imagesPerSecond ?? '—'} images/s`)
+  console.log(`  validation accuracy ${percent(result.valAccuracy)}, test accuracy ${percent(result.testAccuracy)}`)
+  for (const note of result.notes) console.log(`  note: ${note}`)
+}

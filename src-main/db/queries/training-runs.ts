@@ -1,0 +1,107 @@
+import type { Database } from 'better-sqlite3'
+import type { EpochMetrics, RunStatus, RunSummary } from '../../contract/types'
+
+export function createRun(
+  db: Database,
+  run: { modelKind: string; settings: unknown; classNames: string[]; backend: string | null },
+  now = Date.now()
+): number {
+  return Number(
+    db
+      .prepare(
+        `INSERT INTO training_runs (model_kind, status, settings, backend, class_names, created_at)
+         VALUES (?, 'queued', ?, ?, ?, ?)`
+      )
+      .run(run.modelKind, JSON.stringify(run.settings), run.backend, JSON.stringify(run.classNames), now).lastInsertRowid
+  )
+}
+
+export function markRunStarted(db: Database, runId: number, backend: string, classNames: string[], now = Date.now()): void {
+  db.prepare(
+    `UPDATE training_runs SET status = 'running', backend = ?, class_names = ?, started_at = coalesce(started_at, ?),
+            finished_at = NULL, error = NULL WHERE id = ?`
+  ).run(backend, JSON.stringify(classNames), now, runId)
+}
+
+export function finishRun(
+  db: Database,
+  runId: number,
+  status: Exclude<RunStatus, 'queued' | 'running' | 'interrupted'>,
+  outcome: { summary?: unknown; error?: string },
+  now = Date.now()
+): void {
+  db.prepare('UPDATE training_runs SET status = ?, finished_at = ?, summary = ?, error = ? WHERE id = ?').run(
+    status,
+    now,
+    outcome.summary === undefined ? null : JSON.stringify(outcome.summary),
+    outcome.error ?? null,
+    runId
+  )
+}
+
+export function recordEpoch(db: Database, runId: number, metrics: EpochMetrics): void {
+  db.prepare(
+    `INSERT INTO run_epochs (run_id, epoch, metrics) VALUES (?, ?, ?)
+     ON CONFLICT (run_id, epoch) DO UPDATE SET metrics = excluded.metrics`
+  ).run(runId, metrics.epoch, JSON.stringify(metrics))
+}
+
+/** Epochs after `lastKept` belong to an attempt that was cut short; a resume replaces them. */
+export function dropEpochsAfter(db: Database, runId: number, lastKept: number): void {
+  db.prepare('DELETE FROM run_epochs WHERE run_id = ? AND epoch > ?').run(runId, lastKept)
+}
+
+interface RunRow {
+  id: number
+  modelKind: string
+  status: RunStatus
+  settings: string
+  backend: string | null
+  classNames: string
+  createdAt: number
+  startedAt: number | null
+  finishedAt: number | null
+  error: string | null
+  summary: string | null
+}
+
+const RUN_COLUMNS = `id, model_kind AS modelKind, status, settings, backend, class_names AS classNames,
+  created_at AS createdAt, started_at AS startedAt, finished_at AS finishedAt, error, summary`
+
+function toSummary(db: Database, row: RunRow): RunSummary {
+  const epochs = (
+    db.prepare('SELECT metrics FROM run_epochs WHERE run_id = ? ORDER BY epoch').pluck().all(row.id) as string[]
+  ).map((text) => JSON.parse(text) as EpochMetrics)
+  const hasModel = db.prepare('SELECT 1 FROM run_models WHERE run_id = ?').pluck().get(row.id) !== undefined
+  const hasCheckpoint = db.prepare('SELECT 1 FROM run_checkpoints WHERE run_id = ?').pluck().get(row.id) !== undefined
+  return {
+    id: row.id,
+    modelKind: row.modelKind,
+    status: row.status,
+    settings: JSON.parse(row.settings) as Record<string, unknown>,
+    backend: row.backend,
+    classNames: JSON.parse(row.classNames) as string[],
+    createdAt: row.createdAt,
+    startedAt: row.startedAt,
+    finishedAt: row.finishedAt,
+    error: row.error,
+    summary: row.summary ? (JSON.parse(row.summary) as RunSummary['summary']) : null,
+    epochs,
+    hasModel,
+    resumable: hasCheckpoint && !hasModel
+  }
+}
+
+export function listRuns(db: Database): RunSummary[] {
+  const rows = db.prepare(`SELECT ${RUN_COLUMNS} FROM training_runs ORDER BY id DESC`).all() as RunRow[]
+  return rows.map((row) => toSummary(db, row))
+}
+
+export function getRun(db: Database, runId: number): RunSummary | undefined {
+  const row = db.prepare(`SELECT ${RUN_COLUMNS} FROM training_runs WHERE id = ?`).get(runId) as RunRow | undefined
+  return row ? toSummary(db, row) : undefined
+}
+
+export function deleteRun(db: Database, runId: number): boolean {
+  return db.prepare('DELETE FROM training_runs WHERE id = ?').run(runId).changes > 0
+}

@@ -1,0 +1,89 @@
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
+import * as tf from '@tensorflow/tfjs-core'
+import '@tensorflow/tfjs-backend-cpu'
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
+import type { BackendName } from '../contract/types'
+import { AppError } from '../core/errors'
+
+export interface ActiveBackend {
+  name: BackendName
+  label: string
+}
+
+/** The engine's preference order; the first one that loads wins unless one is forced. */
+export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']
+
+const LABELS: Record<BackendName, string> = {
+  'tensorflow-gpu': 'TensorFlow (CUDA)',
+  tensorflow: 'TensorFlow (native CPU)',
+  wasm: 'WebAssembly (SIMD)',
+  cpu: 'JavaScript CPU'
+}
+
+const requireHere = createRequire(import.meta.url)
+let active: ActiveBackend | null = null
+
+/**
+ * Loads and activates a training backend in this thread (each worker has its own). Native
+ * TensorFlow is optional (its install needs a download); wasm and cpu always ship.
+ */
+export async function activateBackend(forced?: BackendName): Promise<ActiveBackend> {
+  if (active && (!forced || forced === active.name)) return active
+  const candidates = forced ? [forced] : BACKEND_ORDER
+  const failures: string[] = []
+  for (const name of candidates) {
+    try {
+      await load(name)
+      active = { name, label: LABELS[name] }
+      return active
+    } catch (error) {
+      failures.push(`${name}: ${(error as Error).message.split('\n')[0]}`)
+    }
+  }
+  throw new AppError('UNSUPPORTED', `no training backend could be loaded (${failures.join('; ')})`)
+}
+
+async function load(name: BackendName): Promise<void> {
+  if (name === 'tensorflow' || name === 'tensorflow-gpu') {
+    // A computed specifier keeps the bundler from resolving an optional package at build time.
+    const specifier = name === 'tensorflow-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node'
+    await import(/* @vite-ignore */ specifier)
+    if (!(await tf.setBackend('tensorflow'))) throw new Error('the tensorflow backend did not start')
+    return
+  }
+  if (name === 'wasm') {
+    const dist = join(dirname(requireHere.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist')
+    setWasmPaths(`${dist}/`)
+    const before = processHandlers()
+    const started = await tf.setBackend('wasm')
+    restoreProcessHandlers(before)
+    if (!started) throw new Error('the wasm backend did not start')
+    const { registerWasmGradientKernels } = await import('./kernels/register-wasm-gradients')
+    registerWasmGradientKernels()
+    return
+  }
+  if (!(await tf.setBackend('cpu'))) throw new Error('the cpu backend did not start')
+}
+
+type Handlers = { uncaughtException: NodeJS.UncaughtExceptionListener[]; unhandledRejection: NodeJS.UnhandledRejectionListener[] }
+
+function processHandlers(): Handlers {
+  return {
+    uncaughtException: process.listeners('uncaughtException'),
+    unhandledRejection: process.listeners('unhandledRejection')
+  }
+}
+
+/**
+ * The wasm loader (Emscripten) installs process handlers that rethrow any unhandled rejection,
+ * which would kill the app for an unrelated bug elsewhere; take them off again.
+ */
+function restoreProcessHandlers(before: Handlers): void {
+  for (const listener of process.listeners('uncaughtException')) {
+    if (!before.uncaughtException.includes(listener)) process.removeListener('uncaughtException', listener)
+  }
+  for (const listener of process.listeners('unhandledRejection')) {
+    if (!before.unhandledRejection.includes(listener)) process.removeListener('unhandledRejection', listener)
+  }
+}

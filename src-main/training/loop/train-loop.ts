@@ -1,0 +1,143 @@
+import * as tf from '@tensorflow/tfjs-core'
+import type * as tfl from '@tensorflow/tfjs-layers'
+import type { EpochMetrics } from '../../contract/types'
+import type { LoopState, TrainingCallback } from '../callbacks/callback'
+import { correctCount, crossEntropy } from './metrics'
+
+/** One batch as tensors; the loop disposes them after the step. */
+export interface TensorBatch {
+  xs: tf.Tensor4D
+  ys: tf.Tensor2D
+  weights?: tf.Tensor1D
+  size: number
+}
+
+export interface Evaluation {
+  loss: number
+  accuracy: number
+}
+
+export interface LoopOptions {
+  model: tfl.LayersModel
+  optimizer: tf.Optimizer
+  /** Total epochs; training runs epochs [initialEpoch, epochs). */
+  epochs: number
+  initialEpoch?: number
+  batchSize: number
+  batchesPerEpoch: number
+  trainBatches(epoch: number): AsyncIterable<TensorBatch>
+  validate?(): Promise<Evaluation | null>
+  callbacks: TrainingCallback[]
+}
+
+export interface LoopResult {
+  epochsRun: number
+  history: EpochMetrics[]
+  stopReason: string | null
+}
+
+/**
+ * A plain training loop over optimizer.minimize (not model.fit): it gives per-batch control for
+ * cancellation, sample weights, batch-norm in training mode, and a clean place to catch
+ * out-of-memory errors. Callbacks do everything else.
+ */
+export async function trainLoop(options: LoopOptions): Promise<LoopResult> {
+  const { model, optimizer, callbacks } = options
+  const state: LoopState = { model, stopTraining: false, stopReason: null }
+  const history: EpochMetrics[] = []
+  const each = async (hook: (callback: TrainingCallback) => void | Promise<void> | undefined) => {
+    for (const callback of callbacks) await hook(callback)
+  }
+  await each((c) => c.onTrainBegin?.(state))
+  let epoch = options.initialEpoch ?? 0
+  for (; epoch < options.epochs && !state.stopTraining; epoch++) {
+    await each((c) => c.onEpochBegin?.(epoch, state))
+    const started = performance.now()
+    let seen = 0
+    let lossSum = 0
+    let correct = 0
+    let batch = 0
+    for await (const tensors of options.trainBatches(epoch)) {
+      let result: { loss: number; correct: number }
+      try {
+        result = step(model, optimizer, tensors)
+      } finally {
+        tensors.xs.dispose()
+        tensors.ys.dispose()
+        tensors.weights?.dispose()
+      }
+      seen += tensors.size
+      lossSum += result.loss * tensors.size
+      correct += result.correct
+      const logs = {
+        epoch,
+        batch,
+        batchesPerEpoch: options.batchesPerEpoch,
+        size: tensors.size,
+        loss: result.loss,
+        accuracy: result.correct / tensors.size
+      }
+      batch++
+      await each((c) => c.onBatchEnd?.(logs, state))
+      if (state.stopTraining) break
+    }
+    // A cancelled epoch is incomplete: it is neither evaluated nor recorded.
+    if (state.stopReason === 'cancelled') break
+    const trainSeconds = (performance.now() - started) / 1000
+    const validation = options.validate ? await options.validate() : null
+    const metrics: EpochMetrics = {
+      epoch,
+      loss: seen ? lossSum / seen : Number.NaN,
+      accuracy: seen ? correct / seen : Number.NaN,
+      valLoss: validation?.loss ?? null,
+      valAccuracy: validation?.accuracy ?? null,
+      imagesPerSecond: trainSeconds > 0 ? Math.round(seen / trainSeconds) : 0,
+      seconds: Math.round((performance.now() - started) / 100) / 10,
+      batchSize: options.batchSize
+    }
+    history.push(metrics)
+    await each((c) => c.onEpochEnd?.(metrics, state))
+  }
+  await each((c) => c.onTrainEnd?.(state))
+  return { epochsRun: history.length, history, stopReason: state.stopReason }
+}
+
+function step(model: tfl.LayersModel, optimizer: tf.Optimizer, batch: TensorBatch): { loss: number; correct: number } {
+  let probabilities: tf.Tensor | undefined
+  const loss = optimizer.minimize(() => {
+    const output = model.apply(batch.xs, { training: true }) as tf.Tensor
+    probabilities = tf.keep(output)
+    return crossEntropy(output, batch.ys, batch.weights)
+  }, true)
+  try {
+    const value = loss!.dataSync()[0]!
+    if (!Number.isFinite(value)) throw new Error('the loss became NaN or infinite: lower the learning rate')
+    return { loss: value, correct: correctCount(probabilities!, batch.ys) }
+  } finally {
+    loss?.dispose()
+    probabilities?.dispose()
+  }
+}
+
+/** Loss and accuracy over batches in inference mode (dropout off, batch-norm on moving averages). */
+export async function evaluate(model: tfl.LayersModel, batches: AsyncIterable<TensorBatch>): Promise<Evaluation | null> {
+  let seen = 0
+  let lossSum = 0
+  let correct = 0
+  for await (const batch of batches) {
+    try {
+      const probabilities = model.predict(batch.xs) as tf.Tensor
+      const loss = crossEntropy(probabilities, batch.ys)
+      lossSum += loss.dataSync()[0]! * batch.size
+      correct += correctCount(probabilities, batch.ys)
+      probabilities.dispose()
+      loss.dispose()
+      seen += batch.size
+    } finally {
+      batch.xs.dispose()
+      batch.ys.dispose()
+      batch.weights?.dispose()
+    }
+  }
+  return seen === 0 ? null : { loss: lossSum / seen, accuracy: correct / seen }
+}

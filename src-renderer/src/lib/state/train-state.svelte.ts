@@ -1,0 +1,124 @@
+import type { JobProgress, RunSummary, TrainSettings, TrainingProgress } from '@contract/types'
+import { ApiError, type Client } from '../api/client'
+
+export type SettingsDraft = Omit<TrainSettings, 'model' | 'seed'>
+
+export const DEFAULT_SETTINGS: SettingsDraft = {
+  epochs: 10,
+  batchSize: 64,
+  learningRate: 0.001,
+  optimizer: 'adam',
+  momentum: 0.9,
+  imageSize: 32,
+  channels: 3,
+  augment: false,
+  batchNorm: false,
+  dropout: 0,
+  classWeights: false,
+  oversample: false,
+  patience: 0,
+  backend: null
+}
+
+/** The Train view: settings, the run in progress with its live curves, and every past run. */
+export class TrainState {
+  settings = $state<SettingsDraft>({ ...DEFAULT_SETTINGS })
+  #runs = $state.raw<RunSummary[]>([])
+  #job = $state.raw<JobProgress | null>(null)
+  /** Per-batch loss of the current run, for the live curve (bounded). */
+  #batchLoss = $state.raw<{ x: number; y: number }[]>([])
+  #error = $state<string | null>(null)
+  #notice = $state<string | null>(null)
+  #unsubscribe: () => void
+
+  constructor(private readonly api: Client) {
+    this.#unsubscribe = api.on('job.progress', (progress) => this.#onProgress(progress))
+  }
+
+  get runs() {
+    return this.#runs
+  }
+  get job() {
+    return this.#job
+  }
+  get running() {
+    return this.#job?.state === 'running'
+  }
+  get detail(): TrainingProgress | null {
+    return this.#job?.detail ?? null
+  }
+  get batchLoss() {
+    return this.#batchLoss
+  }
+  get error() {
+    return this.#error
+  }
+  get notice() {
+    return this.#notice
+  }
+  /** The run being trained, as stored plus the epochs that arrived since. */
+  get activeRun(): RunSummary | undefined {
+    const runId = this.detail?.runId
+    return runId === undefined ? undefined : this.#runs.find((run) => run.id === runId)
+  }
+
+  dispose(): void {
+    this.#unsubscribe()
+  }
+
+  async refresh(): Promise<void> {
+    this.#runs = await this.api.call('runs.list', {}).catch(() => this.#runs)
+    const jobs = await this.api.call('jobs.list', {}).catch(() => [])
+    const running = jobs.find((job) => job.kind === 'train' && job.state === 'running')
+    // Only adopt a job we know nothing newer about: this answer may predate a 'done' event.
+    if (running && running.jobId !== this.#job?.jobId) this.#job = running
+  }
+
+  async start(): Promise<void> {
+    await this.#attempt(async () => {
+      this.#batchLoss = []
+      await this.api.call('train.start', { settings: $state.snapshot(this.settings) })
+    })
+  }
+
+  async resume(runId: number): Promise<void> {
+    await this.#attempt(async () => {
+      this.#batchLoss = []
+      await this.api.call('train.resume', { runId })
+    })
+  }
+
+  async cancel(): Promise<void> {
+    if (this.#job?.state === 'running') await this.api.call('jobs.cancel', { jobId: this.#job.jobId }).catch(() => {})
+  }
+
+  async remove(runId: number): Promise<void> {
+    await this.#attempt(async () => {
+      await this.api.call('runs.delete', { runId })
+    })
+  }
+
+  #onProgress(progress: JobProgress): void {
+    if (progress.kind !== 'train') return
+    this.#job = progress
+    const detail = progress.detail
+    if (detail?.notice) this.#notice = detail.notice
+    if (detail && detail.epochMetrics === null && detail.loss !== null) {
+      const x = detail.epoch + detail.batch / Math.max(1, detail.batchesPerEpoch)
+      this.#batchLoss = [...this.#batchLoss.slice(-2000), { x, y: detail.loss }]
+    }
+    // Epoch ends and the end of the run change what the run list shows.
+    if (detail?.epochMetrics || progress.state !== 'running') void this.refresh()
+  }
+
+  async #attempt(action: () => Promise<void>): Promise<void> {
+    this.#error = null
+    this.#notice = null
+    try {
+      await action()
+      await this.refresh()
+    } catch (error) {
+      this.#error = error instanceof ApiError ? error.message : String(error)
+    }
+  }
+}
