@@ -4,7 +4,7 @@ import type { RunResult, TrainSettings } from '../contract/types'
 import { AppError } from '../core/errors'
 import { openProjectDatabase } from '../db/connection'
 import { deleteCheckpoint, loadCheckpoint, saveCheckpoint, saveRunModel } from '../db/queries/run-models'
-import { dropEpochsAfter, finishRun, markRunStarted, recordEpoch } from '../db/queries/training-runs'
+import { dropEpochsAfter, finishRun, getRun, markRunStarted, recordEpoch } from '../db/queries/training-runs'
 import type { JobContext } from '../jobs/job'
 import { applySplits } from '../splits/apply-splits'
 import { activateBackend } from './backend'
@@ -32,13 +32,22 @@ export interface TrainInput {
  * One training run, start to finish (or to a clean stop): data from the project, the model,
  * callbacks, checkpoints every epoch, the final model and its metrics stored with the run.
  */
+const CANCELLED_MESSAGE = 'training was cancelled; it can be resumed from its last finished epoch'
+
 export async function trainRun(input: TrainInput, context: JobContext): Promise<RunResult> {
   const db = openProjectDatabase(input.projectPath)
   try {
     return await train(db, input, context)
   } catch (error) {
-    const cancelled = context.signal.aborted
-    finishRun(db, input.runId, cancelled ? 'cancelled' : 'failed', { error: (error as Error).message })
+    // The loop's own cancel path has already recorded the run; the data pipeline may also stop
+    // first (it watches the same signal): both end as a resumable cancellation.
+    if (context.signal.aborted || (error instanceof AppError && error.code === 'CANCELLED')) {
+      if (!(error instanceof AppError && error.code === 'CANCELLED')) {
+        finishRun(db, input.runId, 'cancelled', { error: CANCELLED_MESSAGE })
+      }
+      throw new AppError('CANCELLED', CANCELLED_MESSAGE)
+    }
+    finishRun(db, input.runId, 'failed', { error: (error as Error).message })
     throw error
   } finally {
     db.close()
@@ -65,88 +74,96 @@ async function train(db: Database, input: TrainInput, { signal, onProgress }: Jo
   })
   const optimizer =
     settings.optimizer === 'adam' ? tf.train.adam(settings.learningRate) : tf.train.momentum(settings.learningRate, settings.momentum)
-  const earlyStopping =
-    settings.patience > 0 && data.hasValidation ? new EarlyStopping({ patience: settings.patience, restoreBestWeights: true }) : null
+  // Disposed however the run ends: a cancelled or failed run must not leave tensors behind.
+  try {
+    const earlyStopping =
+      settings.patience > 0 && data.hasValidation ? new EarlyStopping({ patience: settings.patience, restoreBestWeights: true }) : null
 
-  let initialEpoch = 0
-  if (input.resume) {
-    const checkpoint = loadCheckpoint(db, runId)
-    if (!checkpoint) throw new AppError('NOT_FOUND', `run ${runId} has no checkpoint to resume from`)
-    restoreModelWeights(model, decodeNamed(checkpoint.model))
-    // Adam's step count and moments come back too, so the resumed run continues the same descent.
-    await optimizer.setWeights(decodeNamed(checkpoint.optimizer))
-    earlyStopping?.restore((checkpoint.state as { earlyStopping?: never }).earlyStopping ?? { best: null, bestEpoch: null, wait: 0 }, model)
-    initialEpoch = checkpoint.epoch + 1
-    dropEpochsAfter(db, runId, checkpoint.epoch)
-    notes.push(`resumed after epoch ${checkpoint.epoch + 1}`)
-  }
-
-  const progress = new ProgressReporter(runId, settings.epochs, backend.name, onProgress)
-  const callbacks = [
-    new CancelOnSignal(signal),
-    ...(earlyStopping ? [earlyStopping] : []),
-    { onEpochEnd: (metrics: Parameters<typeof recordEpoch>[2]) => recordEpoch(db, runId, metrics) },
-    new Checkpoint(optimizer, (checkpoint) => saveCheckpoint(db, runId, checkpoint), () => ({
-      earlyStopping: earlyStopping?.state ?? null
-    })),
-    progress
-  ]
-
-  let batchSize = settings.batchSize
-  let result: Awaited<ReturnType<typeof trainLoop>> | null = null
-  let epochsDone = initialEpoch
-  while (result === null) {
-    try {
-      result = await trainLoop({
-        model,
-        optimizer,
-        epochs: settings.epochs,
-        initialEpoch: epochsDone,
-        batchSize,
-        batchesPerEpoch: data.batchesPerEpoch(batchSize),
-        trainBatches: (epoch) => data.trainBatches(epoch, batchSize),
-        validate: () => evaluate(model, data.evaluationBatches('val', batchSize)),
-        callbacks: [...callbacks, { onEpochEnd: (metrics) => void (epochsDone = metrics.epoch + 1) }]
-      })
-    } catch (error) {
-      if (!isOutOfMemory(error) || batchSize === 1) throw error
-      batchSize = Math.max(1, Math.floor(batchSize / 2))
-      const notice = `Out of memory: retrying epoch ${epochsDone + 1} with batch size ${batchSize}.`
-      notes.push(notice)
-      progress.notice(notice)
+    let initialEpoch = 0
+    if (input.resume) {
+      const checkpoint = loadCheckpoint(db, runId)
+      if (!checkpoint) throw new AppError('NOT_FOUND', `run ${runId} has no checkpoint to resume from`)
+      restoreModelWeights(model, decodeNamed(checkpoint.model))
+      // Adam's step count and moments come back too, so the resumed run continues the same descent.
+      await optimizer.setWeights(decodeNamed(checkpoint.optimizer))
+      earlyStopping?.restore((checkpoint.state as { earlyStopping?: never }).earlyStopping ?? { best: null, bestEpoch: null, wait: 0 }, model)
+      initialEpoch = checkpoint.epoch + 1
+      dropEpochsAfter(db, runId, checkpoint.epoch)
+      notes.push(`resumed after epoch ${checkpoint.epoch + 1}`)
     }
-  }
-  if (result.stopReason === 'cancelled') {
-    finishRun(db, runId, 'cancelled', { summary: summarize(result, null, null, notes, earlyStopping) })
-    throw new AppError('CANCELLED', 'training was cancelled; it can be resumed from its last finished epoch')
-  }
-  if (result.stopReason) notes.push(`stopped early: ${result.stopReason}`)
 
-  const validation = await evaluate(model, data.evaluationBatches('val', batchSize))
-  const test = await evaluate(model, data.evaluationBatches('test', batchSize))
-  const summary = summarize(result, validation?.accuracy ?? null, test?.accuracy ?? null, notes, earlyStopping)
-  const stored = await serializeModel(model)
-  // The model, the end of the checkpoint and the 'done' status land together or not at all.
-  db.transaction(() => {
-    saveRunModel(db, runId, stored)
-    deleteCheckpoint(db, runId)
-    finishRun(db, runId, 'done', { summary })
-  })()
-  model.dispose()
-  optimizer.dispose()
-  return summary
+    const progress = new ProgressReporter(runId, settings.epochs, backend.name, onProgress)
+    const callbacks = [
+      new CancelOnSignal(signal),
+      ...(earlyStopping ? [earlyStopping] : []),
+      { onEpochEnd: (metrics: Parameters<typeof recordEpoch>[2]) => recordEpoch(db, runId, metrics) },
+      new Checkpoint(optimizer, (checkpoint) => saveCheckpoint(db, runId, checkpoint), () => ({
+        earlyStopping: earlyStopping?.state ?? null
+      })),
+      progress
+    ]
+
+    let batchSize = settings.batchSize
+    let result: Awaited<ReturnType<typeof trainLoop>> | null = null
+    let epochsDone = initialEpoch
+    while (result === null) {
+      try {
+        result = await trainLoop({
+          model,
+          optimizer,
+          epochs: settings.epochs,
+          initialEpoch: epochsDone,
+          batchSize,
+          batchesPerEpoch: data.batchesPerEpoch(batchSize),
+          trainBatches: (epoch) => data.trainBatches(epoch, batchSize),
+          validate: () => evaluate(model, data.evaluationBatches('val', batchSize)),
+          callbacks: [...callbacks, { onEpochEnd: (metrics) => void (epochsDone = metrics.epoch + 1) }]
+        })
+      } catch (error) {
+        if (!isOutOfMemory(error) || batchSize === 1) throw error
+        batchSize = Math.max(1, Math.floor(batchSize / 2))
+        const notice = `Out of memory: retrying epoch ${epochsDone + 1} with batch size ${batchSize}.`
+        notes.push(notice)
+        progress.notice(notice)
+      }
+    }
+    if (result.stopReason === 'cancelled') {
+      finishRun(db, runId, 'cancelled', { summary: summarize(db, runId, result, null, null, notes, earlyStopping), error: CANCELLED_MESSAGE })
+      throw new AppError('CANCELLED', CANCELLED_MESSAGE)
+    }
+    if (result.stopReason) notes.push(`stopped early: ${result.stopReason}`)
+
+    const validation = await evaluate(model, data.evaluationBatches('val', batchSize))
+    const test = await evaluate(model, data.evaluationBatches('test', batchSize))
+    const summary = summarize(db, runId, result, validation?.accuracy ?? null, test?.accuracy ?? null, notes, earlyStopping)
+    const stored = await serializeModel(model)
+    // The model, the end of the checkpoint and the 'done' status land together or not at all.
+    db.transaction(() => {
+      saveRunModel(db, runId, stored)
+      deleteCheckpoint(db, runId)
+      finishRun(db, runId, 'done', { summary })
+    })()
+    return summary
+  } finally {
+    model.dispose()
+    optimizer.dispose()
+  }
 }
 
+/** Counts every recorded epoch of the run, including those before a resume. */
 function summarize(
+  db: Database,
+  runId: number,
   result: Awaited<ReturnType<typeof trainLoop>>,
   valAccuracy: number | null,
   testAccuracy: number | null,
   notes: string[],
   earlyStopping: EarlyStopping | null
 ): RunResult {
-  const rates = result.history.map((epoch) => epoch.imagesPerSecond).filter((rate) => rate > 0)
+  const history = getRun(db, runId)?.epochs ?? result.history
+  const rates = history.map((epoch) => epoch.imagesPerSecond).filter((rate) => rate > 0)
   return {
-    epochsRun: result.epochsRun,
+    epochsRun: history.length,
     bestEpoch: earlyStopping?.bestEpoch ?? null,
     valAccuracy,
     testAccuracy,

@@ -19,7 +19,12 @@ export class Checkpoint implements TrainingCallback {
   async onEpochEnd(metrics: EpochMetrics, state: LoopState): Promise<void> {
     const model = await encodeNamed(modelWeights(state.model))
     const optimizerWeights = await this.optimizer.getWeights()
-    const optimizer = await encodeNamed(optimizerWeights)
-    this.save({ epoch: metrics.epoch, model, optimizer, state: this.extraState() })
+    try {
+      const optimizer = await encodeNamed(optimizerWeights)
+      this.save({ epoch: metrics.epoch, model, optimizer, state: this.extraState() })
+    } finally {
+      // getWeights() makes a fresh step-count scalar each call; the moments are live variables.
+      for (const entry of optimizerWeights) if (entry.name === 'iter') entry.tensor.dispose()
+    }
   }
 }

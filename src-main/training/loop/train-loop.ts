@@ -4,6 +4,12 @@ import type { EpochMetrics } from '../../contract/types'
 import type { LoopState, TrainingCallback } from '../callbacks/callback'
 import { correctCount, crossEntropy } from './metrics'
 
+const DIVERGED = 'the loss became NaN or infinite: lower the learning rate'
+
+function weightsAreFinite(model: tfl.LayersModel): boolean {
+  return model.weights.every((variable) => variable.read().dataSync().every(Number.isFinite))
+}
+
 /** One batch as tensors; the loop disposes them after the step. */
 export interface TensorBatch {
   xs: tf.Tensor4D
@@ -83,6 +89,9 @@ export async function trainLoop(options: LoopOptions): Promise<LoopResult> {
     }
     // A cancelled epoch is incomplete: it is neither evaluated nor recorded.
     if (state.stopReason === 'cancelled') break
+    // Some backends (wasm) turn NaN into -Infinity inside kernels, so a diverged model can still
+    // report a finite, clipped loss: check the weights themselves once per epoch.
+    if (!weightsAreFinite(model)) throw new Error(DIVERGED)
     const trainSeconds = (performance.now() - started) / 1000
     const validation = options.validate ? await options.validate() : null
     const metrics: EpochMetrics = {
@@ -111,7 +120,7 @@ function step(model: tfl.LayersModel, optimizer: tf.Optimizer, batch: TensorBatc
   }, true)
   try {
     const value = loss!.dataSync()[0]!
-    if (!Number.isFinite(value)) throw new Error('the loss became NaN or infinite: lower the learning rate')
+    if (!Number.isFinite(value)) throw new Error(DIVERGED)
     return { loss: value, correct: correctCount(probabilities!, batch.ys) }
   } finally {
     loss?.dispose()
