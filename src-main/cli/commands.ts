@@ -3,6 +3,7 @@ import { defaultDataDir } from '../core/data-dir'
 import { createServices, type Services } from '../services/services'
 import type { Command } from './command'
 import { importCommand } from './import-command'
+import { modelsCommand } from './models-command'
 import { trainCommand } from './train-command'
 import { serveUi } from './ui'
 import { printJson, unwrap, UsageError } from './output'
@@ -84,4 +85,4 @@ const info: Command = {
   }
 }
 
-export const COMMANDS: Command[] = [ui, create, info, importCommand, trainCommand]
+export const COMMANDS: Command[] = [ui, create, info, importCommand, trainCommand, modelsCommand]

@@ -15,7 +15,8 @@ function help(): string {
     ...COMMANDS.map((command) => `  ${command.usage}`),
     '',
     'Options: --help, --version',
-    'Environment: PICTOR_DATA_DIR overrides where Pictor keeps recent projects and models.'
+    'Environment: PICTOR_DATA_DIR overrides where Pictor keeps recent projects and caches;',
+    '             PICTOR_MODELS_DIR where it looks for base models (default: <data folder>/models).'
   ].join('\n')
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { trainSettingsSchema } from './train-settings'
 import type {
+  BaseModelStatus,
   RunSummary,
   AppInfo,
   BalanceReport,
@@ -165,6 +166,12 @@ export const methods = {
   },
   'runs.list': { request: empty, response: returns<RunSummary[]>() },
   'runs.delete': { request: z.object({ runId: id }).strict(), response: returns<null>() },
+
+  'models.list': { request: empty, response: returns<BaseModelStatus[]>() },
+  /** Installs a base model from a Keras .h5 file or a TF.js layers folder on this computer. */
+  'models.import': { request: z.object({ path: folderPath, force: z.boolean().default(false) }).strict(), response: returns<BaseModelStatus[]>() },
+  /** Downloads the official Keras weights and converts them; progress comes as job events ('model-fetch'). */
+  'models.fetch': { request: empty, response: returns<{ jobId: string }>() },
 
   'jobs.list': { request: empty, response: returns<JobProgress[]>() },
   'jobs.cancel': { request: z.object({ jobId: z.string().min(1).max(100) }).strict(), response: returns<null>() }

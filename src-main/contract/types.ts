@@ -274,3 +274,15 @@ export interface TrainingProgress {
   backend: string
   notice: string | null
 }
+
+/** A base model (e.g. MobileNetV2) as the Train view shows it. */
+export interface BaseModelStatus {
+  id: string
+  title: string
+  installed: boolean
+  path: string
+  bytes: number
+  version: string | null
+  /** Why an installed copy is unusable, or null. */
+  problem?: string
+}

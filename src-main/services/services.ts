@@ -8,6 +8,7 @@ import { createDispatcher, type Dispatch, type Handlers } from '../core/dispatch
 import { EventBus } from '../core/event-bus'
 import { ThumbnailStore } from '../import/thumbnail-store'
 import { JobManager } from '../jobs/job-manager'
+import { modelsDirectory } from '../models/model-store'
 import { probeBackends } from './backend-probe'
 import type { ServiceContext } from './context'
 import type { DialogProvider } from './dialogs'
@@ -15,6 +16,7 @@ import { balanceHandlers } from './balance-handlers'
 import { importHandlers } from './import-handlers'
 import { labelHandlers } from './label-handlers'
 import { libraryHandlers } from './library-handlers'
+import { modelHandlers } from './model-handlers'
 import { projectHandlers } from './project-handlers'
 import { trainHandlers } from './train-handlers'
 import { ProjectSession } from './project-session'
@@ -42,7 +44,7 @@ export interface Services {
 export function createServices(options: ServiceOptions): Services {
   const events = new EventBus()
   const context: ServiceContext = {
-    modelsDir: process.env.PICTOR_MODELS_DIR ?? join(options.dataDir, 'models'),
+    modelsDir: modelsDirectory(options.dataDir),
     info: {
       version: pkg.version,
       transport: options.transport,
@@ -64,7 +66,8 @@ export function createServices(options: ServiceOptions): Services {
     ...importHandlers(context),
     ...labelHandlers(context),
     ...balanceHandlers(context),
-    ...trainHandlers(context)
+    ...trainHandlers(context),
+    ...modelHandlers(context)
   }
   const dispatch = createDispatcher(handlers)
   return {

@@ -1,0 +1,56 @@
+// The shapes model-store.ts hands out; importable without loading the store (contract, renderer types).
+
+export type ModelPhase = 'download' | 'read' | 'verify' | 'install'
+/** `done`/`total` are bytes for download and read of a folder, layers for a `.h5`, steps otherwise. */
+export interface ModelProgress {
+  phase: ModelPhase
+  done: number
+  total: number | null
+}
+
+export interface InstallSource {
+  kind: 'download' | 'h5' | 'tfjs'
+  /** The URL, file or folder it came from. */
+  location: string
+  /** SHA-256 of the downloaded or imported `.h5` file (shown to the user as its checksum). */
+  sha256?: string
+  bytes?: number
+}
+
+export interface ModelStatus {
+  id: string
+  title: string
+  installed: boolean
+  /** model.json of the installed (or expected) model. */
+  path: string
+  /** Bytes of its weight files; 0 when not installed. */
+  bytes: number
+  /** Feature-cache key, e.g. `mobilenet_v2_1.0_224@imagenet:1a2b3c4d5e6f`; null when not installed. */
+  version: string | null
+  /** Set when the folder exists but is not usable. */
+  problem?: string
+  source?: InstallSource
+}
+
+export interface InstallResult {
+  id: string
+  path: string
+  version: string
+  bytes: number
+  source: InstallSource
+}
+
+export interface InstallOptions {
+  /** Replace a valid installed model (an invalid one is always replaced). */
+  force?: boolean
+  signal?: AbortSignal
+  onProgress?: (progress: ModelProgress) => void
+}
+
+export interface FetchOptions extends InstallOptions {
+  /** Another source for the official file (a mirror, or a loopback server in tests). */
+  url?: string
+  /** Defaults to the official size when `url` is the official URL. */
+  expectedBytes?: number
+  sha256?: string | null
+}

@@ -1,0 +1,44 @@
+import type { BaseModelStatus } from '../contract/types'
+import type { Handlers } from '../core/dispatcher'
+import { AppError } from '../core/errors'
+import { BaseModelStore } from '../models/model-store'
+import type { ServiceContext } from './context'
+
+type ModelMethods = 'models.list' | 'models.import' | 'models.fetch'
+
+export function modelHandlers({ modelsDir, jobs, events }: ServiceContext): Pick<Handlers, ModelMethods> {
+  const store = new BaseModelStore(modelsDir)
+  const list = async (): Promise<BaseModelStatus[]> =>
+    (await store.list()).map(({ id, title, installed, path, bytes, version, problem }) => ({
+      id,
+      title,
+      installed,
+      path,
+      bytes,
+      version,
+      ...(problem ? { problem } : {})
+    }))
+  return {
+    'models.list': list,
+    'models.import': async ({ path, force }) => {
+      await store.import(path, { force })
+      events.emit('library.changed', { reason: 'base model installed' })
+      return list()
+    },
+    'models.fetch': () => {
+      if (jobs.isRunning('model-fetch')) throw new AppError('BUSY', 'the base model is already being downloaded')
+      const { jobId, done } = jobs.start('model-fetch', ({ signal, onProgress }) =>
+        store.fetch(undefined, {
+          signal,
+          onProgress: (progress) =>
+            onProgress({ done: progress.done, total: progress.total, message: `${progress.phase}…` })
+        })
+      )
+      done.then(
+        () => events.emit('library.changed', { reason: 'base model installed' }),
+        () => {}
+      )
+      return { jobId }
+    }
+  }
+}
