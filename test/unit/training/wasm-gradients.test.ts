@@ -148,6 +148,24 @@ describe('conv2d gradients (Conv2DBackpropFilter, Conv2DBackpropInput) match the
     for (const diff of diffs) expect(diff).toBeLessThanOrEqual(KERNEL_TOLERANCE)
   })
 
+  it("numeric padding with dimRoundingMode 'ceil' (windows reaching past the padding) matches, kernels called directly", async () => {
+    const attrs = { strides: 2, pad: 1, dimRoundingMode: 'ceil' as const, dataFormat: 'NHWC', dilations: 1 }
+    const x = [2, 8, 9, 3]
+    const dyShape = tf.backend_util.computeConv2DInfo([2, 8, 9, 3], [3, 3, 3, 4], 2, 1, 1, 'ceil').outShape
+    const dwShape = tf.backend_util.computeConv2DInfo([2, 8, 9, 3], [3, 3, 3, 1], 2, 1, 1, 'ceil', true).outShape
+    const run = (name: string, inputs: Record<string, number[]>, extra: object) => {
+      const tensors = Object.fromEntries(Object.entries(inputs).map(([key, shape], i) => [key, seeded(shape, 24 + i)]))
+      return tf.engine().runKernel(name, tensors, { ...attrs, ...extra } as unknown as tf.NamedAttrMap) as tf.Tensor
+    }
+    const diffs = await compareBackends(() => [
+      run('Conv2DBackpropFilter', { x, dy: dyShape }, { filterShape: [3, 3, 3, 4] }),
+      run('Conv2DBackpropInput', { dy: dyShape, filter: [3, 3, 3, 4] }, { inputShape: x }),
+      run('DepthwiseConv2dNativeBackpropFilter', { x, dy: dwShape }, { filterShape: [3, 3, 3, 1] }),
+      run('DepthwiseConv2dNativeBackpropInput', { dy: dwShape, filter: [3, 3, 3, 1] }, { inputShape: x })
+    ])
+    for (const diff of diffs) expect(diff).toBeLessThanOrEqual(KERNEL_TOLERANCE)
+  })
+
   it('conv2dTranspose (Conv2DBackpropInput as a forward op) matches, stride 2', async () => {
     const [diff] = await compareBackends(() => [
       tf.conv2dTranspose(seeded([2, 4, 5, 6], 21) as tf.Tensor4D, seeded([3, 3, 4, 6], 22) as tf.Tensor4D, [2, 8, 9, 4], 2, 'same')

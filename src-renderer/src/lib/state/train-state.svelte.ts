@@ -1,9 +1,11 @@
-import type { JobProgress, RunSummary, TrainSettings, TrainingProgress } from '@contract/types'
+import type { BaseModelStatus, JobProgress, RunSummary, TrainSettings, TrainingProgress } from '@contract/types'
 import { ApiError, type Client } from '../api/client'
 
-export type SettingsDraft = Omit<TrainSettings, 'model' | 'seed'>
+export type SettingsDraft = Omit<TrainSettings, 'seed'>
 
+/** The seed CNN's defaults; MOBILENET_DEFAULTS changes what differs for transfer learning. */
 export const DEFAULT_SETTINGS: SettingsDraft = {
+  model: 'cnn',
   epochs: 10,
   batchSize: 64,
   learningRate: 0.001,
@@ -20,6 +22,9 @@ export const DEFAULT_SETTINGS: SettingsDraft = {
   backend: null
 }
 
+/** One-click transfer learning: a head on frozen features converges fast and overfits easily. */
+export const MOBILENET_DEFAULTS: Partial<SettingsDraft> = { model: 'mobilenetv2', epochs: 20, patience: 5, dropout: 0.2, imageSize: 224 }
+
 /** The Train view: settings, the run in progress with its live curves, and every past run. */
 export class TrainState {
   settings = $state<SettingsDraft>({ ...DEFAULT_SETTINGS })
@@ -29,6 +34,7 @@ export class TrainState {
   #batchLoss = $state.raw<{ x: number; y: number }[]>([])
   #error = $state<string | null>(null)
   #notice = $state<string | null>(null)
+  #baseModel = $state.raw<BaseModelStatus | null>(null)
   #unsubscribe: () => void
 
   constructor(private readonly api: Client) {
@@ -56,6 +62,15 @@ export class TrainState {
   get notice() {
     return this.#notice
   }
+  /** MobileNetV2's weights: installed or not (the Train view offers to get them). */
+  get baseModel() {
+    return this.#baseModel
+  }
+
+  /** Switches model and the defaults that come with it. */
+  chooseModel(model: SettingsDraft['model']): void {
+    this.settings = model === 'mobilenetv2' ? { ...DEFAULT_SETTINGS, ...MOBILENET_DEFAULTS } : { ...DEFAULT_SETTINGS }
+  }
   /** The run being trained, as stored plus the epochs that arrived since. */
   get activeRun(): RunSummary | undefined {
     const runId = this.detail?.runId
@@ -64,6 +79,11 @@ export class TrainState {
 
   dispose(): void {
     this.#unsubscribe()
+  }
+
+  async refreshBaseModel(): Promise<void> {
+    const models = await this.api.call('models.list', {}).catch(() => [])
+    this.#baseModel = models[0] ?? null
   }
 
   async refresh(): Promise<void> {
