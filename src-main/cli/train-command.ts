@@ -18,10 +18,10 @@ function numberOption(value: string | undefined, name: string, integer: boolean)
 export const trainCommand: Command = {
   name: 'train',
   usage:
-    'pictor train --project FILE [--model cnn] [--epochs N] [--batch B] [--lr R] [--optimizer adam|sgd] [--size PX] ' +
+    'pictor train --project FILE [--model cnn|mobilenetv2] [--epochs N] [--batch B] [--lr R] [--optimizer adam|sgd] [--size PX] ' +
     '[--grayscale] [--augment] [--batch-norm] [--dropout R] [--class-weights] [--oversample] [--patience N] ' +
     '[--backend tensorflow-gpu|tensorflow|wasm|cpu] [--resume RUN] [--json]',
-  summary: 'train a model on the labeled images (train/val/test splits are assigned first if missing)',
+  summary: 'train a model (the seed CNN, or a head on cached MobileNetV2 features) on the labeled images',
   async run(args) {
     const { values } = parseArgs({
       args,
@@ -47,14 +47,16 @@ export const trainCommand: Command = {
       strict: true
     })
     if (!values.project) throw new UsageError('train needs --project FILE')
-    if (values.model !== 'cnn') throw new UsageError(`--model ${values.model} is not available yet (models: cnn)`)
+    if (values.model !== 'cnn' && values.model !== 'mobilenetv2') {
+      throw new UsageError(`--model ${values.model} is not a model Pictor trains (models: cnn, mobilenetv2)`)
+    }
     if (values.backend && !(BACKENDS as readonly string[]).includes(values.backend)) {
       throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}`)
     }
     if (values.optimizer && values.optimizer !== 'adam' && values.optimizer !== 'sgd') throw new UsageError('--optimizer must be adam or sgd')
     const settings: Partial<TrainSettings> = Object.fromEntries(
       Object.entries({
-        model: 'cnn',
+        model: values.model,
         epochs: numberOption(values.epochs, 'epochs', true),
         batchSize: numberOption(values.batch, 'batch', true),
         learningRate: numberOption(values.lr, 'lr', false),

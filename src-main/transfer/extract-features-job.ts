@@ -1,0 +1,168 @@
+// Fills the project's feature cache: runs the backbone only on images whose content hash has no
+// features for this base model version yet, one committed batch at a time.
+import type { Database } from 'better-sqlite3'
+import type { BackendName } from '../contract/types'
+import { AppError } from '../core/errors'
+import { findMissingFeatures, insertFeatures } from '../db/queries/image-features'
+import type { ProgressUpdate } from '../jobs/job'
+import { DecodeError } from '../training/data/decode'
+import { BASE_MODEL_ID, baseModelVersion, locateBaseModel } from './base-model'
+import { FeatureExtractor } from './feature-extractor'
+import { preprocessForMobileNet } from './preprocess'
+
+/** What extraction needs of an image (a TrainingExample has more). */
+export interface FeatureExample {
+  imageId: number
+  path: string
+  contentHash: string | null
+}
+
+export interface ExtractionProgress extends ProgressUpdate {
+  /** Images computed so far in this call (cached ones are not counted: they cost nothing). */
+  done: number
+  total: number
+  /** Backbone throughput so far, decode included. */
+  imagesPerSecond: number | null
+}
+
+export interface ExtractOptions {
+  modelsDir: string
+  signal: AbortSignal
+  onProgress?: (progress: ExtractionProgress) => void
+  /** Images per backbone call and per committed transaction. Default 16 (the wasm sweet spot). */
+  batchSize?: number
+  backend?: BackendName | null
+  /** An extractor already loaded (a caller extracting several times, or a test counting calls). */
+  extractor?: FeatureExtractor
+}
+
+export interface ExtractionReport {
+  /** The cache key the features are stored under. */
+  modelVersion: string
+  /** Distinct content hashes asked for. */
+  total: number
+  /** Found in the cache. */
+  cached: number
+  /** Run through the backbone by this call. */
+  computed: number
+  /** Files that could not be decoded (moved, deleted, damaged since import): no features, left out. */
+  skipped: { imageId: number; path: string; reason: string }[]
+  /** Examples without a content hash (never expected for 'ok' images): left out. */
+  unhashed: number
+  /** Wall time of the call, model loading included. */
+  seconds: number
+  /** Images computed per second of decoding + backbone (null when nothing was computed). */
+  imagesPerSecond: number | null
+}
+
+export const DEFAULT_EXTRACTION_BATCH = 16
+
+/**
+ * Computes and stores the missing features. Decoding of the next batch (sharp, on libuv's threads)
+ * overlaps the backbone on the current one. Cancelling stops between batches with every finished
+ * batch committed, then throws CANCELLED; calling again resumes with what is still missing.
+ */
+export async function extractMissingFeatures(
+  db: Database,
+  examples: readonly FeatureExample[],
+  options: ExtractOptions
+): Promise<ExtractionReport> {
+  const started = performance.now()
+  const { signal } = options
+  const batchSize = options.batchSize ?? DEFAULT_EXTRACTION_BATCH
+  if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new RangeError(`batchSize must be a whole number ≥ 1, got ${batchSize}`)
+  const modelVersion = options.extractor?.version ?? (await baseModelVersion(await locateBaseModel(options.modelsDir), BASE_MODEL_ID))
+
+  // One path per hash: duplicates share features, so the first file with a hash stands for all.
+  const byHash = new Map<string, FeatureExample>()
+  let unhashed = 0
+  for (const example of examples) {
+    if (example.contentHash === null) unhashed++
+    else if (!byHash.has(example.contentHash)) byHash.set(example.contentHash, example)
+  }
+  const missing = findMissingFeatures(db, modelVersion, [...byHash.keys()])
+  const report: ExtractionReport = {
+    modelVersion,
+    total: byHash.size,
+    cached: byHash.size - missing.length,
+    computed: 0,
+    skipped: [],
+    unhashed,
+    seconds: 0,
+    imagesPerSecond: null
+  }
+  let computeStarted = started
+  const finish = () => {
+    const now = performance.now()
+    report.seconds = (now - started) / 1000
+    // Throughput of decode + backbone only: loading the model once is not a per-image cost.
+    report.imagesPerSecond = report.computed > 0 && now > computeStarted ? report.computed / ((now - computeStarted) / 1000) : null
+    return report
+  }
+  if (missing.length === 0) {
+    options.onProgress?.({ done: 0, total: 0, imagesPerSecond: null, message: `Features: all ${byHash.size} images cached`, detail: null })
+    return finish()
+  }
+  signal.throwIfAborted()
+
+  const extractor = options.extractor ?? (await FeatureExtractor.load(options.modelsDir, { backend: options.backend ?? null }))
+  if (extractor.version !== modelVersion) throw new Error(`the base model changed while extracting (${extractor.version})`)
+  const batches: string[][] = []
+  for (let i = 0; i < missing.length; i += batchSize) batches.push(missing.slice(i, i + batchSize))
+  const load = (hashes: string[]) => {
+    const loading = Promise.all(hashes.map((hash) => preprocess(byHash.get(hash)!)))
+    // Handled here so a failure while the backbone runs is not an unhandled rejection; awaiting
+    // `loading` later still throws it.
+    loading.catch(() => {})
+    return loading
+  }
+  computeStarted = performance.now()
+  let attempted = 0
+  let next: ReturnType<typeof load> | null = load(batches[0]!)
+  try {
+    for (let index = 0; index < batches.length; index++) {
+      const images = await next!
+      next = null
+      if (signal.aborted) break
+      next = index + 1 < batches.length ? load(batches[index + 1]!) : null
+      const ready = images.filter((image) => image.pixels !== null)
+      for (const image of images) if (image.pixels === null) report.skipped.push(image.skipped!)
+      const features = await extractor.extract(ready.map((image) => image.pixels!))
+      insertFeatures(db, modelVersion, ready.map((image, row) => ({ contentHash: image.hash, features: features[row]! })))
+      report.computed += ready.length
+      attempted += images.length
+      const seconds = (performance.now() - computeStarted) / 1000
+      const rate = seconds > 0 ? attempted / seconds : null
+      options.onProgress?.({
+        done: attempted,
+        total: missing.length,
+        imagesPerSecond: rate,
+        message: `Extracting features: ${attempted}/${missing.length} images` + (rate === null ? '' : ` (${rate.toFixed(1)} images/s)`),
+        detail: null
+      })
+    }
+  } finally {
+    if (!options.extractor) extractor.dispose()
+  }
+  if (signal.aborted) {
+    throw new AppError('CANCELLED', `feature extraction was cancelled after ${report.computed} of ${missing.length} images; it resumes where it stopped`)
+  }
+  return finish()
+}
+
+interface Preprocessed {
+  hash: string
+  pixels: Float32Array | null
+  skipped?: ExtractionReport['skipped'][number]
+}
+
+async function preprocess(example: FeatureExample): Promise<Preprocessed> {
+  const hash = example.contentHash!
+  try {
+    return { hash, pixels: await preprocessForMobileNet(example.path) }
+  } catch (error) {
+    // A file that vanished or broke since import leaves one image out, not the whole run.
+    if (!(error instanceof DecodeError)) throw error
+    return { hash, pixels: null, skipped: { imageId: example.imageId, path: example.path, reason: error.message } }
+  }
+}
