@@ -19,10 +19,10 @@ export interface BrowserModeApp {
 const ROOT = join(import.meta.dirname, '..', '..')
 
 /** Starts `pictor ui` as a user would, and reads the URL from its first line of output. */
-export async function startBrowserMode(workDir: string, port = 0): Promise<BrowserModeApp> {
+export async function startBrowserMode(workDir: string, port = 0, env: NodeJS.ProcessEnv = {}): Promise<BrowserModeApp> {
   const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'bin', 'pictor.js'), 'ui', '--port', String(port)], {
     cwd: workDir,
-    env: { ...process.env, PICTOR_DATA_DIR: join(workDir, 'data') },
+    env: { ...process.env, PICTOR_DATA_DIR: join(workDir, 'data'), ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let stderr = ''
@@ -54,7 +54,7 @@ export async function startBrowserMode(workDir: string, port = 0): Promise<Brows
     stop,
     restart: async () => {
       await stop()
-      return startBrowserMode(workDir, Number(parsed.port))
+      return startBrowserMode(workDir, Number(parsed.port), env)
     }
   }
 }
