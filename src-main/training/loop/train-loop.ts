@@ -84,6 +84,9 @@ export async function trainLoop(options: LoopOptions): Promise<LoopResult> {
         accuracy: result.correct / tensors.size
       }
       batch++
+      // Let the thread's event loop run: a cancel arrives as a message, and with every batch in
+      // the pixel cache nothing else would give it a turn until the whole run ended.
+      await new Promise<void>((resolve) => setImmediate(resolve))
       await each((c) => c.onBatchEnd?.(logs, state))
       if (state.stopTraining) break
     }

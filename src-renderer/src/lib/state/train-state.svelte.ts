@@ -35,6 +35,7 @@ export class TrainState {
   #error = $state<string | null>(null)
   #notice = $state<string | null>(null)
   #baseModel = $state.raw<BaseModelStatus | null>(null)
+  #refreshes = 0
   #unsubscribe: () => void
 
   constructor(private readonly api: Client) {
@@ -87,8 +88,14 @@ export class TrainState {
   }
 
   async refresh(): Promise<void> {
-    this.#runs = await this.api.call('runs.list', {}).catch(() => this.#runs)
+    // Refreshes overlap (every epoch end and the job's end start one): only the newest may land,
+    // or an older answer would put a finished run back to 'running'.
+    const ticket = ++this.#refreshes
+    const runs = await this.api.call('runs.list', {}).catch(() => this.#runs)
+    if (ticket !== this.#refreshes) return
+    this.#runs = runs
     const jobs = await this.api.call('jobs.list', {}).catch(() => [])
+    if (ticket !== this.#refreshes) return
     const running = jobs.find((job) => job.kind === 'train' && job.state === 'running')
     // Only adopt a job we know nothing newer about: this answer may predate a 'done' event.
     if (running && running.jobId !== this.#job?.jobId) this.#job = running
