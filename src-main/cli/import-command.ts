@@ -3,6 +3,7 @@ import type { ImportReport, JobProgress } from '../contract/types'
 import { defaultDataDir } from '../core/data-dir'
 import { createServices } from '../services/services'
 import type { Command } from './command'
+import { runCliJob } from './job-session'
 import { CliFailure, printJson, unwrap, UsageError } from './output'
 
 /**
@@ -25,26 +26,14 @@ export const importCommand: Command = {
     if (!values.project) throw new UsageError('import needs --project FILE')
 
     const services = createServices({ dataDir: defaultDataDir(), transport: 'cli' })
-    const stopSignals = () => {
-      // Ctrl+C cancels cleanly: the files done so far stay imported, a re-run does the rest.
-      void services.call('jobs.list', {}).then((jobs) => {
-        if (jobs.ok) for (const job of jobs.value) if (job.state === 'running') void services.call('jobs.cancel', { jobId: job.jobId })
-      })
-    }
-    process.once('SIGINT', stopSignals)
-    process.once('SIGTERM', stopSignals)
     try {
       unwrap(await services.call('project.open', { path: values.project }))
-      const finished = new Promise<JobProgress>((resolve) => {
-        services.events.subscribe((event) => {
-          if (event.name !== 'job.progress') return
-          const progress = event.payload as JobProgress
-          if (!values.json) showProgress(progress)
-          if (progress.state !== 'running') resolve(progress)
-        })
-      })
-      unwrap(await services.call('import.start', { folder }))
-      const outcome = await finished
+      // Ctrl+C cancels cleanly: the files done so far stay imported, a re-run does the rest.
+      const outcome = await runCliJob(
+        services,
+        async () => void unwrap(await services.call('import.start', { folder })),
+        (progress) => !values.json && showProgress(progress)
+      )
       if (outcome.state === 'failed') throw new CliFailure(outcome.message)
       const report = unwrap(await services.call('import.lastRun', {}))?.report
       if (!report) throw new CliFailure('the import finished without a report')
@@ -52,8 +41,6 @@ export const importCommand: Command = {
       else printSummary(report)
       return 0
     } finally {
-      process.off('SIGINT', stopSignals)
-      process.off('SIGTERM', stopSignals)
       services.close()
     }
   }

@@ -1,8 +1,9 @@
 import { parseArgs } from 'node:util'
-import type { JobProgress, RunSummary, TrainSettings } from '../contract/types'
+import type { RunSummary, TrainSettings } from '../contract/types'
 import { defaultDataDir } from '../core/data-dir'
 import { createServices } from '../services/services'
 import type { Command } from './command'
+import { runCliJob } from './job-session'
 import { CliFailure, printJson, unwrap, UsageError } from './output'
 
 const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const
@@ -74,29 +75,25 @@ export const trainCommand: Command = {
     )
 
     const services = createServices({ dataDir: defaultDataDir(), transport: 'cli' })
-    const cancel = () => void services.call('jobs.list', {}).then((jobs) => {
-      if (jobs.ok) for (const job of jobs.value) if (job.state === 'running') void services.call('jobs.cancel', { jobId: job.jobId })
-    })
-    process.once('SIGINT', cancel)
-    process.once('SIGTERM', cancel)
     try {
       unwrap(await services.call('project.open', { path: values.project }))
-      const finished = new Promise<JobProgress>((resolve) => {
-        services.events.subscribe((event) => {
-          if (event.name !== 'job.progress') return
-          const progress = event.payload as JobProgress
-          if (!values.json && progress.detail?.epochMetrics) process.stderr.write(`${progress.message}\n`)
-          if (!values.json && progress.detail?.notice) process.stderr.write(`${progress.detail.notice}\n`)
-          if (progress.state !== 'running') resolve(progress)
-        })
-      })
       const resume = numberOption(values.resume, 'resume', true)
-      const { runId } = unwrap(
-        resume === undefined
-          ? await services.call('train.start', { settings })
-          : await services.call('train.resume', { runId: resume })
+      let runId = 0
+      const outcome = await runCliJob(
+        services,
+        async () => {
+          ;({ runId } = unwrap(
+            resume === undefined
+              ? await services.call('train.start', { settings })
+              : await services.call('train.resume', { runId: resume })
+          ))
+        },
+        (progress) => {
+          if (values.json) return
+          if (progress.detail?.epochMetrics) process.stderr.write(`${progress.message}\n`)
+          if (progress.detail?.notice) process.stderr.write(`${progress.detail.notice}\n`)
+        }
       )
-      const outcome = await finished
       const run = unwrap(await services.call('runs.list', {})).find((candidate) => candidate.id === runId)
       if (outcome.state === 'failed' || !run) throw new CliFailure(outcome.message)
       const result = resultObject(run)
@@ -104,8 +101,6 @@ export const trainCommand: Command = {
       else printSummary(run, result)
       return outcome.state === 'cancelled' ? 1 : 0
     } finally {
-      process.off('SIGINT', cancel)
-      process.off('SIGTERM', cancel)
       services.close()
     }
   }

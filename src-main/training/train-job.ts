@@ -1,10 +1,9 @@
-import * as tf from '@tensorflow/tfjs-core'
 import type { Database } from 'better-sqlite3'
 import type { RunResult, TrainSettings } from '../contract/types'
 import { AppError } from '../core/errors'
 import { openProjectDatabase } from '../db/connection'
-import { deleteCheckpoint, loadCheckpoint, saveCheckpoint, saveRunModel } from '../db/queries/run-models'
-import { dropEpochsAfter, finishRun, getRun, markRunStarted, recordEpoch } from '../db/queries/training-runs'
+import { deleteCheckpoint, saveCheckpoint, saveRunModel } from '../db/queries/run-models'
+import { finishRun, getRun, markRunStarted, recordEpoch } from '../db/queries/training-runs'
 import type { JobContext } from '../jobs/job'
 import { applySplits } from '../splits/apply-splits'
 import { activateBackend } from './backend'
@@ -15,7 +14,8 @@ import { ProgressReporter } from './callbacks/progress'
 import { prepareData } from './training-data'
 import { evaluate, trainLoop } from './loop/train-loop'
 import { buildSeedCnn } from './models/cnn'
-import { decodeNamed, restoreModelWeights, serializeModel } from './model-store'
+import { serializeModel } from './model-store'
+import { createOptimizer, resumeFromCheckpoint } from './resume'
 import { isOutOfMemory } from './out-of-memory'
 
 export interface TrainInput {
@@ -72,25 +72,13 @@ async function train(db: Database, input: TrainInput, { signal, onProgress }: Jo
     dropout: settings.dropout,
     seed: settings.seed
   })
-  const optimizer =
-    settings.optimizer === 'adam' ? tf.train.adam(settings.learningRate) : tf.train.momentum(settings.learningRate, settings.momentum)
+  const optimizer = createOptimizer(settings)
   // Disposed however the run ends: a cancelled or failed run must not leave tensors behind.
   try {
     const earlyStopping =
       settings.patience > 0 && data.hasValidation ? new EarlyStopping({ patience: settings.patience, restoreBestWeights: true }) : null
 
-    let initialEpoch = 0
-    if (input.resume) {
-      const checkpoint = loadCheckpoint(db, runId)
-      if (!checkpoint) throw new AppError('NOT_FOUND', `run ${runId} has no checkpoint to resume from`)
-      restoreModelWeights(model, decodeNamed(checkpoint.model))
-      // Adam's step count and moments come back too, so the resumed run continues the same descent.
-      await optimizer.setWeights(decodeNamed(checkpoint.optimizer))
-      earlyStopping?.restore((checkpoint.state as { earlyStopping?: never }).earlyStopping ?? { best: null, bestEpoch: null, wait: 0 }, model)
-      initialEpoch = checkpoint.epoch + 1
-      dropEpochsAfter(db, runId, checkpoint.epoch)
-      notes.push(`resumed after epoch ${checkpoint.epoch + 1}`)
-    }
+    const initialEpoch = input.resume ? await resumeFromCheckpoint(db, runId, model, optimizer, earlyStopping, notes) : 0
 
     const progress = new ProgressReporter(runId, settings.epochs, backend.name, onProgress)
     const callbacks = [

@@ -1,15 +1,14 @@
 // One-click transfer learning: MobileNetV2 features for every labelled image (cached in the project
 // by content hash, so a retrain only extracts what is new), then a small head trained on them with
 // the training engine's loop and callbacks. Same run row, RunResult and contract as trainRun.
-import * as tf from '@tensorflow/tfjs-core'
 import type { Database } from 'better-sqlite3'
 import type { RunResult, TrainSettings } from '../contract/types'
 import { AppError } from '../core/errors'
 import { openProjectDatabase } from '../db/connection'
 import { getFeatures } from '../db/queries/image-features'
-import { deleteCheckpoint, loadCheckpoint, saveCheckpoint, saveRunModel } from '../db/queries/run-models'
+import { deleteCheckpoint, saveCheckpoint, saveRunModel } from '../db/queries/run-models'
 import { loadTrainingExamples, type TrainingExample } from '../db/queries/training-data'
-import { dropEpochsAfter, finishRun, markRunStarted, recordEpoch } from '../db/queries/training-runs'
+import { finishRun, markRunStarted, recordEpoch } from '../db/queries/training-runs'
 import type { JobContext } from '../jobs/job'
 import { applySplits } from '../splits/apply-splits'
 import { activateBackend } from '../training/backend'
@@ -19,7 +18,8 @@ import { EarlyStopping } from '../training/callbacks/early-stopping'
 import { ProgressReporter } from '../training/callbacks/progress'
 import { classCounts, classWeights, stepsPerEpoch } from '../training/data/sampler'
 import { evaluate, trainLoop, type LoopResult } from '../training/loop/train-loop'
-import { decodeNamed, restoreModelWeights, serializeModel } from '../training/model-store'
+import { serializeModel } from '../training/model-store'
+import { createOptimizer, resumeFromCheckpoint } from '../training/resume'
 import type { TrainInput } from '../training/train-job'
 import { BASE_MODEL_ID, FEATURE_SIZE, INPUT_SIZE } from './base-model'
 import { extractMissingFeatures, type ExtractionReport } from './extract-features-job'
@@ -136,24 +136,13 @@ async function trainHead(
   // Oversampling already evens the classes out; weighting on top would correct the imbalance twice.
   const weights = settings.classWeights && !oversample ? classWeights(counts) : undefined
   const head = buildHead({ classes: numClasses, dropout: settings.dropout, seed })
-  const optimizer =
-    settings.optimizer === 'adam' ? tf.train.adam(settings.learningRate) : tf.train.momentum(settings.learningRate, settings.momentum)
+  const optimizer = createOptimizer(settings)
   const earlyStopping =
     settings.patience > 0 && sets.val.size > 0 ? new EarlyStopping({ patience: settings.patience, restoreBestWeights: true }) : null
   const evaluation = (set: FeatureSet) =>
     evaluate(head, featureBatches(set, { batchSize, numClasses, seed, epoch: 0, shuffle: false }))
   try {
-    let initialEpoch = 0
-    if (input.resume) {
-      const checkpoint = loadCheckpoint(db, runId)
-      if (!checkpoint) throw new AppError('NOT_FOUND', `run ${runId} has no checkpoint to resume from`)
-      restoreModelWeights(head, decodeNamed(checkpoint.model))
-      await optimizer.setWeights(decodeNamed(checkpoint.optimizer))
-      earlyStopping?.restore((checkpoint.state as { earlyStopping?: never }).earlyStopping ?? { best: null, bestEpoch: null, wait: 0 }, head)
-      initialEpoch = checkpoint.epoch + 1
-      dropEpochsAfter(db, runId, checkpoint.epoch)
-      notes.push(`resumed after epoch ${checkpoint.epoch + 1}`)
-    }
+    const initialEpoch = input.resume ? await resumeFromCheckpoint(db, runId, head, optimizer, earlyStopping, notes) : 0
     const result = await trainLoop({
       model: head,
       optimizer,
