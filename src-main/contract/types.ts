@@ -280,9 +280,12 @@ export interface BaseModelStatus {
   id: string
   title: string
   installed: boolean
+  /** model.json of the installed (or expected) model. */
   path: string
+  /** Bytes of its weight files; 0 when not installed. */
   bytes: number
+  /** Feature-cache key, e.g. `mobilenet_v2_1.0_224@imagenet:1a2b3c4d5e6f`; null when not installed. */
   version: string | null
-  /** Why an installed copy is unusable, or null. */
+  /** Set when the folder exists but is not usable. */
   problem?: string
 }

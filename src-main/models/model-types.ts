@@ -1,4 +1,5 @@
 // The shapes model-store.ts hands out; importable without loading the store (contract, renderer types).
+import type { BaseModelStatus } from '../contract/types'
 
 export type ModelPhase = 'download' | 'read' | 'verify' | 'install'
 /** `done`/`total` are bytes for download and read of a folder, layers for a `.h5`, steps otherwise. */
@@ -17,18 +18,8 @@ export interface InstallSource {
   bytes?: number
 }
 
-export interface ModelStatus {
-  id: string
-  title: string
-  installed: boolean
-  /** model.json of the installed (or expected) model. */
-  path: string
-  /** Bytes of its weight files; 0 when not installed. */
-  bytes: number
-  /** Feature-cache key, e.g. `mobilenet_v2_1.0_224@imagenet:1a2b3c4d5e6f`; null when not installed. */
-  version: string | null
-  /** Set when the folder exists but is not usable. */
-  problem?: string
+/** The contract's view of a base model, plus where an installed copy came from. */
+export interface ModelStatus extends BaseModelStatus {
   source?: InstallSource
 }
 

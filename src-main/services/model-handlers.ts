@@ -8,16 +8,8 @@ type ModelMethods = 'models.list' | 'models.import' | 'models.fetch'
 
 export function modelHandlers({ modelsDir, jobs, events }: ServiceContext): Pick<Handlers, ModelMethods> {
   const store = new BaseModelStore(modelsDir)
-  const list = async (): Promise<BaseModelStatus[]> =>
-    (await store.list()).map(({ id, title, installed, path, bytes, version, problem }) => ({
-      id,
-      title,
-      installed,
-      path,
-      bytes,
-      version,
-      ...(problem ? { problem } : {})
-    }))
+  // The install record (source) stays on this side: the UI needs to know what is there, not whence.
+  const list = async (): Promise<BaseModelStatus[]> => (await store.list()).map(({ source: _source, ...status }) => status)
   return {
     'models.list': list,
     'models.import': async ({ path, force }) => {
