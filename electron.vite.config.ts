@@ -1,19 +1,56 @@
-import { resolve } from 'node:path'
+import { posix, resolve } from 'node:path'
 import { defineConfig } from 'electron-vite'
+import type { Plugin } from 'vite'
 import { svelte } from '@sveltejs/vite-plugin-svelte'
 
-// One config, three builds. Main-side entries share chunks (services, db, server), so the
-// Electron shell and the `pictor` CLI run exactly the same service code.
+// Main-side entries. feature-worker is started by the train worker, itself bundled through
+// `?modulePath` (see nestedModulePaths).
+const mainInputs: Record<string, string> = {
+  index: resolve('src-main/electron/main.ts'),
+  cli: resolve('src-main/cli/index.ts'),
+  'feature-worker': resolve('src-main/transfer/feature-worker.ts')
+}
+
+/**
+ * `?modulePath` inside a module that is itself bundled through `?modulePath` (a worker that starts
+ * workers). electron-vite bundles such a worker in a separate build whose plugins leave out its own
+ * module-path plugin, so there the import would be the plain module (no default export: the build
+ * fails). In that build only (electron-vite's plugin, listed first, answers everywhere else) this
+ * makes the import the path of the same file built as a main entry (`<name>.js` at the top of
+ * out/main), resolved at run time relative to the chunk that imports it.
+ */
+function nestedModulePaths(inputs: Record<string, string>): Plugin {
+  const names = Object.keys(inputs)
+  const placeholder = /__PICTOR_MODULE_PATH_(\d+)__/g
+  return {
+    name: 'pictor:nested-module-paths',
+    apply: 'build',
+    enforce: 'pre',
+    load(id) {
+      if (!id.endsWith('?modulePath')) return null
+      const file = resolve(id.slice(0, -'?modulePath'.length))
+      const index = names.findIndex((name) => inputs[name] === file)
+      if (index < 0) throw new Error(`${file} is imported with ?modulePath inside a worker: add it to main's rolldownOptions.input`)
+      return `import { fileURLToPath } from 'node:url'\nexport default fileURLToPath(new URL(__PICTOR_MODULE_PATH_${index}__, import.meta.url))`
+    },
+    renderChunk(code, chunk) {
+      if (!code.includes('__PICTOR_MODULE_PATH_')) return null
+      return code.replace(placeholder, (_, index: string) => {
+        const relative = posix.relative(posix.dirname(chunk.fileName), `${names[Number(index)]}.js`)
+        return JSON.stringify(relative.startsWith('.') ? relative : `./${relative}`)
+      })
+    }
+  }
+}
+
 export default defineConfig({
   main: {
+    plugins: [nestedModulePaths(mainInputs)],
     build: {
       rolldownOptions: {
         // Optional native TensorFlow: loaded at run time only where its install succeeded.
         external: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'],
-        input: {
-          index: resolve('src-main/electron/main.ts'),
-          cli: resolve('src-main/cli/index.ts')
-        }
+        input: mainInputs
       }
     }
   },

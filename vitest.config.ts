@@ -20,6 +20,9 @@ function builtModulePaths(): Plugin {
     load(id) {
       if (!id.startsWith('\0module-path:')) return null
       const name = id.slice('\0module-path:'.length)
+      // A worker started from a worker is built as a main entry (see electron.vite.config.ts).
+      const entry = resolve('out/main', `${name}.js`)
+      if (existsSync(entry)) return `export default ${JSON.stringify(entry)}`
       const built = existsSync(chunks) ? readdirSync(chunks).find((file) => file.startsWith(`${name}-`)) : undefined
       if (!built) throw new Error(`${name} is not built: run \`npm run build\` before the unit tests`)
       return `export default ${JSON.stringify(join(chunks, built))}`

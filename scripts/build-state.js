@@ -3,7 +3,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 
 const SOURCES = ['src-main', 'src-renderer', 'electron.vite.config.ts', 'svelte.config.js', 'package.json']
-const OUTPUTS = ['out/main/index.js', 'out/main/cli.js', 'out/preload/index.cjs', 'out/renderer/index.html']
+const OUTPUTS = ['out/main/index.js', 'out/main/cli.js', 'out/main/feature-worker.js', 'out/preload/index.cjs', 'out/renderer/index.html']
 
 function newestMtime(path) {
   const info = statSync(path)

@@ -5,9 +5,11 @@ import type { BackendName } from '../contract/types'
 import { AppError } from '../core/errors'
 import { findMissingFeatures, insertFeatures } from '../db/queries/image-features'
 import type { ProgressUpdate } from '../jobs/job'
+import { activateBackend } from '../training/backend'
 import { DecodeError } from '../training/data/decode'
 import { BASE_MODEL_ID, baseModelVersion, locateBaseModel } from './base-model'
 import { FeatureExtractor } from './feature-extractor'
+import { extractInWorkers, featureWorkerCount, type FileResult } from './feature-workers'
 import { preprocessForMobileNet } from './preprocess'
 
 /** What extraction needs of an image (a TrainingExample has more). */
@@ -58,9 +60,11 @@ export interface ExtractionReport {
 export const DEFAULT_EXTRACTION_BATCH = 16
 
 /**
- * Computes and stores the missing features. Decoding of the next batch (sharp, on libuv's threads)
- * overlaps the backbone on the current one. Cancelling stops between batches with every finished
- * batch committed, then throws CANCELLED; calling again resumes with what is still missing.
+ * Computes and stores the missing features: on a single-threaded backend (wasm, cpu) in
+ * `PICTOR_FEATURE_WORKERS` worker threads (default one per core, up to 4) pulling batches from one
+ * queue, else (or with one worker, or a preloaded extractor) in this thread. Every batch is
+ * committed here as it finishes. Cancelling stops handing out batches; those already on a backbone
+ * finish and are committed, then CANCELLED is thrown; calling again resumes with what is still missing.
  */
 export async function extractMissingFeatures(
   db: Database,
@@ -105,10 +109,71 @@ export async function extractMissingFeatures(
   }
   signal.throwIfAborted()
 
-  const extractor = options.extractor ?? (await FeatureExtractor.load(options.modelsDir, { backend: options.backend ?? null }))
-  if (extractor.version !== modelVersion) throw new Error(`the base model changed while extracting (${extractor.version})`)
   const batches: string[][] = []
   for (let i = 0; i < missing.length; i += batchSize) batches.push(missing.slice(i, i + batchSize))
+  let attempted = 0
+  // One committed transaction per batch, so a cancel or a kill keeps every finished batch.
+  const commit = (results: readonly FileResult[]) => {
+    const ready = results.filter((result) => result.error === undefined)
+    for (const result of results) {
+      if (result.error === undefined) continue
+      const example = byHash.get(result.contentHash)!
+      report.skipped.push({ imageId: example.imageId, path: example.path, reason: result.error })
+    }
+    insertFeatures(db, modelVersion, ready.map((result) => ({ contentHash: result.contentHash, features: result.features })))
+    report.computed += ready.length
+    attempted += results.length
+    const seconds = (performance.now() - computeStarted) / 1000
+    const rate = seconds > 0 ? attempted / seconds : null
+    options.onProgress?.({
+      done: attempted,
+      total: missing.length,
+      imagesPerSecond: rate,
+      message: `Extracting features: ${attempted}/${missing.length} images` + (rate === null ? '' : ` (${rate.toFixed(1)} images/s)`),
+      detail: null
+    })
+  }
+
+  // The wasm (and cpu) backends use one core per thread: several cores need several workers.
+  const backend = options.extractor ? options.extractor.backend : (await activateBackend(options.backend ?? undefined)).name
+  const workers = options.extractor || !SINGLE_THREADED.has(backend) ? 1 : Math.min(featureWorkerCount(), batches.length)
+  if (workers > 1) {
+    await extractInWorkers({
+      workers,
+      modelJsonPath: await locateBaseModel(options.modelsDir),
+      backend,
+      version: modelVersion,
+      batches: batches.map((hashes) => hashes.map((contentHash) => ({ contentHash, path: byHash.get(contentHash)!.path }))),
+      signal,
+      onStart: () => (computeStarted = performance.now()),
+      onBatch: commit
+    })
+  } else {
+    await extractInThisThread(batches, byHash, options, modelVersion, commit, () => (computeStarted = performance.now()))
+  }
+  if (signal.aborted) {
+    throw new AppError('CANCELLED', `feature extraction was cancelled after ${report.computed} of ${missing.length} images; it resumes where it stopped`)
+  }
+  return finish()
+}
+
+const SINGLE_THREADED = new Set<BackendName>(['wasm', 'cpu'])
+
+/**
+ * One backbone in the calling thread. Decoding of the next batch (sharp, on libuv's threads)
+ * overlaps the backbone on the current one; a cancel stops between batches.
+ */
+async function extractInThisThread(
+  batches: readonly string[][],
+  byHash: ReadonlyMap<string, FeatureExample>,
+  options: ExtractOptions,
+  modelVersion: string,
+  commit: (results: readonly FileResult[]) => void,
+  onStart: () => void
+): Promise<void> {
+  const { signal } = options
+  const extractor = options.extractor ?? (await FeatureExtractor.load(options.modelsDir, { backend: options.backend ?? null }))
+  if (extractor.version !== modelVersion) throw new Error(`the base model changed while extracting (${extractor.version})`)
   const load = (hashes: string[]) => {
     const loading = Promise.all(hashes.map((hash) => preprocess(byHash.get(hash)!)))
     // Handled here so a failure while the backbone runs is not an unhandled rejection; awaiting
@@ -116,8 +181,7 @@ export async function extractMissingFeatures(
     loading.catch(() => {})
     return loading
   }
-  computeStarted = performance.now()
-  let attempted = 0
+  onStart()
   let next: ReturnType<typeof load> | null = load(batches[0]!)
   try {
     for (let index = 0; index < batches.length; index++) {
@@ -126,34 +190,19 @@ export async function extractMissingFeatures(
       if (signal.aborted) break
       next = index + 1 < batches.length ? load(batches[index + 1]!) : null
       const ready = images.filter((image) => image.pixels !== null)
-      for (const image of images) if (image.pixels === null) report.skipped.push(image.skipped!)
       const features = await extractor.extract(ready.map((image) => image.pixels!))
-      insertFeatures(db, modelVersion, ready.map((image, row) => ({ contentHash: image.hash, features: features[row]! })))
-      report.computed += ready.length
-      attempted += images.length
-      const seconds = (performance.now() - computeStarted) / 1000
-      const rate = seconds > 0 ? attempted / seconds : null
-      options.onProgress?.({
-        done: attempted,
-        total: missing.length,
-        imagesPerSecond: rate,
-        message: `Extracting features: ${attempted}/${missing.length} images` + (rate === null ? '' : ` (${rate.toFixed(1)} images/s)`),
-        detail: null
-      })
+      let row = 0
+      commit(images.map((image) => (image.pixels === null ? { contentHash: image.hash, error: image.reason! } : { contentHash: image.hash, features: features[row++]! })))
     }
   } finally {
     if (!options.extractor) extractor.dispose()
   }
-  if (signal.aborted) {
-    throw new AppError('CANCELLED', `feature extraction was cancelled after ${report.computed} of ${missing.length} images; it resumes where it stopped`)
-  }
-  return finish()
 }
 
 interface Preprocessed {
   hash: string
   pixels: Float32Array | null
-  skipped?: ExtractionReport['skipped'][number]
+  reason?: string
 }
 
 async function preprocess(example: FeatureExample): Promise<Preprocessed> {
@@ -163,6 +212,6 @@ async function preprocess(example: FeatureExample): Promise<Preprocessed> {
   } catch (error) {
     // A file that vanished or broke since import leaves one image out, not the whole run.
     if (!(error instanceof DecodeError)) throw error
-    return { hash, pixels: null, skipped: { imageId: example.imageId, path: example.path, reason: error.message } }
+    return { hash, pixels: null, reason: error.message }
   }
 }
