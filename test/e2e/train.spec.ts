@@ -44,12 +44,12 @@ test('trains a CNN with live curves, cancels a run, and lists both runs', async 
   await expect(first).toContainText('3/3')
   await expect(first).toContainText('wasm')
 
-  // A second, longer run is cancelled within seconds and can be resumed later.
-  await page.getByLabel('Epochs').fill('50')
+  // A second, long run is cancelled once it has finished an epoch, and can be resumed later.
+  await page.getByLabel('Epochs').fill('500')
   await page.getByRole('button', { name: 'Train', exact: true }).click()
-  await expect(status).toContainText('Epoch 2', { timeout: 60_000 })
-  await page.getByRole('button', { name: 'Cancel training' }).click()
   const second = page.getByTestId('run-2')
+  await expect(second).toContainText(/[1-9]\d*\/500/, { timeout: 60_000 })
+  await page.getByRole('button', { name: 'Cancel training' }).click()
   await expect(second.locator('.status')).toHaveText('cancelled', { timeout: 10_000 })
   await expect(second.getByRole('button', { name: 'Resume' })).toBeVisible()
 
