@@ -1,0 +1,176 @@
+// Shared bits of `npm run bench:transfer` (see transfer-bench.ts): paths, settings from the environment,
+// the CIFAR-10 folders, child processes with a heartbeat, formatting.
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import { link, mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { BASE_MODEL_ID } from '../../src-main/transfer/base-model'
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
+export const PICTOR = join(ROOT, 'bin', 'pictor.js')
+export const CACHE = join(tmpdir(), 'pictor-bench')
+export const CIFAR_ARCHIVE = resolve(ROOT, '..', 'shared', 'datasets', 'cifar10-jpg.tar.gz')
+export const PYTHON = '/usr/bin/python3'
+export const TORCH_SCRIPT = join(ROOT, 'test', 'bench', 'pytorch', 'mobilenet_v2_features.py')
+/** $PICTOR_MODELS_DIR when set, else the shared checkout's copy of the base model. */
+export const MODELS_DIR = resolve(ROOT, process.env.PICTOR_MODELS_DIR || join('..', 'shared', 'models', 'mobilenet_v2'))
+export const MODEL_JSON = join(MODELS_DIR, BASE_MODEL_ID, 'model.json')
+
+/** Something this machine lacks (dataset, base model, PyTorch): printed as SKIPPED with the reason. */
+export class SkipError extends Error {}
+
+/** A positive integer from the environment, or `fallback` when unset. */
+export function envInt(name: string, fallback: number): number {
+  const raw = process.env[name]
+  if (raw === undefined || raw === '') return fallback
+  const value = Number(raw)
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`)
+  return value
+}
+
+export interface Settings {
+  /** Training images of the one-click run (class-balanced) and test images. */
+  images: number
+  test: number
+  /** Labels changed before the retrain. */
+  relabel: number
+  /** Interleaved Pictor / PyTorch rounds in part 1, and timed batches per round. */
+  rounds: number
+  batches: number
+  parts: Set<string>
+}
+
+export function readSettings(): Settings {
+  const parts = (process.env.PICTOR_BENCH_TRANSFER_PARTS ?? 'extract,oneclick').split(',').map((p) => p.trim()).filter(Boolean)
+  return {
+    images: envInt('PICTOR_BENCH_TRANSFER_IMAGES', 2000),
+    test: envInt('PICTOR_BENCH_TRANSFER_TEST', 500),
+    relabel: envInt('PICTOR_BENCH_TRANSFER_RELABEL', 50),
+    rounds: envInt('PICTOR_BENCH_TRANSFER_ROUNDS', 2),
+    batches: envInt('PICTOR_BENCH_TRANSFER_BATCHES', 4),
+    parts: new Set(parts)
+  }
+}
+
+/** The base model's model.json, or SkipError. */
+export function requireBaseModel(): string {
+  if (!existsSync(MODEL_JSON)) {
+    throw new SkipError(`base model not found at ${MODEL_JSON} (set PICTOR_MODELS_DIR, or is ../shared present?)`)
+  }
+  return MODEL_JSON
+}
+
+/** Extracts the CIFAR-10 archive once (same place and marker as bench:import); the `cifar10_jpg` root. */
+export async function extractCifar(): Promise<string> {
+  const extracted = join(CACHE, 'cifar10')
+  if (!existsSync(join(CACHE, 'cifar10.complete'))) {
+    if (!existsSync(CIFAR_ARCHIVE)) throw new SkipError(`${CIFAR_ARCHIVE} not found (is ../shared present?)`)
+    console.log(`  extracting ${CIFAR_ARCHIVE} → ${extracted} …`)
+    await rm(extracted, { recursive: true, force: true })
+    await mkdir(extracted, { recursive: true })
+    const tar = spawnSync('tar', ['-xzf', CIFAR_ARCHIVE, '-C', extracted], { stdio: 'inherit' })
+    if (tar.status !== 0) throw new Error(`tar -xzf failed (exit ${tar.status ?? tar.signal})`)
+    await writeFile(join(CACHE, 'cifar10.complete'), 'ok')
+  }
+  return join(extracted, 'cifar10_jpg')
+}
+
+async function listImages(folder: string): Promise<string[]> {
+  const names = (await readdir(folder)).filter((name) => /\.jpe?g$/i.test(name)).sort()
+  return names.map((name) => join(folder, name))
+}
+
+export async function cifarClasses(root: string): Promise<string[]> {
+  return (await readdir(join(root, 'train'), { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort()
+}
+
+/** `count` files of one CIFAR split, class-balanced (first files of each class folder, round robin). */
+export async function balancedFiles(root: string, split: 'train' | 'test', count: number): Promise<{ src: string; className: string }[]> {
+  const classes = await cifarClasses(root)
+  const lists = await Promise.all(classes.map((name) => listImages(join(root, split, name))))
+  const picked: { src: string; className: string }[] = []
+  for (let i = 0; picked.length < count && lists.some((list) => i < list.length); i++) {
+    lists.forEach((list, c) => {
+      if (picked.length < count && list[i]) picked.push({ src: list[i]!, className: classes[c]! })
+    })
+  }
+  return picked
+}
+
+export interface TransferFolder {
+  folder: string
+  classes: string[]
+  train: number
+  test: number
+}
+
+/**
+ * A Keras-layout folder of hard links into the extraction: train/<class>/ with `train` class-balanced
+ * CIFAR-10 training images and test/<class>/ with `test` class-balanced CIFAR-10 test images. No val/:
+ * the importer's folder splits win, so the project has no validation split.
+ */
+export async function prepareTransferFolder(train: number, test: number): Promise<TransferFolder> {
+  const root = await extractCifar()
+  const classes = await cifarClasses(root)
+  const links = [
+    ...(await balancedFiles(root, 'train', train)).map(({ src, className }) => ({ src, rel: join('train', className, src.split('/').pop()!) })),
+    ...(await balancedFiles(root, 'test', test)).map(({ src, className }) => ({ src, rel: join('test', className, src.split('/').pop()!) }))
+  ]
+  const counts = { train: links.filter((l) => l.rel.startsWith('train/')).length, test: links.filter((l) => l.rel.startsWith('test/')).length }
+  const folder = join(CACHE, `transfer-cifar10-${counts.train}-${counts.test}`)
+  const marker = `${folder}.complete`
+  if (!(existsSync(marker) && readFileSync(marker, 'utf8') === String(links.length))) {
+    await rm(folder, { recursive: true, force: true })
+    for (const { src, rel } of links) {
+      const target = join(folder, rel)
+      await mkdir(dirname(target), { recursive: true })
+      await link(src, target).catch(() => symlink(src, target))
+    }
+    await writeFile(marker, String(links.length))
+  }
+  return { folder, classes, ...counts }
+}
+
+export interface ChildResult {
+  code: number | null
+  signal: string | null
+  stdout: string
+  stderr: string
+  wallMs: number
+}
+
+/** Runs a command to completion, collecting its output; `heartbeat` is called every `everyMs` while it runs. */
+export async function runChild(
+  command: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; heartbeat?: () => void; everyMs?: number } = {}
+): Promise<ChildResult> {
+  const started = performance.now()
+  const child = spawn(command, args, { cwd: ROOT, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+  const timer = options.heartbeat ? setInterval(options.heartbeat, options.everyMs ?? 30_000) : null
+  try {
+    const [code, signal] = await new Promise<[number | null, string | null]>((done, fail) => {
+      child.on('error', fail).on('close', (c, s) => done([c, s]))
+    })
+    return { code, signal, stdout, stderr, wallMs: performance.now() - started }
+  } finally {
+    if (timer) clearInterval(timer)
+  }
+}
+
+export const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
+export const percent = (value: number | null | undefined) => (value === null || value === undefined ? '—' : `${(value * 100).toFixed(1)}%`)
+export const tail = (text: string, chars = 2000) => (text.length > chars ? `…${text.slice(-chars)}` : text)
+
+export function median(values: number[]): number {
+  if (values.length === 0) return Number.NaN
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}

@@ -1,0 +1,140 @@
+// `npm run bench:transfer`: transfer-learning benchmarks. Prints figures and ratios, not pass/fail; exits
+// 0 unless something crashed (a missing dataset, base model or PyTorch is printed as SKIPPED with the reason).
+//   1. MobileNetV2 feature extraction at 224×224, images/s: Pictor's FeatureExtractor on wasm, in this
+//      process, on preprocessed tensors only ("backbone") and end to end (decode + preprocess + backbone,
+//      the train job's extractMissingFeatures), against PyTorch on the CPU (Debian python3-torch and
+//      python3-torchvision, /usr/bin/python3): torchvision's mobilenet_v2 features + average pooling with
+//      Pictor's weights, eval, no_grad, batch 32, 2 threads; the ratio Pictor/PyTorch (goal ≥ 1×)
+//   2. one-click wall time through the product path on CIFAR-10 (train/<class>/ + test/<class>/, hard
+//      links into the extracted ../shared/datasets/cifar10-jpg.tar.gz): cold (fresh project: pictor create,
+//      import, train --model mobilenetv2 --json; goal ≤ 60 s), then after relabeling some training images
+//      with the code behind the contract's labels.assign, the same train again (goal ≤ 5 s, nothing extracted);
+//      test accuracy on the CIFAR-10 test images (32×32 upscaled to 224×224 by the preprocessing), and for
+//      context the same retrain with --epochs 100
+// Environment (all optional):
+//   PICTOR_MODELS_DIR=DIR              the base models (default ../shared/models/mobilenet_v2)
+//   PICTOR_BENCH_TRANSFER_IMAGES=N     CIFAR-10 training images of part 2, class-balanced (default 2000)
+//   PICTOR_BENCH_TRANSFER_TEST=N       CIFAR-10 test images of part 2, class-balanced (default 500)
+//   PICTOR_BENCH_TRANSFER_RELABEL=N    labels changed before the retrain (default 50)
+//   PICTOR_BENCH_TRANSFER_ROUNDS=N     interleaved Pictor / PyTorch rounds of part 1 (default 2)
+//   PICTOR_BENCH_TRANSFER_BATCHES=N    timed batches of 32 per round and side in part 1 (default 4)
+//   PICTOR_BENCH_TRANSFER_PARTS=list   which parts run: extract,oneclick (default both)
+//   PICTOR_FEATURE_WORKERS=N           the product's feature worker count (default one per core, up to 4)
+// Needs a current build (`npm run bench:transfer` builds first): the product's workers run from out/main.
+// Datasets are cached under os.tmpdir()/pictor-bench. Feature extraction on wasm runs at roughly
+// 15 images/s per core (one backbone per feature worker), so on a 2-core machine the default part 2
+// (2,500 images) takes a few minutes, part 1 another three or so.
+import { availableParallelism, cpus, loadavg } from 'node:os'
+import * as tf from '@tensorflow/tfjs-core'
+import { CACHE, MODELS_DIR, readSettings, seconds, SkipError } from './transfer-bench-common'
+import { registerBuiltModulePaths } from './transfer-bench-module-paths'
+import type { OneClickResult } from './transfer-bench-oneclick'
+
+// Product modules that start workers import them with `?modulePath` (resolved to out/main): hook
+// first, then load the parts that use them.
+registerBuiltModulePaths()
+const { benchExtraction, extractionRows } = await import('./transfer-bench-extract')
+const { benchOneClick, breakdown, COLD_GOAL_S, RELABEL_GOAL_S } = await import('./transfer-bench-oneclick')
+
+interface Row {
+  part: string
+  result: string
+  note: string
+}
+
+const rows: Row[] = []
+const crashed: string[] = []
+const started = performance.now()
+
+/** Runs one part, timing it; a SkipError becomes a SKIPPED row, any other error a crash (exit 1 at the end). */
+async function part(name: string, work: () => Promise<void>): Promise<void> {
+  console.log(`\n== ${name}`)
+  const t0 = performance.now()
+  try {
+    await work()
+  } catch (error) {
+    if (error instanceof SkipError) {
+      console.log(`  SKIPPED: ${error.message}`)
+      rows.push({ part: name, result: 'SKIPPED', note: error.message })
+    } else {
+      crashed.push(name)
+      console.log(`  CRASHED: ${(error as Error).stack ?? String(error)}`)
+      rows.push({ part: name, result: 'CRASHED', note: (error as Error).message.split('\n')[0]!.slice(0, 160) })
+    }
+  }
+  console.log(`== ${name}: ${seconds(performance.now() - t0)}`)
+}
+
+const goal = (value: number, limit: number) => (value <= limit ? `goal ≤ ${limit} s met` : `goal ≤ ${limit} s NOT met`)
+
+function oneClickRows(r: OneClickResult): void {
+  const coldMs = r.createMs + r.importMs + r.cold.wallMs
+  const e = r.cold.extraction
+  const n = `${r.dataset.train} train + ${r.dataset.test} test images`
+  rows.push(
+    { part: `2 cold: create + import + train (${n})`, result: seconds(coldMs), note: goal(coldMs / 1000, COLD_GOAL_S) },
+    { part: '2 cold: pictor create', result: seconds(r.createMs), note: '' },
+    { part: '2 cold: pictor import', result: seconds(r.importMs), note: `${r.imported.imported} imported, ${r.imported.failed} failed` },
+    {
+      part: '2 cold: pictor train --model mobilenetv2',
+      result: seconds(r.cold.wallMs),
+      note: e ? `${e.computed} features extracted at ${e.imagesPerSecond?.toFixed(1) ?? '—'} images/s, ${e.cached} cached` : 'no extraction figures'
+    },
+    { part: '2 cold: where train time went', result: '', note: breakdown(r.cold) },
+    { part: `2 relabel ${r.relabel.changed} training images (Labeling.assign)`, result: seconds(r.relabel.ms), note: 'in process, not part of the retrain time' },
+    {
+      part: '2 retrain after relabel: pictor train --model mobilenetv2',
+      result: seconds(r.retrain.wallMs),
+      note: `${goal(r.retrain.wallMs / 1000, RELABEL_GOAL_S)}; ` +
+        (r.retrain.extraction ? `${r.retrain.extraction.computed} features extracted, ${r.retrain.extraction.cached} from the cache` : 'no extraction figures')
+    },
+    { part: '2 retrain: where train time went', result: '', note: breakdown(r.retrain) },
+    {
+      part: `2 test accuracy (${r.dataset.test} CIFAR-10 test images, 32 → 224 px)`,
+      result: `cold ${pct(r.cold.result.testAccuracy)}, after relabel ${pct(r.retrain.result.testAccuracy)}`,
+      note: `${r.cold.result.epochs} / ${r.retrain.result.epochs} head epochs (chosen automatically), no validation split (no early stopping)`
+    }
+  )
+  if (r.longer) {
+    rows.push({
+      part: `2 context: the same retrain with --epochs ${r.longer.result.epochs}`,
+      result: `test ${pct(r.longer.result.testAccuracy)} in ${seconds(r.longer.wallMs)}`,
+      note: `train accuracy ${pct(r.longer.result.history.at(-1)?.accuracy ?? null)} (auto ${pct(r.retrain.result.history.at(-1)?.accuracy ?? null)})`
+    })
+  }
+}
+
+const pct = (value: number | null) => (value === null ? '—' : `${(value * 100).toFixed(1)}%`)
+
+async function main(): Promise<void> {
+  const settings = readSettings()
+  console.log(`transfer benchmark: node ${process.version}, tfjs-core ${tf.version_core}, ${availableParallelism()} cores ` +
+    `(${cpus()[0]?.model ?? '?'}), load average ${loadavg()[0]!.toFixed(2)}, base models ${MODELS_DIR}, cache ${CACHE}`)
+
+  if (settings.parts.has('extract')) {
+    await part('1. MobileNetV2 feature extraction 224×224, Pictor (wasm) vs PyTorch CPU', async () => {
+      const result = await benchExtraction(settings)
+      for (const row of extractionRows(result)) rows.push({ part: `1 ${row.what}`, result: row.result, note: row.note })
+    })
+  }
+
+  if (settings.parts.has('oneclick')) {
+    await part(`2. one-click transfer learning on CIFAR-10 (${settings.images} train, ${settings.test} test), cold and after relabeling ${settings.relabel}`, async () => {
+      oneClickRows(await benchOneClick(settings))
+    })
+  }
+
+  console.log(`\ntotal ${seconds(performance.now() - started)}; load average now ${loadavg().map((l) => l.toFixed(2)).join(' ')} (1/5/15 min)\n`)
+  console.log('| benchmark | result | note |')
+  console.log('|---|---|---|')
+  for (const row of rows) console.log(`| ${row.part} | ${row.result} | ${row.note} |`)
+  if (crashed.length) {
+    console.log(`\ncrashed: ${crashed.join('; ')}`)
+    process.exitCode = 1
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error('transfer benchmark crashed:', error)
+  process.exit(1)
+})
