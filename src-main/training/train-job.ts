@@ -16,6 +16,7 @@ import { evaluate, trainLoop } from './loop/train-loop'
 import { buildSeedCnn } from './models/cnn'
 import { serializeModel } from './model-store'
 import { createOptimizer, resumeFromCheckpoint } from './resume'
+import { holdoutNote } from './holdout'
 import { isOutOfMemory } from './out-of-memory'
 
 export interface TrainInput {
@@ -61,7 +62,7 @@ async function train(db: Database, input: TrainInput, { signal, onProgress }: Jo
   applySplits(db)
   const data = prepareData(db, settings, signal)
   markRunStarted(db, runId, backend.name, data.classNames)
-  const notes: string[] = []
+  const notes: string[] = data.heldOut > 0 ? [holdoutNote(data.heldOut)] : []
 
   const model = buildSeedCnn({
     height: settings.imageSize,

@@ -8,11 +8,14 @@ import { batches } from './data/batches'
 import { ExampleCache } from './data/example-cache'
 import { classCounts, classWeights, stepsPerEpoch } from './data/sampler'
 import { toTensors } from './data/to-tensors'
+import { withValidation } from './holdout'
 import type { TensorBatch } from './loop/train-loop'
 
 export interface PreparedData {
   classNames: string[]
   hasValidation: boolean
+  /** Training images held out for validation because the project has no validation split. */
+  heldOut: number
   batchesPerEpoch(batchSize: number): number
   trainBatches(epoch: number, batchSize: number): AsyncIterable<TensorBatch>
   evaluationBatches(split: 'val' | 'test', batchSize: number): AsyncIterable<TensorBatch>
@@ -24,7 +27,9 @@ export interface PreparedData {
  * fly for training only, with class weights or oversampling when asked.
  */
 export function prepareData(db: Database, settings: TrainSettings, signal: AbortSignal): PreparedData {
-  const { classes, examples } = loadTrainingExamples(db)
+  const loaded = loadTrainingExamples(db)
+  const { classes } = loaded
+  const { examples, heldOut } = withValidation(loaded.examples)
   const bySplit = (split: TrainingExample['split']) => examples.filter((example) => example.split === split)
   const train = bySplit('train')
   const val = bySplit('val')
@@ -46,6 +51,7 @@ export function prepareData(db: Database, settings: TrainSettings, signal: Abort
   return {
     classNames: classes.map((entry) => entry.name),
     hasValidation: val.length > 0,
+    heldOut,
     batchesPerEpoch: (batchSize) => stepsPerEpoch(trainClasses, { batchSize, oversample: settings.oversample }),
     trainBatches: (epoch, batchSize) =>
       asTensors(

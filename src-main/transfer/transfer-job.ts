@@ -19,6 +19,7 @@ import { ProgressReporter } from '../training/callbacks/progress'
 import { classCounts, classWeights, stepsPerEpoch } from '../training/data/sampler'
 import { evaluate, trainLoop, type LoopResult } from '../training/loop/train-loop'
 import { serializeModel } from '../training/model-store'
+import { holdoutNote, withValidation } from '../training/holdout'
 import { createOptimizer, resumeFromCheckpoint } from '../training/resume'
 import type { TrainInput } from '../training/train-job'
 import { BASE_MODEL_ID, FEATURE_SIZE, INPUT_SIZE } from './base-model'
@@ -85,7 +86,10 @@ async function transfer(db: Database, input: TrainInput, context: JobContext, fi
   notes.push(`base model ${extraction.modelVersion}`)
   notes.push(`features: ${extraction.computed} extracted${rate}, ${extraction.cached} from the cache`)
   const byHash = getFeatures(db, extraction.modelVersion, examples.flatMap((example) => example.contentHash ?? []))
-  const split = (name: TrainingExample['split']) => packFeatures(examples.filter((example) => example.split === name), byHash)
+  const validated = withValidation(examples)
+  if (validated.heldOut > 0) notes.push(holdoutNote(validated.heldOut))
+  const split = (name: TrainingExample['split']) =>
+    packFeatures(validated.examples.filter((example) => example.split === name), byHash)
   const sets = { train: split('train'), val: split('val'), test: split('test') }
   const left = sets.train.left + sets.val.left + sets.test.left
   if (left > 0) notes.push(`${left} image${left === 1 ? '' : 's'} could not be read and ${left === 1 ? 'was' : 'were'} left out`)
