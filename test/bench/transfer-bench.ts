@@ -92,7 +92,8 @@ function oneClickRows(r: OneClickResult): void {
     {
       part: `2 test accuracy (${r.dataset.test} CIFAR-10 test images, 32 → 224 px)`,
       result: `cold ${pct(r.cold.result.testAccuracy)}, after relabel ${pct(r.retrain.result.testAccuracy)}`,
-      note: `${r.cold.result.epochs} / ${r.retrain.result.epochs} head epochs (chosen automatically), no validation split (no early stopping)`
+      note: `${r.cold.result.epochs} / ${r.retrain.result.epochs} head epochs (chosen automatically); ` +
+        (r.cold.result.valAccuracy === null ? 'no validation split (no early stopping)' : `validation ${pct(r.cold.result.valAccuracy)} / ${pct(r.retrain.result.valAccuracy)}`)
     }
   )
   if (r.longer) {
