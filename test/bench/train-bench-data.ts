@@ -2,13 +2,14 @@
 // <root>/train/<class>/…, <root>/val/<class>/…, <root>/test/<class>/…, cached under os.tmpdir()/pictor-bench.
 // CIFAR-10: hard links into the extracted ../shared/datasets/cifar10-jpg.tar.gz (shared with bench:import).
 // Fashion-MNIST: PNG files written from Debian's dataset-fashion-mnist idx files.
-import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { link, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import sharp from 'sharp'
-import { CACHE, CIFAR_ARCHIVE, FMNIST_DIR } from './train-bench-common'
+import { CACHE, extractCifar, SkipError } from './bench-util'
+import { FMNIST_DIR } from './train-bench-common'
+
 
 export interface SplitFolder {
   name: string
@@ -28,24 +29,6 @@ async function listImages(folder: string): Promise<string[]> {
   const names = (await readdir(folder)).filter((name) => /\.(jpe?g|png)$/i.test(name)).sort()
   return names.map((name) => join(folder, name))
 }
-
-/** Extracts the CIFAR-10 archive once (same place and marker as bench:import); the extracted root or why not. */
-async function extractCifar(): Promise<string> {
-  const extracted = join(CACHE, 'cifar10')
-  if (!existsSync(join(CACHE, 'cifar10.complete'))) {
-    if (!existsSync(CIFAR_ARCHIVE)) throw new SkipError(`${CIFAR_ARCHIVE} not found (is ../shared present?)`)
-    console.log(`extracting ${CIFAR_ARCHIVE} → ${extracted} …`)
-    await rm(extracted, { recursive: true, force: true })
-    await mkdir(extracted, { recursive: true })
-    const tar = spawnSync('tar', ['-xzf', CIFAR_ARCHIVE, '-C', extracted], { stdio: 'inherit' })
-    if (tar.status !== 0) throw new Error(`tar -xzf failed (exit ${tar.status ?? tar.signal})`)
-    await writeFile(join(CACHE, 'cifar10.complete'), 'ok')
-  }
-  return join(extracted, 'cifar10_jpg')
-}
-
-/** A dataset that cannot be prepared on this machine: the benchmark prints SKIPPED with the reason. */
-export class SkipError extends Error {}
 
 /**
  * CIFAR-10 with `trainPerClass` training images per class (the first ones of each class folder), the

@@ -20,8 +20,8 @@
 // Datasets are cached under os.tmpdir()/pictor-bench.
 import { availableParallelism, cpus, loadavg } from 'node:os'
 import * as tf from '@tensorflow/tfjs-core'
-import { type BenchSettings, CACHE, percent, readSettings, seconds } from './train-bench-common'
-import { prepareCifar, prepareFashionMnist, SkipError, type SplitFolder } from './train-bench-data'
+import { type BenchSettings, CACHE, percent, readSettings, runPart, seconds } from './train-bench-common'
+import { prepareCifar, prepareFashionMnist, type SplitFolder } from './train-bench-data'
 import { type PictorTraining, printTraining, trainWithPictor } from './train-bench-pictor'
 import { benchThroughput, GOAL, type ThroughputResult } from './train-bench-throughput'
 
@@ -37,23 +37,12 @@ const rows: Row[] = []
 const crashed: string[] = []
 const started = performance.now()
 
-/** Runs one part, timing it; a SkipError becomes a SKIPPED row, any other error a crash (exit 1 at the end). */
+/** One part of the run; a skip or crash becomes a row (a crash makes the exit code 1). */
 async function part(name: string, work: () => Promise<void>): Promise<void> {
-  console.log(`\n== ${name}`)
-  const t0 = performance.now()
-  try {
-    await work()
-  } catch (error) {
-    if (error instanceof SkipError) {
-      console.log(`  SKIPPED: ${error.message}`)
-      rows.push({ part: name, setting: '', result: 'SKIPPED', reference: error.message, time: '' })
-    } else {
-      crashed.push(name)
-      console.log(`  CRASHED: ${(error as Error).stack ?? String(error)}`)
-      rows.push({ part: name, setting: '', result: 'CRASHED', reference: (error as Error).message.split('\n')[0]!.slice(0, 120), time: '' })
-    }
-  }
-  console.log(`== ${name}: ${seconds(performance.now() - t0)}`)
+  const outcome = await runPart(name, work)
+  if (outcome.status === 'ok') return
+  if (outcome.status === 'crashed') crashed.push(name)
+  rows.push({ part: name, setting: '', result: outcome.status.toUpperCase(), reference: outcome.message, time: '' })
 }
 
 function throughputRows(r: ThroughputResult, ms: number, settings: BenchSettings): void {

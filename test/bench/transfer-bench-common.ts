@@ -1,18 +1,12 @@
 // Shared bits of `npm run bench:transfer` (see transfer-bench.ts): paths, settings from the environment,
 // the CIFAR-10 folders, child processes with a heartbeat, formatting.
-import { spawn, spawnSync } from 'node:child_process'
+export * from './bench-util'
+import { CACHE, envInt, extractCifar, ROOT } from './bench-util'
 import { existsSync, readFileSync } from 'node:fs'
 import { link, mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { BASE_MODEL_ID } from '../../src-main/transfer/base-model'
 
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
-export const PICTOR = join(ROOT, 'bin', 'pictor.js')
-export const CACHE = join(tmpdir(), 'pictor-bench')
-export const CIFAR_ARCHIVE = resolve(ROOT, '..', 'shared', 'datasets', 'cifar10-jpg.tar.gz')
-export const PYTHON = '/usr/bin/python3'
 export const TORCH_SCRIPT = join(ROOT, 'test', 'bench', 'pytorch', 'mobilenet_v2_features.py')
 /** $PICTOR_MODELS_DIR when set, else the shared checkout's copy of the base model. */
 export const MODELS_DIR = resolve(ROOT, process.env.PICTOR_MODELS_DIR || join('..', 'shared', 'models', 'mobilenet_v2'))
@@ -21,14 +15,6 @@ export const MODEL_JSON = join(MODELS_DIR, BASE_MODEL_ID, 'model.json')
 /** Something this machine lacks (dataset, base model, PyTorch): printed as SKIPPED with the reason. */
 export class SkipError extends Error {}
 
-/** A positive integer from the environment, or `fallback` when unset. */
-export function envInt(name: string, fallback: number): number {
-  const raw = process.env[name]
-  if (raw === undefined || raw === '') return fallback
-  const value = Number(raw)
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`)
-  return value
-}
 
 export interface Settings {
   /** Training images of the one-click run (class-balanced) and test images. */
@@ -62,20 +48,6 @@ export function requireBaseModel(): string {
   return MODEL_JSON
 }
 
-/** Extracts the CIFAR-10 archive once (same place and marker as bench:import); the `cifar10_jpg` root. */
-export async function extractCifar(): Promise<string> {
-  const extracted = join(CACHE, 'cifar10')
-  if (!existsSync(join(CACHE, 'cifar10.complete'))) {
-    if (!existsSync(CIFAR_ARCHIVE)) throw new SkipError(`${CIFAR_ARCHIVE} not found (is ../shared present?)`)
-    console.log(`  extracting ${CIFAR_ARCHIVE} → ${extracted} …`)
-    await rm(extracted, { recursive: true, force: true })
-    await mkdir(extracted, { recursive: true })
-    const tar = spawnSync('tar', ['-xzf', CIFAR_ARCHIVE, '-C', extracted], { stdio: 'inherit' })
-    if (tar.status !== 0) throw new Error(`tar -xzf failed (exit ${tar.status ?? tar.signal})`)
-    await writeFile(join(CACHE, 'cifar10.complete'), 'ok')
-  }
-  return join(extracted, 'cifar10_jpg')
-}
 
 async function listImages(folder: string): Promise<string[]> {
   const names = (await readdir(folder)).filter((name) => /\.jpe?g$/i.test(name)).sort()
@@ -133,44 +105,5 @@ export async function prepareTransferFolder(train: number, test: number): Promis
   return { folder, classes, ...counts }
 }
 
-export interface ChildResult {
-  code: number | null
-  signal: string | null
-  stdout: string
-  stderr: string
-  wallMs: number
-}
 
-/** Runs a command to completion, collecting its output; `heartbeat` is called every `everyMs` while it runs. */
-export async function runChild(
-  command: string,
-  args: string[],
-  options: { env?: NodeJS.ProcessEnv; heartbeat?: () => void; everyMs?: number } = {}
-): Promise<ChildResult> {
-  const started = performance.now()
-  const child = spawn(command, args, { cwd: ROOT, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] })
-  let stdout = ''
-  let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-  const timer = options.heartbeat ? setInterval(options.heartbeat, options.everyMs ?? 30_000) : null
-  try {
-    const [code, signal] = await new Promise<[number | null, string | null]>((done, fail) => {
-      child.on('error', fail).on('close', (c, s) => done([c, s]))
-    })
-    return { code, signal, stdout, stderr, wallMs: performance.now() - started }
-  } finally {
-    if (timer) clearInterval(timer)
-  }
-}
 
-export const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
-export const percent = (value: number | null | undefined) => (value === null || value === undefined ? '—' : `${(value * 100).toFixed(1)}%`)
-export const tail = (text: string, chars = 2000) => (text.length > chars ? `…${text.slice(-chars)}` : text)
-
-export function median(values: number[]): number {
-  if (values.length === 0) return Number.NaN
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
-}

@@ -26,7 +26,7 @@
 // (2,500 images) takes a few minutes, part 1 another three or so.
 import { availableParallelism, cpus, loadavg } from 'node:os'
 import * as tf from '@tensorflow/tfjs-core'
-import { CACHE, MODELS_DIR, readSettings, seconds, SkipError } from './transfer-bench-common'
+import { CACHE, MODELS_DIR, readSettings, runPart, seconds } from './transfer-bench-common'
 import { registerBuiltModulePaths } from './transfer-bench-module-paths'
 import type { OneClickResult } from './transfer-bench-oneclick'
 
@@ -46,23 +46,12 @@ const rows: Row[] = []
 const crashed: string[] = []
 const started = performance.now()
 
-/** Runs one part, timing it; a SkipError becomes a SKIPPED row, any other error a crash (exit 1 at the end). */
+/** One part of the run; a skip or crash becomes a row (a crash makes the exit code 1). */
 async function part(name: string, work: () => Promise<void>): Promise<void> {
-  console.log(`\n== ${name}`)
-  const t0 = performance.now()
-  try {
-    await work()
-  } catch (error) {
-    if (error instanceof SkipError) {
-      console.log(`  SKIPPED: ${error.message}`)
-      rows.push({ part: name, result: 'SKIPPED', note: error.message })
-    } else {
-      crashed.push(name)
-      console.log(`  CRASHED: ${(error as Error).stack ?? String(error)}`)
-      rows.push({ part: name, result: 'CRASHED', note: (error as Error).message.split('\n')[0]!.slice(0, 160) })
-    }
-  }
-  console.log(`== ${name}: ${seconds(performance.now() - t0)}`)
+  const outcome = await runPart(name, work)
+  if (outcome.status === 'ok') return
+  if (outcome.status === 'crashed') crashed.push(name)
+  rows.push({ part: name, result: outcome.status.toUpperCase(), note: outcome.message })
 }
 
 const goal = (value: number, limit: number) => (value <= limit ? `goal ≤ ${limit} s met` : `goal ≤ ${limit} s NOT met`)

@@ -1,0 +1,114 @@
+// What every benchmark script shares: where things are, the environment knobs, running a child
+// process, the CIFAR-10 extraction cache, and small number formatting.
+import { spawn, spawnSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdir, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
+export const PICTOR = join(ROOT, 'bin', 'pictor.js')
+/** Datasets extracted or generated once and reused by later runs (and by every benchmark). */
+export const CACHE = join(tmpdir(), 'pictor-bench')
+export const CIFAR_ARCHIVE = resolve(ROOT, '..', 'shared', 'datasets', 'cifar10-jpg.tar.gz')
+/** Debian's python3 (with python3-torch), not whatever python3 comes first on PATH. */
+export const PYTHON = '/usr/bin/python3'
+
+/** Something this machine lacks (dataset, base model, PyTorch): printed as SKIPPED with the reason. */
+export class SkipError extends Error {}
+
+/** A positive integer from the environment, or `fallback` when unset. */
+export function envInt(name: string, fallback: number): number {
+  const raw = process.env[name]
+  if (raw === undefined || raw === '') return fallback
+  const value = Number(raw)
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`)
+  return value
+}
+
+export interface ChildResult {
+  code: number | null
+  signal: string | null
+  stdout: string
+  stderr: string
+  wallMs: number
+}
+
+/**
+ * Runs a command to completion, collecting its output; `heartbeat` (if given) is called every
+ * `everyMs` while it runs, so long runs show signs of life.
+ */
+export async function runChild(
+  command: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; heartbeat?: () => void; everyMs?: number } = {}
+): Promise<ChildResult> {
+  const started = performance.now()
+  const child = spawn(command, args, { cwd: ROOT, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+  const timer = options.heartbeat ? setInterval(options.heartbeat, options.everyMs ?? 30_000) : null
+  try {
+    const [code, signal] = await new Promise<[number | null, string | null]>((done, fail) => {
+      child.on('error', fail).on('close', (c, s) => done([c, s]))
+    })
+    return { code, signal, stdout, stderr, wallMs: performance.now() - started }
+  } finally {
+    if (timer) clearInterval(timer)
+  }
+}
+
+/** Extracts the CIFAR-10 archive once (same place and marker as bench:import); the `cifar10_jpg` root. */
+export async function extractCifar(): Promise<string> {
+  const extracted = join(CACHE, 'cifar10')
+  if (!existsSync(join(CACHE, 'cifar10.complete'))) {
+    if (!existsSync(CIFAR_ARCHIVE)) throw new SkipError(`${CIFAR_ARCHIVE} not found (is ../shared present?)`)
+    console.log(`  extracting ${CIFAR_ARCHIVE} → ${extracted} …`)
+    await rm(extracted, { recursive: true, force: true })
+    await mkdir(extracted, { recursive: true })
+    const tar = spawnSync('tar', ['-xzf', CIFAR_ARCHIVE, '-C', extracted], { stdio: 'inherit' })
+    if (tar.status !== 0) throw new Error(`tar -xzf failed (exit ${tar.status ?? tar.signal})`)
+    await writeFile(join(CACHE, 'cifar10.complete'), 'ok')
+  }
+  return join(extracted, 'cifar10_jpg')
+}
+
+export const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`
+export const percent = (value: number | null | undefined) => (value === null || value === undefined ? '—' : `${(value * 100).toFixed(1)}%`)
+/** The last `chars` characters of a child's stderr, for error messages. */
+export const tail = (text: string, chars = 2000) => (text.length > chars ? `…${text.slice(-chars)}` : text)
+
+export function median(values: number[]): number {
+  if (values.length === 0) return Number.NaN
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+export type PartOutcome = { status: 'ok' } | { status: 'skipped' | 'crashed'; message: string }
+
+/**
+ * Runs one part of a benchmark, timing it: a SkipError is SKIPPED with its reason, any other error
+ * CRASHED (printed with its stack; the caller exits 1 at the end), and the part after it still runs.
+ */
+export async function runPart(name: string, work: () => Promise<void>): Promise<PartOutcome> {
+  console.log(`\n== ${name}`)
+  const started = performance.now()
+  let outcome: PartOutcome = { status: 'ok' }
+  try {
+    await work()
+  } catch (error) {
+    if (error instanceof SkipError) {
+      console.log(`  SKIPPED: ${error.message}`)
+      outcome = { status: 'skipped', message: error.message }
+    } else {
+      console.log(`  CRASHED: ${(error as Error).stack ?? String(error)}`)
+      outcome = { status: 'crashed', message: (error as Error).message.split('\n')[0]!.slice(0, 160) }
+    }
+  }
+  console.log(`== ${name}: ${seconds(performance.now() - started)}`)
+  return outcome
+}
