@@ -6,17 +6,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { PICTOR, percent, runChild, seconds, tail } from './train-bench-common'
+import type { EpochMetrics } from '../../src-main/contract/types'
 import type { SplitFolder } from './train-bench-data'
 
-export interface EpochRow {
-  epoch: number
-  loss: number
-  accuracy: number
-  valLoss: number | null
-  valAccuracy: number | null
-  imagesPerSecond: number
-  seconds: number
-}
+/** One recorded epoch, as the run stores it in the project. */
+export type EpochRow = EpochMetrics
 
 export interface PictorTraining {
   label: string
