@@ -14,7 +14,14 @@ import type {
   JobProgress,
   LibrarySummary,
   ProjectSummary,
-  RecentProject
+  RecentProject,
+  Evaluation,
+  ReviewItem,
+  LabelIssue,
+  LabelIssueReport,
+  RobustnessReport,
+  SuggestionSummary,
+  ExportResult
 } from './types'
 
 // The one contract between renderer and main. Each method has a request schema, validated at the
@@ -51,10 +58,13 @@ const imageQuery = z
     split: z.enum(['train', 'val', 'test', 'none']).optional(),
     duplicates: z.boolean().optional(),
     search: z.string().max(500).optional(),
-    sort: z.enum(['imported', 'name', 'class', 'size']).default('imported'),
-    descending: z.boolean().optional()
+    sort: z.enum(['imported', 'name', 'class', 'size', 'uncertainty']).default('imported'),
+    descending: z.boolean().optional(),
+    suggested: z.boolean().optional()
   })
   .strict()
+
+const evaluationSplit = z.enum(['train', 'val', 'test', 'all'])
 
 const projectPath = z
   .string()
@@ -172,6 +182,68 @@ export const methods = {
   'models.import': { request: z.object({ path: folderPath, force: z.boolean().default(false) }).strict(), response: returns<BaseModelStatus[]>() },
   /** Downloads the official Keras weights and converts them; progress comes as job events ('model-fetch'). */
   'models.fetch': { request: empty, response: returns<{ jobId: string }>() },
+
+  // ---- Review (issue 8). `runId` left out means the latest finished run with a model.
+  /** Predicts every labeled image with a run's model and stores the predictions; progress as job events ('evaluate'). */
+  'review.evaluate': { request: z.object({ runId: id.optional() }).strict(), response: returns<{ runId: number; jobId: string }>() },
+  /** Metrics and confusion matrix of a run's stored predictions against the current labels; null before 'review.evaluate'. */
+  'review.evaluation': {
+    request: z.object({ runId: id.optional(), split: evaluationSplit.default('test') }).strict(),
+    response: returns<Evaluation | null>()
+  },
+  /** The images of one confusion-matrix cell, most confident first. */
+  'review.cell': {
+    request: z
+      .object({ runId: id, split: evaluationSplit, trueClassId: id, predictedClassId: id, limit: z.number().int().min(1).max(20_000).default(5000) })
+      .strict(),
+    response: returns<ReviewItem[]>()
+  },
+  /** Labeled images ranked by loss: most confidently wrong first. */
+  'review.topLoss': {
+    request: z
+      .object({ runId: id.optional(), split: evaluationSplit.default('all'), limit: z.number().int().min(1).max(20_000).default(500) })
+      .strict(),
+    response: returns<ReviewItem[]>()
+  },
+  /** Confident learning with k-fold heads on cached features; progress as job events ('label-issues'). */
+  'review.findLabelIssues': {
+    request: z.object({ folds: z.number().int().min(2).max(10).default(5) }).strict(),
+    response: returns<{ jobId: string }>()
+  },
+  'review.labelIssues': { request: empty, response: returns<LabelIssueReport | null>() },
+  /** Accept relabels the image to the suggested class (undoable); reject keeps the label; both are remembered. */
+  'review.decideIssue': {
+    request: z.object({ imageId: id, decision: z.enum(['accept', 'reject']) }).strict(),
+    response: returns<LabelIssue>()
+  },
+  /** Accuracy under FGSM at ε = 0, 1/255, 2/255, 4/255, 8/255; progress as job events ('robustness'). */
+  'review.checkRobustness': {
+    request: z.object({ runId: id.optional(), count: z.number().int().min(10).max(5000).default(200) }).strict(),
+    response: returns<{ runId: number; jobId: string }>()
+  },
+  'review.robustness': { request: z.object({ runId: id.optional() }).strict(), response: returns<RobustnessReport | null>() },
+
+  // ---- Model-assisted labeling
+  /** Predicts every unlabeled image with a run's model; progress as job events ('suggest'). */
+  'suggestions.compute': { request: z.object({ runId: id.optional() }).strict(), response: returns<{ runId: number; jobId: string }>() },
+  'suggestions.summary': { request: empty, response: returns<SuggestionSummary | null>() },
+  /** Labels images with their suggestion: these ids, or every suggestion at or above minConfidence. One undo step. */
+  'suggestions.accept': {
+    request: z
+      .object({ imageIds: imageIds.optional(), minConfidence: z.number().min(0).max(1).optional() })
+      .strict()
+      .refine((r) => (r.imageIds === undefined) !== (r.minConfidence === undefined), 'give either imageIds or minConfidence'),
+    response: returns<LabelChange>()
+  },
+
+  // ---- Export (issue 7)
+  /** Writes a run's model as ONNX and/or TF.js layers, each with metadata.json and a README, into `dir`. */
+  'export.run': {
+    request: z
+      .object({ runId: id.optional(), dir: folderPath, formats: z.array(z.enum(['onnx', 'tfjs'])).min(1).max(2).default(['onnx', 'tfjs']) })
+      .strict(),
+    response: returns<ExportResult>()
+  },
 
   'jobs.list': { request: empty, response: returns<JobProgress[]>() },
   'jobs.cancel': { request: z.object({ jobId: z.string().min(1).max(100) }).strict(), response: returns<null>() }

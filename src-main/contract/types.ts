@@ -144,8 +144,10 @@ export interface ImageQuery {
   duplicates?: boolean
   /** Case-insensitive part of the file path. */
   search?: string
-  sort: 'imported' | 'name' | 'class' | 'size'
+  sort: 'imported' | 'name' | 'class' | 'size' | 'uncertainty'
   descending?: boolean
+  /** Only images with (true) or without (false) a model suggestion. */
+  suggested?: boolean
 }
 
 export interface ImageDetail {
@@ -167,6 +169,8 @@ export interface ImageDetail {
   errorCode: string | null
   errorMessage: string | null
   phash: string | null
+  /** The model's suggestion while the image is unlabeled (see 'suggestions.compute'). */
+  suggestion: Suggestion | null
 }
 
 export interface SplitRatios {
@@ -288,4 +292,134 @@ export interface BaseModelStatus {
   version: string | null
   /** Set when the folder exists but is not usable. */
   problem?: string
+}
+
+// ---- Review (issue 8) -------------------------------------------------------------------------
+
+/** Which labeled images an evaluation covers. 'all' is every labeled image, training ones included. */
+export type EvaluationSplit = 'train' | 'val' | 'test' | 'all'
+
+export interface ClassMetrics {
+  classId: number
+  name: string
+  /** null when the model never predicted this class (0/0). */
+  precision: number | null
+  /** null when the class has no images in the split. */
+  recall: number | null
+  f1: number | null
+  /** Images whose current label is this class. */
+  support: number
+}
+
+/**
+ * A run's predictions scored against the project's *current* labels, so a relabel shows at once.
+ * Rows and columns of `confusion` follow `classIds` (the run's output classes, in output order).
+ */
+export interface Evaluation {
+  runId: number
+  split: EvaluationSplit
+  classIds: number[]
+  labels: string[]
+  /** Images scored: labeled with one of the run's classes and predicted. */
+  count: number
+  accuracy: number | null
+  perClass: ClassMetrics[]
+  /** confusion[true][predicted] = count of images. */
+  confusion: number[][]
+  computedAt: number
+  /** Labels changed after the model was trained: its predictions no longer reflect what it would learn now. */
+  stale: boolean
+  /** Labeled images of the split without a prediction (labeled or imported after the evaluation). */
+  unscored: number
+  /** Which engine computed the predictions, e.g. 'onnxruntime' or 'tfjs-wasm'. */
+  engine: string
+}
+
+/** One image as the Review view lists it (a confusion cell, top losses). */
+export interface ReviewItem {
+  imageId: number
+  relPath: string
+  contentHash: string | null
+  split: ImageSplit | null
+  trueClassId: number | null
+  predictedClassId: number
+  /** Probability of the predicted class. */
+  confidence: number
+  /** Probability the model gave the current label (null when unlabeled or not a run class). */
+  trueProbability: number | null
+  /** Cross-entropy −ln p(true); null when trueProbability is. */
+  loss: number | null
+}
+
+export type IssueDecision = 'pending' | 'accepted' | 'rejected'
+
+/** An image confident learning suspects to carry the wrong label. */
+export interface LabelIssue {
+  imageId: number
+  relPath: string
+  contentHash: string | null
+  givenClassId: number
+  suggestedClassId: number
+  /** Out-of-fold probability of the given label. */
+  selfConfidence: number
+  /** Out-of-fold probability of the suggested class. */
+  suggestedConfidence: number
+  decision: IssueDecision
+}
+
+export interface LabelIssueReport {
+  computedAt: number
+  folds: number
+  /** Labeled images that got an out-of-fold prediction. */
+  examined: number
+  /** Every flagged image, decided ones included; most suspicious first. */
+  issues: LabelIssue[]
+  /** Labels changed since: the ranking may be out of date. */
+  stale: boolean
+}
+
+export interface RobustnessPoint {
+  /** Perturbation size in pixel units of 0–255 scaled to [0,1], e.g. 2/255. */
+  epsilon: number
+  accuracy: number
+}
+
+/** Accuracy under FGSM perturbations of the run's test (or validation) images. */
+export interface RobustnessReport {
+  runId: number
+  computedAt: number
+  split: ImageSplit
+  count: number
+  points: RobustnessPoint[]
+}
+
+/** The model's guess for an unlabeled image (model-assisted labeling). */
+export interface Suggestion {
+  classId: number
+  confidence: number
+  runId: number
+}
+
+export interface SuggestionSummary {
+  runId: number
+  computedAt: number
+  /** Unlabeled images with a suggestion. */
+  count: number
+}
+
+// ---- Export and inference (issue 7) -----------------------------------------------------------
+
+export type ExportFormat = 'onnx' | 'tfjs'
+
+export interface ExportResult {
+  runId: number
+  dir: string
+  /** Paths of the written files, relative to dir. */
+  files: string[]
+}
+
+export interface InferenceReport {
+  /** The engine inference (features, predictions) uses: ONNX Runtime when installed, else tfjs. */
+  engine: 'onnxruntime' | 'tfjs'
+  label: string
 }

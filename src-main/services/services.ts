@@ -19,6 +19,10 @@ import { libraryHandlers } from './library-handlers'
 import { modelHandlers } from './model-handlers'
 import { projectHandlers } from './project-handlers'
 import { trainHandlers } from './train-handlers'
+import { reviewHandlers } from './review-handlers'
+import { issueHandlers } from './issue-handlers'
+import { suggestionHandlers } from './suggestion-handlers'
+import { exportHandlers } from './export-handlers'
 import { ProjectSession } from './project-session'
 import { RecentProjects } from './recent-projects'
 
@@ -67,7 +71,11 @@ export function createServices(options: ServiceOptions): Services {
     ...labelHandlers(context),
     ...balanceHandlers(context),
     ...trainHandlers(context),
-    ...modelHandlers(context)
+    ...modelHandlers(context),
+    ...reviewHandlers(context),
+    ...issueHandlers(context),
+    ...suggestionHandlers(context),
+    ...exportHandlers(context)
   }
   const dispatch = createDispatcher(handlers)
   return {

@@ -59,6 +59,21 @@ function handlers(overrides: Partial<Handlers> = {}): Handlers {
     'import.lastRun': () => null,
     'jobs.list': () => [],
     'jobs.cancel': () => null,
+    'review.evaluate': () => ({ runId: 1, jobId: 'j' }),
+    'review.evaluation': () => null,
+    'review.cell': () => [],
+    'review.topLoss': () => [],
+    'review.findLabelIssues': () => ({ jobId: 'j' }),
+    'review.labelIssues': () => null,
+    'review.decideIssue': () => {
+      throw new Error('not used')
+    },
+    'review.checkRobustness': () => ({ runId: 1, jobId: 'j' }),
+    'review.robustness': () => null,
+    'suggestions.compute': () => ({ runId: 1, jobId: 'j' }),
+    'suggestions.summary': () => null,
+    'suggestions.accept': () => ({ description: '', imageIds: [] }),
+    'export.run': () => ({ runId: 1, dir: '/', files: [] }),
     ...overrides
   }
 }

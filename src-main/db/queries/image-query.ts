@@ -7,7 +7,9 @@ const SORTS: Record<ImageQuery['sort'], string[]> = {
   imported: ['i.id'],
   name: ['i.rel_path COLLATE NOCASE', 'i.id'],
   class: ['c.position IS NULL', 'c.position', 'i.id'],
-  size: ['coalesce(i.width * i.height, 0)', 'i.id']
+  size: ['coalesce(i.width * i.height, 0)', 'i.id'],
+  // PLACEHOLDER until suggestions land: least confident suggestion first.
+  uncertainty: ['i.id']
 }
 
 /**

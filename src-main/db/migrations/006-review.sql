@@ -1,0 +1,73 @@
+-- Schema v6: what Review and model-assisted labeling remember — a run's predictions, suspected label
+-- errors with the user's verdicts, model suggestions for unlabeled images, and robustness reports.
+-- Metrics are not stored: they are computed from predictions against the current labels, so a
+-- relabel shows in the confusion matrix at once.
+
+-- One evaluation per run: which class each output unit meant when it was computed, and how.
+CREATE TABLE run_evaluations (
+  run_id      INTEGER PRIMARY KEY REFERENCES training_runs (id) ON DELETE CASCADE,
+  -- JSON array: output index → class id
+  class_ids   TEXT    NOT NULL CHECK (json_valid(class_ids)),
+  engine      TEXT    NOT NULL,
+  computed_at INTEGER NOT NULL
+) STRICT;
+
+-- A run's probabilities for one image (float32 little-endian, output order).
+CREATE TABLE predictions (
+  run_id          INTEGER NOT NULL REFERENCES run_evaluations (run_id) ON DELETE CASCADE,
+  image_id        INTEGER NOT NULL REFERENCES images (id) ON DELETE CASCADE,
+  probabilities   BLOB    NOT NULL CHECK (length(probabilities) > 0 AND length(probabilities) % 4 = 0),
+  predicted_index INTEGER NOT NULL CHECK (predicted_index >= 0),
+  confidence      REAL    NOT NULL CHECK (confidence BETWEEN 0 AND 1),
+  PRIMARY KEY (run_id, image_id)
+) STRICT, WITHOUT ROWID;
+CREATE INDEX predictions_by_image ON predictions (image_id);
+
+-- The latest confident-learning scan (one row) and what it flagged.
+CREATE TABLE label_issue_scans (
+  id          INTEGER PRIMARY KEY CHECK (id = 1),
+  folds       INTEGER NOT NULL CHECK (folds >= 2),
+  examined    INTEGER NOT NULL CHECK (examined >= 0),
+  model_version TEXT  NOT NULL,
+  computed_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE label_issues (
+  image_id             INTEGER PRIMARY KEY REFERENCES images (id) ON DELETE CASCADE,
+  given_class_id       INTEGER NOT NULL REFERENCES classes (id),
+  suggested_class_id   INTEGER NOT NULL REFERENCES classes (id),
+  self_confidence      REAL    NOT NULL CHECK (self_confidence BETWEEN 0 AND 1),
+  suggested_confidence REAL    NOT NULL CHECK (suggested_confidence BETWEEN 0 AND 1),
+  -- 0 = most suspicious
+  rank                 INTEGER NOT NULL CHECK (rank >= 0)
+) STRICT;
+
+-- Verdicts outlive scans: an image the user said is labeled right (for that label) stays accepted or
+-- rejected when a later scan flags it again.
+CREATE TABLE label_issue_decisions (
+  image_id       INTEGER NOT NULL REFERENCES images (id) ON DELETE CASCADE,
+  given_class_id INTEGER NOT NULL REFERENCES classes (id),
+  decision       TEXT    NOT NULL CHECK (decision IN ('accepted', 'rejected')),
+  decided_at     INTEGER NOT NULL,
+  PRIMARY KEY (image_id, given_class_id)
+) STRICT, WITHOUT ROWID;
+
+-- Model-assisted labeling: the model's guess for an image while it is unlabeled.
+CREATE TABLE suggestions (
+  image_id    INTEGER PRIMARY KEY REFERENCES images (id) ON DELETE CASCADE,
+  run_id      INTEGER NOT NULL REFERENCES training_runs (id) ON DELETE CASCADE,
+  class_id    INTEGER NOT NULL REFERENCES classes (id),
+  confidence  REAL    NOT NULL CHECK (confidence BETWEEN 0 AND 1),
+  computed_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX suggestions_by_confidence ON suggestions (confidence);
+
+-- Accuracy under FGSM perturbation, per run.
+CREATE TABLE robustness_reports (
+  run_id      INTEGER PRIMARY KEY REFERENCES training_runs (id) ON DELETE CASCADE,
+  split       TEXT    NOT NULL CHECK (split IN ('train', 'val', 'test')),
+  count       INTEGER NOT NULL CHECK (count > 0),
+  -- JSON array of {epsilon, accuracy}
+  points      TEXT    NOT NULL CHECK (json_valid(points)),
+  computed_at INTEGER NOT NULL
+) STRICT;
