@@ -12,16 +12,8 @@ CREATE TABLE run_evaluations (
   computed_at INTEGER NOT NULL
 ) STRICT;
 
--- A run's probabilities for one image (float32 little-endian, output order).
-CREATE TABLE predictions (
-  run_id          INTEGER NOT NULL REFERENCES run_evaluations (run_id) ON DELETE CASCADE,
-  image_id        INTEGER NOT NULL REFERENCES images (id) ON DELETE CASCADE,
-  probabilities   BLOB    NOT NULL CHECK (length(probabilities) > 0 AND length(probabilities) % 4 = 0),
-  predicted_index INTEGER NOT NULL CHECK (predicted_index >= 0),
-  confidence      REAL    NOT NULL CHECK (confidence BETWEEN 0 AND 1),
-  PRIMARY KEY (run_id, image_id)
-) STRICT, WITHOUT ROWID;
-CREATE INDEX predictions_by_image ON predictions (image_id);
+-- A run's probabilities per image live in `predictions`, created in v1 for exactly this and unused
+-- until now (run_id → training_runs, cascading; probabilities float32 LE in the run's output order).
 
 -- The latest confident-learning scan (one row) and what it flagged.
 CREATE TABLE label_issue_scans (

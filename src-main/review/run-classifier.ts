@@ -1,0 +1,156 @@
+// A finished run's model as one thing every consumer (evaluation, suggestions, robustness, export)
+// uses the same way: image file → model input → class probabilities, with output units mapped to
+// the project's class ids. One loader, so no consumer can feed a model differently than it was trained.
+import * as tfl from '@tensorflow/tfjs-layers'
+import type { Database } from 'better-sqlite3'
+import type { BackendName, TrainSettings } from '../contract/types'
+import { AppError } from '../core/errors'
+import { loadRunModel } from '../db/queries/run-models'
+import { getRun } from '../db/queries/training-runs'
+import { activateBackend } from '../training/backend'
+import { decodeExample, type InputShape } from '../training/data/decode'
+import { deserializeModel } from '../training/model-store'
+import { INPUT_SIZE } from '../transfer/base-model'
+import { FeatureExtractor } from '../transfer/feature-extractor'
+import { assembleClassifier } from '../transfer/head'
+import { preprocessForMobileNet } from '../transfer/preprocess'
+import type { TransferInfo } from '../transfer/transfer-job'
+
+export interface RunClassifier {
+  runId: number
+  kind: 'cnn' | 'mobilenetv2'
+  /** The project's class id for each output unit, in output order. */
+  classIds: number[]
+  /** The class names the run trained on, in output order. */
+  classNames: string[]
+  /** [height, width, channels] of one model input (NHWC). */
+  inputShape: [number, number, number]
+  /** The whole classifier: preprocessed image batch [n, h, w, c] → probabilities [n, classes]. */
+  model: tfl.LayersModel
+  /** For mobilenetv2 runs, the trained head alone: pooled features [n, 1280] → probabilities. */
+  head: tfl.LayersModel | null
+  /** The exact backbone weights a mobilenetv2 head was trained on (the feature cache key); null for a CNN. */
+  baseModelVersion: string | null
+  /**
+   * Model-input units per unit of pixel intensity on a 0–1 scale, and the range valid inputs span.
+   * CNN: x/255 → 1 and [0, 1]; MobileNetV2: x/127.5 − 1 → 2 and [−1, 1]. FGSM's ε is in pixel units.
+   */
+  inputScale: number
+  inputRange: [number, number]
+  /** Human-readable preprocessing, for metadata and exports. */
+  preprocessing: string
+  /** Reads one image file into exactly what `model` takes (h·w·c float32 values). Throws DecodeError. */
+  preprocess(path: string): Promise<Float32Array>
+  /** The tfjs backend the model runs on. */
+  backend: BackendName
+  dispose(): void
+}
+
+export interface LoadRunClassifierOptions {
+  /** Where base models live (ServiceContext.modelsDir); needed for mobilenetv2 runs. */
+  modelsDir: string
+  backend?: BackendName | null
+}
+
+export const CNN_PREPROCESSING = 'decoded with EXIF rotation, white behind transparency, resized to the input size (fit fill), x / 255'
+
+/** The classifier of a finished run with a stored model. Errors are AppErrors a user can act on. */
+export async function loadRunClassifier(db: Database, runId: number, options: LoadRunClassifierOptions): Promise<RunClassifier> {
+  const run = getRun(db, runId)
+  if (!run) throw new AppError('NOT_FOUND', `run ${runId} does not exist`)
+  const stored = loadRunModel(db, runId)
+  if (!stored) throw new AppError('INVALID_REQUEST', `run ${runId} has no trained model (status: ${run.status})`)
+  const backend = await activateBackend(options.backend ?? undefined)
+  const classIds = classIdsOf(db, run.classNames)
+  const trained = await deserializeModel(stored)
+  if (run.modelKind === 'mobilenetv2') {
+    const transfer = (run.summary as { transfer?: TransferInfo } | null)?.transfer
+    if (!transfer) {
+      trained.dispose()
+      throw new AppError('INVALID_REQUEST', `run ${runId} does not record which base model it was trained on`)
+    }
+    let extractor: FeatureExtractor
+    try {
+      extractor = await FeatureExtractor.load(options.modelsDir, { backend: backend.name })
+    } catch (error) {
+      trained.dispose()
+      throw new AppError('INVALID_REQUEST', `run ${runId} needs the MobileNetV2 base model; install it in the Train view (${(error as Error).message})`)
+    }
+    if (extractor.version !== transfer.baseModelVersion) {
+      extractor.dispose()
+      trained.dispose()
+      throw new AppError(
+        'INVALID_REQUEST',
+        `run ${runId} was trained on base model ${transfer.baseModelVersion}, but ${extractor.version} is installed; retrain to use it`
+      )
+    }
+    const model = assembleClassifier(extractor.model, trained)
+    return {
+      runId,
+      kind: 'mobilenetv2',
+      classIds,
+      classNames: run.classNames,
+      inputShape: [INPUT_SIZE, INPUT_SIZE, 3],
+      model,
+      head: trained,
+      baseModelVersion: transfer.baseModelVersion,
+      inputScale: 2,
+      inputRange: [-1, 1],
+      preprocessing: transfer.preprocessing,
+      preprocess: preprocessForMobileNet,
+      backend: backend.name,
+      // The assembled model shares both parts' weights: disposing the parts frees everything.
+      dispose: () => {
+        extractor.dispose()
+        trained.dispose()
+      }
+    }
+  }
+  const settings = run.settings as unknown as TrainSettings
+  const shape: InputShape = { height: settings.imageSize, width: settings.imageSize, channels: settings.channels }
+  return {
+    runId,
+    kind: 'cnn',
+    classIds,
+    classNames: run.classNames,
+    inputShape: [shape.height, shape.width, shape.channels],
+    model: trained,
+    head: null,
+    baseModelVersion: null,
+    inputScale: 1,
+    inputRange: [0, 1],
+    preprocessing: CNN_PREPROCESSING,
+    preprocess: async (path) => toUnit(await decodeExample(path, shape)),
+    backend: backend.name,
+    dispose: () => trained.dispose()
+  }
+}
+
+/** byte → byte / 255, exactly as the training pipeline scales (src-main/training/data/batches.ts). */
+const UNIT = Float32Array.from({ length: 256 }, (_, value) => value / 255)
+
+export function toUnit(pixels: Uint8Array): Float32Array {
+  const out = new Float32Array(pixels.length)
+  for (let i = 0; i < pixels.length; i++) out[i] = UNIT[pixels[i]!]!
+  return out
+}
+
+/**
+ * Output unit → class id. Runs record class names, so each is matched to the live class of that
+ * name, else to the most recently deleted one (a deleted class keeps its id for history). A class
+ * renamed since training can no longer be matched: that is a clear error, not a silent mislabel.
+ */
+export function classIdsOf(db: Database, classNames: readonly string[]): number[] {
+  const find = db.prepare(
+    'SELECT id FROM classes WHERE name = ? ORDER BY deleted_at IS NOT NULL, deleted_at DESC, id DESC LIMIT 1'
+  ).pluck()
+  return classNames.map((name) => {
+    const id = find.get(name) as number | undefined
+    if (id === undefined) {
+      throw new AppError('INVALID_REQUEST', `the run's class "${name}" no longer exists (renamed since training?); retrain to review it`)
+    }
+    return id
+  })
+}
+
+export { predictImages, type ImageToPredict, type PredictOptions, type Predictions } from './predict-images'
