@@ -50,6 +50,30 @@ export class Labeling {
     })()
   }
 
+  /**
+   * Gives each image its own class as one undoable action (accepting model suggestions); `origin`
+   * says who decided. Unchanged images are left out.
+   */
+  assignEach(
+    targets: readonly { imageId: number; classId: number }[],
+    description: string,
+    origin: 'user' | 'model'
+  ): LabelChange {
+    const db = this.db()
+    return db.transaction(() => {
+      for (const classId of new Set(targets.map((t) => t.classId))) this.#liveClass(db, classId)
+      this.#ensureImagesExist(db, targets.map((t) => t.imageId))
+      const before = currentLabels(db, targets.map((t) => t.imageId))
+      const changes = targets
+        .map(({ imageId, classId }) => ({ imageId, oldClassId: before.get(imageId) ?? null, newClassId: classId }))
+        .filter((c) => c.oldClassId !== c.newClassId)
+      if (changes.length === 0) return { description, imageIds: [] }
+      writeLabels(db, changes.map((c) => ({ imageId: c.imageId, classId: c.newClassId })), origin)
+      recordAction(db, description, changes)
+      return { description, imageIds: changes.map((c) => c.imageId) }
+    })()
+  }
+
   undo(): LabelChange | null {
     const db = this.db()
     return db.transaction(() => {

@@ -1,18 +1,70 @@
+import type { LabelChange } from '../contract/types'
 import type { Handlers } from '../core/dispatcher'
 import { AppError } from '../core/errors'
+import { getClass } from '../db/queries/classes'
+import { suggestionSummary, suggestionsAtLeast, suggestionsFor, type SuggestionRow } from '../db/queries/suggestions'
+import { getRun, listRuns } from '../db/queries/training-runs'
+import { runInWorker } from '../jobs/worker-job'
+import type { SuggestInput, SuggestResult } from '../review/suggest-job'
+import suggestWorkerPath from '../review/suggest-worker?modulePath'
 import type { ServiceContext } from './context'
+import { Labeling } from './labeling'
 
-// PLACEHOLDER: being built; replace this file.
 type Methods = 'suggestions.compute' | 'suggestions.summary' | 'suggestions.accept'
 
-const notBuiltYet = () => {
-  throw new AppError('UNSUPPORTED', 'not built yet')
+export function suggestionHandlers({ session, jobs, events, modelsDir }: ServiceContext): Pick<Handlers, Methods> {
+  const labeling = new Labeling(() => session.db)
+
+  /** The run a suggest job uses when none is named: the newest finished one with a model. */
+  const defaultRunId = (): number => {
+    const run = listRuns(session.db).find((item) => item.status === 'done' && item.hasModel)
+    if (!run) throw new AppError('INVALID_REQUEST', 'train a model first: suggestions come from a finished run')
+    return run.id
+  }
+
+  const accept = (rows: SuggestionRow[], what: string): LabelChange => {
+    if (rows.length === 0) throw new AppError('INVALID_REQUEST', `nothing to accept: ${what}`)
+    const description = describe(rows, (classId) => getClass(session.db, classId)?.name ?? `class ${classId}`)
+    const change = labeling.assignEach(rows, description, 'model')
+    if (change.imageIds.length > 0) events.emit('labels.changed', change)
+    return change
+  }
+
+  return {
+    'suggestions.compute': ({ runId }) => {
+      const project = session.summary
+      if (!project) throw new AppError('NO_PROJECT', 'open a project first')
+      if (jobs.isRunning('suggest')) throw new AppError('BUSY', 'suggestions are already being computed; cancel them or wait')
+      const chosen = runId ?? defaultRunId()
+      const run = getRun(session.db, chosen)
+      if (!run) throw new AppError('NOT_FOUND', `run ${chosen} does not exist`)
+      if (!run.hasModel) throw new AppError('INVALID_REQUEST', `run ${chosen} has no trained model (status: ${run.status})`)
+      const input: SuggestInput = { projectPath: project.path, modelsDir, runId: chosen }
+      const { jobId, done } = jobs.start('suggest', (context) => runInWorker<SuggestInput, SuggestResult>(suggestWorkerPath, input, context))
+      // A cancelled or failed job may still have written some batches: the grid must re-read either way.
+      const finished = () => events.emit('library.changed', { reason: 'suggestions' })
+      done.then(finished, finished)
+      return { runId: chosen, jobId }
+    },
+    'suggestions.summary': () => suggestionSummary(session.db),
+    'suggestions.accept': ({ imageIds, minConfidence }) =>
+      session.db.transaction(() =>
+        imageIds !== undefined
+          ? accept(suggestionsFor(session.db, imageIds), 'none of these images is unlabeled with a suggestion')
+          : accept(
+              suggestionsAtLeast(session.db, minConfidence!),
+              `no unlabeled image has a suggestion at or above ${Math.round(minConfidence! * 100)}% confidence`
+            )
+      )()
+  }
 }
 
-export function suggestionHandlers(_context: ServiceContext): Pick<Handlers, Methods> {
-  return {
-    'suggestions.compute': notBuiltYet,
-    'suggestions.summary': notBuiltYet,
-    'suggestions.accept': notBuiltYet,
-  }
+/** "Accept the suggestion for 1 image (cat)" / "Accept 40 suggestions (cat 25, dog 15)". */
+function describe(rows: readonly SuggestionRow[], nameOf: (classId: number) => string): string {
+  const perClass = new Map<number, number>()
+  for (const row of rows) perClass.set(row.classId, (perClass.get(row.classId) ?? 0) + 1)
+  const parts = [...perClass].sort((a, b) => b[1] - a[1]).map(([classId, n]) => `${nameOf(classId)} ${n}`)
+  if (rows.length === 1) return `Accept the suggestion for 1 image (${nameOf(rows[0]!.classId)})`
+  const shown = parts.length > 4 ? [...parts.slice(0, 4), '…'] : parts
+  return `Accept ${rows.length} suggestions (${shown.join(', ')})`
 }

@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3'
 import type { ImageDetail, ImageQuery } from '../../contract/types'
 import { foldForSearch } from '../text-fold'
+import { VISIBLE_SUGGESTION } from './suggestions'
 
 /** Sort keys, most significant first; every key is reversed for a descending sort. */
 const SORTS: Record<ImageQuery['sort'], string[]> = {
@@ -8,8 +9,8 @@ const SORTS: Record<ImageQuery['sort'], string[]> = {
   name: ['i.rel_path COLLATE NOCASE', 'i.id'],
   class: ['c.position IS NULL', 'c.position', 'i.id'],
   size: ['coalesce(i.width * i.height, 0)', 'i.id'],
-  // PLACEHOLDER until suggestions land: least confident suggestion first.
-  uncertainty: ['i.id']
+  // Least confident suggestion first, then the images without one.
+  uncertainty: ['sg.confidence IS NULL', 'sg.confidence', 'i.id']
 }
 
 /**
@@ -48,12 +49,16 @@ export function queryImageIds(db: Database, query: ImageQuery): number[] {
     const needle = ascii ? query.search : foldForSearch(query.search)
     params.search = `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
   }
+  if (query.suggested !== undefined) where.push(`sg.image_id IS ${query.suggested ? 'NOT ' : ''}NULL`)
   const order = SORTS[query.sort].map((key) => `${key}${query.descending ? ' DESC' : ''}`).join(', ')
+  // Suggestions are joined only when asked for, so every other filter stays as fast as before.
+  const withSuggestions = query.suggested !== undefined || query.sort === 'uncertainty'
   return db
     .prepare(
       `SELECT i.id FROM images i
        LEFT JOIN labels l ON l.image_id = i.id
        LEFT JOIN classes c ON c.id = l.class_id
+       ${withSuggestions ? `LEFT JOIN suggestions sg ON sg.image_id = i.id AND ${VISIBLE_SUGGESTION}` : ''}
        ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
        ORDER BY ${order}`
     )
@@ -61,15 +66,39 @@ export function queryImageIds(db: Database, query: ImageQuery): number[] {
     .all(params) as number[]
 }
 
-/** Everything a grid cell or the detail view shows, for the given ids, in the given order. */
+type DetailRow = Omit<ImageDetail, 'suggestion'> & {
+  suggestionClassId: number | null
+  suggestionConfidence: number | null
+  suggestionRunId: number | null
+}
+
+/**
+ * Everything a grid cell or the detail view shows, for the given ids, in the given order. The
+ * suggestion comes along, so the grid never fetches anything per cell.
+ */
 export function imageDetails(db: Database, ids: readonly number[]): ImageDetail[] {
   const select = db.prepare(
     `SELECT i.id, i.rel_path AS relPath, s.root_path AS rootPath, i.status, i.content_hash AS contentHash,
             l.class_id AS classId, l.origin AS labelOrigin, i.folder_class AS folderClass,
             i.split, i.split_origin AS splitOrigin, i.width, i.height, i.format, i.bytes, i.mtime_ms AS mtimeMs,
-            i.error_code AS errorCode, i.error_message AS errorMessage, i.phash
+            i.error_code AS errorCode, i.error_message AS errorMessage, i.phash,
+            sg.class_id AS suggestionClassId, sg.confidence AS suggestionConfidence, sg.run_id AS suggestionRunId
      FROM images i JOIN sources s ON s.id = i.source_id LEFT JOIN labels l ON l.image_id = i.id
+     LEFT JOIN suggestions sg ON sg.image_id = i.id AND ${VISIBLE_SUGGESTION}
      WHERE i.id = ?`
   )
-  return ids.map((id) => select.get(id) as ImageDetail | undefined).filter((row): row is ImageDetail => row !== undefined)
+  const details: ImageDetail[] = []
+  for (const id of ids) {
+    const row = select.get(id) as DetailRow | undefined
+    if (!row) continue
+    const { suggestionClassId, suggestionConfidence, suggestionRunId, ...detail } = row
+    details.push({
+      ...detail,
+      suggestion:
+        suggestionClassId === null
+          ? null
+          : { classId: suggestionClassId, confidence: suggestionConfidence!, runId: suggestionRunId! }
+    })
+  }
+  return details
 }
