@@ -1,19 +1,57 @@
 import type { Handlers } from '../core/dispatcher'
 import { AppError } from '../core/errors'
+import { getRunEvaluation, latestEvaluableRunId } from '../db/queries/run-evaluations'
+import { getRun } from '../db/queries/training-runs'
+import { runInWorker } from '../jobs/worker-job'
+import type { EvaluateInput } from '../review/evaluate-job'
+import { evaluationReport } from '../review/evaluate-report'
+import evaluateWorkerPath from '../review/evaluate-worker?modulePath'
+import { cellItems, topLossItems } from '../review/review-items'
 import type { ServiceContext } from './context'
 
-// PLACEHOLDER: being built; replace this file.
 type Methods = 'review.evaluate' | 'review.evaluation' | 'review.cell' | 'review.topLoss'
 
-const notBuiltYet = () => {
-  throw new AppError('UNSUPPORTED', 'not built yet')
-}
+/** Review: evaluate a run (a job), then read metrics and image lists from its stored predictions. */
+export function reviewHandlers({ session, jobs, events, modelsDir }: ServiceContext): Pick<Handlers, Methods> {
+  /** An explicit run must exist; a left-out run means the latest finished run with a model (undefined if none). */
+  const resolveRun = (runId: number | undefined): number | undefined => {
+    if (runId === undefined) return latestEvaluableRunId(session.db)
+    if (!getRun(session.db, runId)) throw new AppError('NOT_FOUND', `run ${runId} does not exist`)
+    return runId
+  }
+  const storedEvaluation = (runId: number | undefined) => (runId === undefined ? undefined : getRunEvaluation(session.db, runId))
 
-export function reviewHandlers(_context: ServiceContext): Pick<Handlers, Methods> {
   return {
-    'review.evaluate': notBuiltYet,
-    'review.evaluation': notBuiltYet,
-    'review.cell': notBuiltYet,
-    'review.topLoss': notBuiltYet,
+    'review.evaluate': ({ runId }) => {
+      const project = session.summary
+      if (!project) throw new AppError('NO_PROJECT', 'open a project before evaluating a model')
+      if (jobs.isRunning('evaluate')) throw new AppError('BUSY', 'an evaluation is already running; cancel it or wait')
+      const target = resolveRun(runId)
+      if (target === undefined) throw new AppError('NOT_FOUND', 'there is no finished run with a model to evaluate; train a model first')
+      const run = getRun(session.db, target)!
+      if (!run.hasModel) {
+        throw new AppError('INVALID_REQUEST', `run ${target} has no trained model to evaluate (status: ${run.status})`)
+      }
+      const input: EvaluateInput = { projectPath: project.path, modelsDir, runId: target }
+      const { jobId, done } = jobs.start('evaluate', (context) => runInWorker(evaluateWorkerPath, input, context))
+      done.then(
+        () => events.emit('library.changed', { reason: 'evaluation' }),
+        () => {}
+      )
+      return { runId: target, jobId }
+    },
+    'review.evaluation': ({ runId, split }) => {
+      const target = resolveRun(runId)
+      return target === undefined ? null : evaluationReport(session.db, target, split)
+    },
+    'review.cell': ({ runId, split, trueClassId, predictedClassId, limit }) => {
+      const evaluation = storedEvaluation(resolveRun(runId))
+      if (!evaluation) throw new AppError('NOT_FOUND', `run ${runId} has not been evaluated yet`)
+      return cellItems(session.db, evaluation, { split, trueClassId, predictedClassId, limit })
+    },
+    'review.topLoss': ({ runId, split, limit }) => {
+      const evaluation = storedEvaluation(resolveRun(runId))
+      return evaluation ? topLossItems(session.db, evaluation, split, limit) : []
+    }
   }
 }
