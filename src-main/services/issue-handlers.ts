@@ -1,20 +1,107 @@
+import { existsSync } from 'node:fs'
+import type { LabelIssue, LabelIssueReport } from '../contract/types'
 import type { Handlers } from '../core/dispatcher'
 import { AppError } from '../core/errors'
+import { acceptedSince, recordIssueDecision } from '../db/queries/label-issue-decisions'
+import { getLabelIssueScan, labelsChangedSince } from '../db/queries/label-issue-scans'
+import { getLabelIssue, listLabelIssues } from '../db/queries/label-issues'
+import { currentLabels } from '../db/queries/labels'
+import { getRobustnessReport } from '../db/queries/robustness-reports'
+import { getRun, listRuns } from '../db/queries/training-runs'
+import { runInWorker } from '../jobs/worker-job'
+import { NO_BASE_MODEL, type LabelIssuesInput, type LabelIssuesResult } from '../review/label-issues-job'
+import labelIssuesWorkerPath from '../review/label-issues-worker?modulePath'
+import type { RobustnessInput, RobustnessResult } from '../review/robustness-job'
+import robustnessWorkerPath from '../review/robustness-worker?modulePath'
+import { locateBaseModel } from '../transfer/base-model'
 import type { ServiceContext } from './context'
+import { Labeling } from './labeling'
 
-// PLACEHOLDER: being built; replace this file.
 type Methods = 'review.findLabelIssues' | 'review.labelIssues' | 'review.decideIssue' | 'review.checkRobustness' | 'review.robustness'
 
-const notBuiltYet = () => {
-  throw new AppError('UNSUPPORTED', 'not built yet')
-}
+export function issueHandlers({ session, jobs, events, modelsDir }: ServiceContext): Pick<Handlers, Methods> {
+  const labeling = new Labeling(() => session.db)
 
-export function issueHandlers(_context: ServiceContext): Pick<Handlers, Methods> {
+  const projectPath = (): string => {
+    const project = session.summary
+    if (!project) throw new AppError('NO_PROJECT', 'open a project first')
+    return project.path
+  }
+
+  /** The newest finished run with a model (what `runId` left out means), or null when there is none. */
+  const latestRunId = (): number | null => listRuns(session.db).find((run) => run.status === 'done' && run.hasModel)?.id ?? null
+
+  const report = (): LabelIssueReport | null => {
+    const scan = getLabelIssueScan(session.db)
+    if (!scan) return null
+    return {
+      computedAt: scan.computedAt,
+      folds: scan.folds,
+      examined: scan.examined,
+      issues: listLabelIssues(session.db),
+      stale: labelsChangedSince(session.db, scan.computedAt, acceptedSince(session.db, scan.computedAt))
+    }
+  }
+
+  const decide = (imageId: number, decision: 'accept' | 'reject'): LabelIssue => {
+    const issue = getLabelIssue(session.db, imageId)
+    if (!issue) throw new AppError('NOT_FOUND', `image ${imageId} is not among the suspected label errors`)
+    const db = session.db
+    const current = currentLabels(db, [imageId]).get(imageId) ?? null
+    if (decision === 'accept' && current !== issue.givenClassId && current !== issue.suggestedClassId) {
+      // Relabeled by hand since the scan: accepting would overwrite a choice the scan never saw.
+      throw new AppError('INVALID_REQUEST', `image ${imageId} was relabeled since the scan; look for label errors again`)
+    }
+    if (decision === 'reject') {
+      recordIssueDecision(db, imageId, issue.givenClassId, 'rejected')
+      return getLabelIssue(db, imageId)!
+    }
+    // The relabel goes through the labeling service (one undoable action, like a key press in the
+    // Label view) and the verdict lands with it, or neither does.
+    const change = db.transaction(() => {
+      const made = labeling.assign([imageId], issue.suggestedClassId)
+      recordIssueDecision(db, imageId, issue.givenClassId, 'accepted')
+      return made
+    })()
+    if (change.imageIds.length > 0) events.emit('labels.changed', change)
+    return getLabelIssue(db, imageId)!
+  }
+
   return {
-    'review.findLabelIssues': notBuiltYet,
-    'review.labelIssues': notBuiltYet,
-    'review.decideIssue': notBuiltYet,
-    'review.checkRobustness': notBuiltYet,
-    'review.robustness': notBuiltYet,
+    'review.findLabelIssues': async ({ folds }) => {
+      const path = projectPath()
+      if (jobs.isRunning('label-issues')) throw new AppError('BUSY', 'label errors are already being looked for; cancel that or wait')
+      if (!existsSync(await locateBaseModel(modelsDir))) throw new AppError('NOT_FOUND', NO_BASE_MODEL)
+      const input: LabelIssuesInput = { projectPath: path, modelsDir, folds }
+      const { jobId, done } = jobs.start('label-issues', (context) =>
+        runInWorker<LabelIssuesInput, LabelIssuesResult>(labelIssuesWorkerPath, input, context)
+      )
+      // Extraction fills the feature cache even when the scan is cancelled: views re-read either way.
+      const finished = () => events.emit('library.changed', { reason: 'label issues' })
+      done.then(finished, finished)
+      return { jobId }
+    },
+    'review.labelIssues': () => report(),
+    'review.decideIssue': ({ imageId, decision }) => decide(imageId, decision),
+    'review.checkRobustness': ({ runId, count }) => {
+      const path = projectPath()
+      if (jobs.isRunning('robustness')) throw new AppError('BUSY', 'a robustness check is already running; cancel it or wait')
+      const chosen = runId ?? latestRunId()
+      if (chosen === null) throw new AppError('INVALID_REQUEST', 'train a model first: the robustness check perturbs a finished run’s test images')
+      const run = getRun(session.db, chosen)
+      if (!run) throw new AppError('NOT_FOUND', `run ${chosen} does not exist`)
+      if (!run.hasModel) throw new AppError('INVALID_REQUEST', `run ${chosen} has no trained model (status: ${run.status})`)
+      const input: RobustnessInput = { projectPath: path, modelsDir, runId: chosen, count }
+      const { jobId, done } = jobs.start('robustness', (context) =>
+        runInWorker<RobustnessInput, RobustnessResult>(robustnessWorkerPath, input, context)
+      )
+      const finished = () => events.emit('library.changed', { reason: 'robustness' })
+      done.then(finished, finished)
+      return { runId: chosen, jobId }
+    },
+    'review.robustness': ({ runId }) => {
+      const chosen = runId ?? latestRunId()
+      return chosen === null ? null : getRobustnessReport(session.db, chosen)
+    }
   }
 }
