@@ -1,0 +1,279 @@
+import type { ClassCount, Evaluation, EvaluationSplit, JobProgress, LabelChange, LabelHistory, RunSummary } from '@contract/types'
+import { ApiError } from '../api/client'
+import type { AppState } from './app-state.svelte'
+import { ReviewIssuesState } from './review-issues-state.svelte'
+import { ReviewItemsState } from './review-items-state.svelte'
+import { ReviewJob } from './review-job.svelte'
+import { ReviewRobustnessState } from './review-robustness-state.svelte'
+
+export type ReviewTab = 'matrix' | 'losses' | 'issues' | 'robustness'
+
+const TOAST_MS = 2500
+/** Label changes arrive in bursts while someone relabels from the keyboard: refresh once they settle. */
+const SETTLE_MS = 250
+const SETTING_KEYS = [
+  'model', 'epochs', 'batchSize', 'learningRate', 'optimizer', 'momentum', 'imageSize', 'channels', 'augment',
+  'batchNorm', 'dropout', 'classWeights', 'oversample', 'patience', 'backend', 'seed'
+] as const
+
+/**
+ * The Review view: which run and split, its evaluation against the current labels, the images of
+ * one confusion cell or the top losses (relabeled in place), label issues and robustness. Metrics
+ * are re-read after every label change, so counts move as soon as an image is relabeled.
+ */
+export class ReviewState {
+  readonly items: ReviewItemsState
+  readonly issues: ReviewIssuesState
+  readonly robustness: ReviewRobustnessState
+  readonly evaluateJob: ReviewJob
+  readonly trainJob: ReviewJob
+  tab = $state<ReviewTab>('matrix')
+  /** Confusion matrix as row percentages instead of counts. */
+  normalized = $state(false)
+  #runs = $state.raw<RunSummary[]>([])
+  #runsLoaded = $state(false)
+  #runId = $state<number | null>(null)
+  #split = $state<EvaluationSplit>('test')
+  #evaluation = $state.raw<Evaluation | null>(null)
+  #evaluationLoaded = $state(false)
+  #error = $state<string | null>(null)
+  #toast = $state<{ text: string; error: boolean } | null>(null)
+  #history = $state.raw<LabelHistory>({ undo: null, redo: null })
+  #retrainRunId: number | null = null
+  #evaluationTicket = 0
+  #toastTimer: ReturnType<typeof setTimeout> | undefined
+  #settleTimer: ReturnType<typeof setTimeout> | undefined
+  #unsubscribe: (() => void)[]
+
+  constructor(private readonly app: AppState) {
+    const api = app.api
+    this.items = new ReviewItemsState(api)
+    this.issues = new ReviewIssuesState(api)
+    this.robustness = new ReviewRobustnessState(api)
+    this.evaluateJob = new ReviewJob(api, 'evaluate', (job) => this.#onEvaluated(job))
+    this.trainJob = new ReviewJob(api, 'train', (job) => void this.#onRetrained(job), false)
+    this.#unsubscribe = [
+      api.on('labels.changed', () => this.#settle()),
+      api.on('library.changed', () => void this.refreshRuns())
+    ]
+  }
+
+  get runs() {
+    return this.#runs
+  }
+  get runsLoaded() {
+    return this.#runsLoaded
+  }
+  get runId() {
+    return this.#runId
+  }
+  get run(): RunSummary | undefined {
+    return this.#runs.find((run) => run.id === this.#runId)
+  }
+  get split() {
+    return this.#split
+  }
+  get evaluation() {
+    return this.#evaluation
+  }
+  get evaluationLoaded() {
+    return this.#evaluationLoaded
+  }
+  get error(): string | null {
+    return this.evaluateJob.failure ?? this.trainJob.failure ?? this.#error
+  }
+  get toast() {
+    return this.#toast
+  }
+  get history() {
+    return this.#history
+  }
+  get classes(): ClassCount[] {
+    return this.app.library?.classes ?? []
+  }
+  get classById(): ReadonlyMap<number, ClassCount> {
+    return new Map(this.classes.map((item) => [item.id, item]))
+  }
+
+  async start(): Promise<void> {
+    await Promise.all([this.refreshRuns(), this.#refreshHistory(), this.evaluateJob.adopt(), this.issues.job.adopt(), this.robustness.job.adopt()])
+  }
+
+  dispose(): void {
+    for (const unsubscribe of this.#unsubscribe) unsubscribe()
+    for (const job of [this.evaluateJob, this.trainJob, this.issues.job, this.robustness.job]) job.dispose()
+    clearTimeout(this.#toastTimer)
+    clearTimeout(this.#settleTimer)
+  }
+
+  /** Finished runs with a model, newest first; keeps the chosen run, else picks the newest. */
+  async refreshRuns(): Promise<void> {
+    const all = await this.app.api.call('runs.list', {}).catch(() => null)
+    if (!all) return
+    this.#runs = all.filter((run) => run.status === 'done' && run.hasModel).sort((a, b) => b.createdAt - a.createdAt || b.id - a.id)
+    this.#runsLoaded = true
+    if (this.#runId === null || !this.run) await this.chooseRun(this.#runs[0]?.id ?? null)
+  }
+
+  async chooseRun(runId: number | null): Promise<void> {
+    if (runId === this.#runId && this.#evaluationLoaded) return
+    this.#runId = runId
+    this.#evaluation = null
+    this.#evaluationLoaded = false
+    this.items.close()
+    this.evaluateJob.clear()
+    await Promise.all([this.loadEvaluation(), this.robustness.load(runId)])
+  }
+
+  async chooseSplit(split: EvaluationSplit): Promise<void> {
+    this.#split = split
+    this.items.close()
+    await this.loadEvaluation()
+    if (this.tab === 'losses') await this.openTopLosses()
+  }
+
+  async loadEvaluation(): Promise<void> {
+    const runId = this.#runId
+    const ticket = ++this.#evaluationTicket
+    if (runId === null) return
+    try {
+      const evaluation = await this.app.api.call('review.evaluation', { runId, split: this.#split })
+      if (ticket !== this.#evaluationTicket) return
+      this.#evaluation = evaluation
+      this.#error = null
+    } catch (error) {
+      if (ticket === this.#evaluationTicket) this.#error = messageOf(error)
+    } finally {
+      if (ticket === this.#evaluationTicket) this.#evaluationLoaded = true
+    }
+  }
+
+  async evaluate(): Promise<void> {
+    if (this.#runId === null) return
+    this.#error = null
+    this.evaluateJob.clear()
+    try {
+      const { jobId } = await this.app.api.call('review.evaluate', { runId: this.#runId })
+      this.evaluateJob.follow(jobId)
+    } catch (error) {
+      this.#error = messageOf(error)
+    }
+  }
+
+  /** Trains a new run with the settings of this one (fast for MobileNetV2: features are cached), then evaluates it. */
+  async retrain(): Promise<void> {
+    const run = this.run
+    if (!run) return
+    this.#error = null
+    this.trainJob.clear()
+    const settings: Record<string, unknown> = {}
+    for (const key of SETTING_KEYS) if (run.settings[key] !== undefined) settings[key] = run.settings[key]
+    try {
+      const { runId, jobId } = await this.app.api.call('train.start', { settings })
+      this.#retrainRunId = runId
+      this.trainJob.follow(jobId)
+    } catch (error) {
+      this.#error = messageOf(error)
+    }
+  }
+
+  async openCell(trueClassId: number, predictedClassId: number): Promise<void> {
+    if (this.#runId === null) return
+    await this.items.open({ kind: 'cell', runId: this.#runId, split: this.#split, trueClassId, predictedClassId })
+  }
+
+  async openTopLosses(): Promise<void> {
+    if (this.#runId === null) return
+    await this.items.open({ kind: 'topLoss', runId: this.#runId, split: this.#split })
+  }
+
+  async showTab(tab: ReviewTab): Promise<void> {
+    this.tab = tab
+    if (tab === 'losses') await this.openTopLosses()
+    else if (tab === 'matrix') this.items.close()
+    else if (tab === 'issues' && !this.issues.loaded) await this.issues.refresh()
+  }
+
+  /** A class hotkey pressed over the image grid. */
+  async relabelHotkey(key: string): Promise<void> {
+    const target = this.classes.find((item) => item.hotkey === key)
+    if (target) await this.relabel(target.id)
+  }
+
+  async relabel(classId: number | null): Promise<void> {
+    await this.#act(() => this.items.relabel(classId))
+  }
+
+  async decideIssue(decision: 'accept' | 'reject'): Promise<void> {
+    const issue = this.issues.current
+    if (!issue) return
+    const updated = await this.issues.decide(issue.imageId, decision)
+    if (updated && decision === 'accept') {
+      const name = this.classById.get(updated.suggestedClassId)?.name ?? 'the suggestion'
+      this.#show(`Relabeled ${updated.relPath} as ${name}`, false)
+      await this.loadEvaluation()
+    }
+  }
+
+  async undo(): Promise<void> {
+    await this.#act(async () => (await this.app.api.call('labels.undo', {})) ?? { description: 'Nothing to undo', imageIds: [] }, true)
+  }
+
+  async redo(): Promise<void> {
+    await this.#act(async () => (await this.app.api.call('labels.redo', {})) ?? { description: 'Nothing to redo', imageIds: [] }, true)
+  }
+
+  /** Runs a label change, then re-reads the metrics at once (and the list, after undo/redo). */
+  async #act(action: () => Promise<LabelChange | null>, reloadList = false): Promise<void> {
+    try {
+      const change = await action()
+      if (!change) return
+      this.#show(change.description, false)
+      await Promise.all([this.loadEvaluation(), reloadList ? this.items.reload() : Promise.resolve(), this.#refreshHistory()])
+      if (reloadList && this.issues.loaded) await this.issues.refresh()
+    } catch (error) {
+      this.#show(messageOf(error), true)
+    }
+  }
+
+  #onEvaluated(job: JobProgress): void {
+    if (job.state !== 'done') return
+    void this.loadEvaluation()
+    if (this.tab === 'losses') void this.openTopLosses()
+  }
+
+  async #onRetrained(job: JobProgress): Promise<void> {
+    const runId = this.#retrainRunId
+    this.#retrainRunId = null
+    if (job.state !== 'done' || runId === null) return
+    await this.refreshRuns()
+    await this.chooseRun(runId)
+    this.#show(`Run #${runId} trained; evaluating it`, false)
+    await this.evaluate()
+  }
+
+  /** Labels changed (here, in another view or window): metrics, the open list, undo state, issues. */
+  #settle(): void {
+    clearTimeout(this.#settleTimer)
+    this.#settleTimer = setTimeout(() => {
+      void this.loadEvaluation()
+      void this.items.reload()
+      void this.#refreshHistory()
+      if (this.issues.loaded) void this.issues.refresh()
+    }, SETTLE_MS)
+  }
+
+  #show(text: string, error: boolean): void {
+    clearTimeout(this.#toastTimer)
+    this.#toast = { text, error }
+    this.#toastTimer = setTimeout(() => (this.#toast = null), TOAST_MS)
+  }
+
+  async #refreshHistory(): Promise<void> {
+    this.#history = await this.app.api.call('labels.history', {}).catch(() => this.#history)
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof ApiError || error instanceof Error ? error.message : String(error)
+}
