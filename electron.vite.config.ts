@@ -48,8 +48,9 @@ export default defineConfig({
     plugins: [nestedModulePaths(mainInputs)],
     build: {
       rolldownOptions: {
-        // Optional native TensorFlow: loaded at run time only where its install succeeded.
-        external: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'],
+        // Optional native TensorFlow and ONNX Runtime: loaded at run time only where their install
+        // succeeded; their .node bindings cannot be bundled.
+        external: ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'onnxruntime-node'],
         input: mainInputs
       }
     }
