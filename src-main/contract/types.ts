@@ -22,6 +22,8 @@ export interface AppInfo {
   nativeDialogs: boolean
   dataDir: string
   backend: BackendReport
+  /** The engine for feature extraction and prediction (ONNX Runtime when installed). */
+  inference: InferenceReport
 }
 
 export interface ProjectSummary {
@@ -405,6 +407,8 @@ export interface SuggestionSummary {
   computedAt: number
   /** Unlabeled images with a suggestion. */
   count: number
+  /** atLeast[n] (n = 0…100): how many of those have confidence ≥ n/100, for "Accept all ≥ N%". */
+  atLeast: number[]
 }
 
 // ---- Export and inference (issue 7) -----------------------------------------------------------

@@ -53,7 +53,7 @@ export function suggestionHandlers({ session, jobs, events, modelsDir }: Service
           ? accept(suggestionsFor(session.db, imageIds), 'none of these images is unlabeled with a suggestion')
           : accept(
               suggestionsAtLeast(session.db, minConfidence!),
-              `no unlabeled image has a suggestion at or above ${Math.round(minConfidence! * 100)}% confidence`
+              `no unlabeled image has a suggestion at or above ${Number((minConfidence! * 100).toFixed(1))}% confidence`
             )
       )()
   }

@@ -59,20 +59,39 @@ export function dropSuggestionsNotFrom(db: Database, runId: number, computedAt: 
   return db.prepare('DELETE FROM suggestions WHERE run_id <> ? OR computed_at <> ?').run(runId, computedAt).changes
 }
 
-/** The latest job's run and time, and how many unlabeled images have a suggestion; null before any. */
+/**
+ * The latest job's run and time, how many unlabeled images have a suggestion, and how many of them
+ * reach each whole percent of confidence; null before any job.
+ */
 export function suggestionSummary(db: Database): SuggestionSummary | null {
   const latest = db
     .prepare('SELECT run_id AS runId, computed_at AS computedAt FROM suggestions ORDER BY computed_at DESC LIMIT 1')
     .get() as { runId: number; computedAt: number } | undefined
   if (!latest) return null
-  const count = db
+  const confidences = db
     .prepare(
-      `SELECT count(*) FROM suggestions sg JOIN images i ON i.id = sg.image_id
+      `SELECT sg.confidence FROM suggestions sg JOIN images i ON i.id = sg.image_id
        WHERE i.status = 'ok' AND ${VISIBLE_SUGGESTION}`
     )
     .pluck()
-    .get() as number
-  return { ...latest, count }
+    .all() as number[]
+  return { ...latest, count: confidences.length, atLeast: countsAtLeast(confidences) }
+}
+
+/**
+ * counts[n] = values ≥ n/100. Each value's percent is fixed with the same double comparison the
+ * accept query makes (`confidence >= n/100`), so the count shown is exactly what accepting labels.
+ */
+export function countsAtLeast(values: readonly number[]): number[] {
+  const exact = new Array<number>(101).fill(0)
+  for (const value of values) {
+    let percent = Math.min(100, Math.max(0, Math.floor(value * 100)))
+    if (percent < 100 && value >= (percent + 1) / 100) percent++
+    else if (percent > 0 && value < percent / 100) percent--
+    exact[percent]!++
+  }
+  for (let n = 99; n >= 0; n--) exact[n]! += exact[n + 1]!
+  return exact
 }
 
 /** Visible suggestions of these images (others are left out), in the order given. */
