@@ -2,7 +2,10 @@ import { parseArgs } from 'node:util'
 import { defaultDataDir } from '../core/data-dir'
 import { createServices, type Services } from '../services/services'
 import type { Command } from './command'
+import { evalCommand } from './eval-command'
+import { exportCommand } from './export-command'
 import { importCommand } from './import-command'
+import { predictCommand } from './predict-command'
 import { modelsCommand } from './models-command'
 import { trainCommand } from './train-command'
 import { serveUi } from './ui'
@@ -85,4 +88,4 @@ const info: Command = {
   }
 }
 
-export const COMMANDS: Command[] = [ui, create, info, importCommand, trainCommand, modelsCommand]
+export const COMMANDS: Command[] = [ui, create, info, importCommand, trainCommand, modelsCommand, exportCommand, predictCommand, evalCommand]

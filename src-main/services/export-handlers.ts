@@ -1,16 +1,34 @@
+import type { ExportResult } from '../contract/types'
 import type { Handlers } from '../core/dispatcher'
 import { AppError } from '../core/errors'
+import type { ExportWorkerInput } from '../export/export-worker'
+import exportWorkerPath from '../export/export-worker?modulePath'
+import { resolveExportRun } from '../export/export-run'
+import { runInWorker } from '../jobs/worker-job'
 import type { ServiceContext } from './context'
 
-// PLACEHOLDER: being built; replace this file.
 type Methods = 'export.run'
 
-const notBuiltYet = () => {
-  throw new AppError('UNSUPPORTED', 'not built yet')
-}
-
-export function exportHandlers(_context: ServiceContext): Pick<Handlers, Methods> {
+/**
+ * export.run answers with the written files once done, but the work runs as an 'export' job in a
+ * worker thread: it shows in the status bar and can be cancelled, and the UI thread stays free.
+ */
+export function exportHandlers({ session, jobs, modelsDir, info }: ServiceContext): Pick<Handlers, Methods> {
   return {
-    'export.run': notBuiltYet,
+    'export.run': async ({ runId, dir, formats }) => {
+      const project = session.summary
+      if (!project) throw new AppError('NO_PROJECT', 'open a project before exporting')
+      if (jobs.isRunning('export')) throw new AppError('BUSY', 'an export is already running; wait for it to finish')
+      // Checked here too so an unknown run fails fast, before a worker starts.
+      const run = resolveExportRun(session.db, runId)
+      const input: ExportWorkerInput = {
+        projectPath: project.path,
+        modelsDir,
+        pictorVersion: info.version,
+        request: { runId: run.id, dir, formats }
+      }
+      const { done } = jobs.start('export', (context) => runInWorker<ExportWorkerInput, ExportResult>(exportWorkerPath, input, context))
+      return done
+    }
   }
 }

@@ -9,6 +9,8 @@ import { EventBus } from '../core/event-bus'
 import { ThumbnailStore } from '../import/thumbnail-store'
 import { JobManager } from '../jobs/job-manager'
 import { modelsDirectory } from '../models/model-store'
+import { loadOnnxRuntime } from '../inference/onnx-runtime'
+import { inferenceReport } from '../transfer/inference-choice'
 import { probeBackends } from './backend-probe'
 import type { ServiceContext } from './context'
 import type { DialogProvider } from './dialogs'
@@ -55,7 +57,8 @@ export function createServices(options: ServiceOptions): Services {
       platform: platform(),
       nativeDialogs: options.dialogs !== undefined,
       dataDir: options.dataDir,
-      backend: probeBackends()
+      backend: probeBackends(),
+      inference: inferenceReport()
     },
     events,
     session: new ProjectSession(),
@@ -64,6 +67,8 @@ export function createServices(options: ServiceOptions): Services {
     thumbnails: new ThumbnailStore(join(options.dataDir, 'thumbnails')),
     dialogs: options.dialogs
   }
+  // The optional native package loads asynchronously; the report is exact once it has.
+  void loadOnnxRuntime().then(() => (context.info.inference = inferenceReport()))
   const handlers: Handlers = {
     ...projectHandlers(context),
     ...libraryHandlers(context),

@@ -10,6 +10,8 @@ import { DecodeError } from '../training/data/decode'
 import { BASE_MODEL_ID, baseModelVersion, locateBaseModel } from './base-model'
 import { FeatureExtractor } from './feature-extractor'
 import { extractInWorkers, featureWorkerCount, type FileResult } from './feature-workers'
+import { onnxRuntimeChosen } from './inference-choice'
+import { OnnxFeatureExtractor } from './onnx-feature-extractor'
 import { preprocessForMobileNet } from './preprocess'
 
 /** What extraction needs of an image (a TrainingExample has more). */
@@ -36,7 +38,14 @@ export interface ExtractOptions {
   backend?: BackendName | null
   /** An extractor already loaded (a caller extracting several times, or a test counting calls). */
   extractor?: FeatureExtractor
+  /**
+   * Forces an engine. By default: ONNX Runtime when installed (one session on every core), unless
+   * PICTOR_INFERENCE=tfjs, a backend is forced or an extractor is given; else TF.js workers.
+   */
+  engine?: FeatureEngine
 }
+
+export type FeatureEngine = 'onnxruntime' | 'tfjs'
 
 export interface ExtractionReport {
   /** The cache key the features are stored under. */
@@ -55,12 +64,17 @@ export interface ExtractionReport {
   seconds: number
   /** Images computed per second of decoding + backbone (null when nothing was computed). */
   imagesPerSecond: number | null
+  /** What ran the backbone: 'onnxruntime' or 'tfjs-<backend>'. */
+  engine: string
+  /** Set when ONNX Runtime was chosen but could not start, and TF.js took over: why. */
+  fallback?: string
 }
 
 export const DEFAULT_EXTRACTION_BATCH = 16
 
 /**
- * Computes and stores the missing features: on a single-threaded backend (wasm, cpu) in
+ * Computes and stores the missing features: with ONNX Runtime when it is installed (one session on
+ * every core, in this thread; see ExtractOptions.engine), else on a single-threaded backend (wasm, cpu) in
  * `PICTOR_FEATURE_WORKERS` worker threads (default one per core, up to 4) pulling batches from one
  * queue, else (or with one worker, or a preloaded extractor) in this thread. Every batch is
  * committed here as it finishes. Cancelling stops handing out batches; those already on a backbone
@@ -73,7 +87,8 @@ export async function extractMissingFeatures(
 ): Promise<ExtractionReport> {
   const started = performance.now()
   const { signal } = options
-  const batchSize = options.batchSize ?? DEFAULT_EXTRACTION_BATCH
+  let engine: FeatureEngine = options.engine ?? (options.extractor || options.backend ? 'tfjs' : (await onnxRuntimeChosen()) ? 'onnxruntime' : 'tfjs')
+  const batchSize = options.batchSize ?? (engine === 'onnxruntime' ? DEFAULT_ORT_BATCH : DEFAULT_EXTRACTION_BATCH)
   if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new RangeError(`batchSize must be a whole number ≥ 1, got ${batchSize}`)
   const modelVersion = options.extractor?.version ?? (await baseModelVersion(await locateBaseModel(options.modelsDir), BASE_MODEL_ID))
 
@@ -93,7 +108,8 @@ export async function extractMissingFeatures(
     skipped: [],
     unhashed,
     seconds: 0,
-    imagesPerSecond: null
+    imagesPerSecond: null,
+    engine: engine === 'onnxruntime' ? 'onnxruntime' : `tfjs-${options.extractor?.backend ?? options.backend ?? 'wasm'}`
   }
   let computeStarted = started
   const finish = () => {
@@ -134,8 +150,29 @@ export async function extractMissingFeatures(
     })
   }
 
+  if (engine === 'onnxruntime') {
+    let onnx: OnnxFeatureExtractor | null = null
+    try {
+      onnx = await OnnxFeatureExtractor.load(options.modelsDir)
+    } catch (error) {
+      // ONNX Runtime is an optional native package: if it cannot run this graph, TF.js still can.
+      report.fallback = `ONNX Runtime could not start (${(error as Error).message}); used TF.js`
+      engine = 'tfjs'
+    }
+    if (onnx) {
+      if (onnx.version !== modelVersion) {
+        onnx.dispose()
+        throw new Error(`the base model changed while extracting (${onnx.version})`)
+      }
+      await extractInThisThread(batches, byHash, signal, { extractor: onnx, owned: true }, commit, () => (computeStarted = performance.now()))
+      if (signal.aborted) throw cancelled()
+      return finish()
+    }
+  }
+
   // The wasm (and cpu) backends use one core per thread: several cores need several workers.
   const backend = options.extractor ? options.extractor.backend : (await activateBackend(options.backend ?? undefined)).name
+  report.engine = `tfjs-${backend}`
   const workers = options.extractor || !SINGLE_THREADED.has(backend) ? 1 : Math.min(featureWorkerCount(), batches.length)
   if (workers > 1) {
     await extractInWorkers({
@@ -149,31 +186,45 @@ export async function extractMissingFeatures(
       onBatch: commit
     })
   } else {
-    await extractInThisThread(batches, byHash, options, modelVersion, commit, () => (computeStarted = performance.now()))
+    const extractor = options.extractor ?? (await FeatureExtractor.load(options.modelsDir, { backend: options.backend ?? null }))
+    if (extractor.version !== modelVersion) {
+      if (!options.extractor) extractor.dispose()
+      throw new Error(`the base model changed while extracting (${extractor.version})`)
+    }
+    await extractInThisThread(batches, byHash, signal, { extractor, owned: !options.extractor }, commit, () => (computeStarted = performance.now()))
   }
-  if (signal.aborted) {
-    throw new AppError('CANCELLED', `feature extraction was cancelled after ${report.computed} of ${missing.length} images; it resumes where it stopped`)
-  }
+  if (signal.aborted) throw cancelled()
   return finish()
+
+  function cancelled() {
+    return new AppError('CANCELLED', `feature extraction was cancelled after ${report.computed} of ${missing.length} images; it resumes where it stopped`)
+  }
+}
+
+/** ONNX Runtime parallelises inside one call: bigger batches keep every core busy. */
+const DEFAULT_ORT_BATCH = 32
+
+/** What extractInThisThread needs of an engine (FeatureExtractor and OnnxFeatureExtractor both are). */
+interface BatchExtractor {
+  extract(images: readonly Float32Array[]): Promise<Float32Array[]>
+  dispose(): void
 }
 
 const SINGLE_THREADED = new Set<BackendName>(['wasm', 'cpu'])
 
 /**
  * One backbone in the calling thread. Decoding of the next batch (sharp, on libuv's threads)
- * overlaps the backbone on the current one; a cancel stops between batches.
+ * overlaps the backbone on the current one (TF.js wasm, or ONNX Runtime on its own threads); a
+ * cancel stops between batches. Disposes the extractor when `owned`.
  */
 async function extractInThisThread(
   batches: readonly string[][],
   byHash: ReadonlyMap<string, FeatureExample>,
-  options: ExtractOptions,
-  modelVersion: string,
+  signal: AbortSignal,
+  { extractor, owned }: { extractor: BatchExtractor; owned: boolean },
   commit: (results: readonly FileResult[]) => void,
   onStart: () => void
 ): Promise<void> {
-  const { signal } = options
-  const extractor = options.extractor ?? (await FeatureExtractor.load(options.modelsDir, { backend: options.backend ?? null }))
-  if (extractor.version !== modelVersion) throw new Error(`the base model changed while extracting (${extractor.version})`)
   const load = (hashes: string[]) => {
     const loading = Promise.all(hashes.map((hash) => preprocess(byHash.get(hash)!)))
     // Handled here so a failure while the backbone runs is not an unhandled rejection; awaiting
@@ -195,7 +246,7 @@ async function extractInThisThread(
       commit(images.map((image) => (image.pixels === null ? { contentHash: image.hash, error: image.reason! } : { contentHash: image.hash, features: features[row++]! })))
     }
   } finally {
-    if (!options.extractor) extractor.dispose()
+    if (owned) extractor.dispose()
   }
 }
 

@@ -38,7 +38,7 @@ export interface TransferInfo {
   featureSize: number
   /** The stored run model is the head only: backbone + GlobalAveragePooling2D + head = the classifier. */
   storedModel: 'head'
-  extraction: Pick<ExtractionReport, 'total' | 'cached' | 'computed' | 'imagesPerSecond'> & { skipped: number }
+  extraction: Pick<ExtractionReport, 'total' | 'cached' | 'computed' | 'imagesPerSecond' | 'engine'> & { skipped: number }
   /** The settings the head really trained with (after the automatic choices). */
   settings: Record<string, unknown>
 }
@@ -84,7 +84,9 @@ async function transfer(db: Database, input: TrainInput, context: JobContext, fi
   })
   const rate = extraction.imagesPerSecond === null ? '' : ` at ${extraction.imagesPerSecond.toFixed(1)} images/s`
   notes.push(`base model ${extraction.modelVersion}`)
-  notes.push(`features: ${extraction.computed} extracted${rate}, ${extraction.cached} from the cache`)
+  const engine = extraction.computed > 0 ? ` with ${extraction.engine}` : ''
+  notes.push(`features: ${extraction.computed} extracted${engine}${rate}, ${extraction.cached} from the cache`)
+  if (extraction.fallback) notes.push(extraction.fallback)
   const byHash = getFeatures(db, extraction.modelVersion, examples.flatMap((example) => example.contentHash ?? []))
   const validated = withValidation(examples)
   if (validated.heldOut > 0) notes.push(holdoutNote(validated.heldOut))
@@ -110,6 +112,7 @@ async function transfer(db: Database, input: TrainInput, context: JobContext, fi
       cached: extraction.cached,
       computed: extraction.computed,
       imagesPerSecond: extraction.imagesPerSecond,
+      engine: extraction.engine,
       skipped: left
     },
     settings: resolved.settings as unknown as Record<string, unknown>

@@ -68,7 +68,7 @@ describe('transferRun', () => {
       settings: expect.objectContaining({ dropout: 0.2, epochs: 100, patience: 5, learningRate: 0.001, classWeights: false })
     })
     expect(result.notes).toContain(`base model ${result.transfer.baseModelVersion}`)
-    expect(result.notes.some((note) => /^features: 24 extracted at [\d.]+ images\/s, 0 from the cache$/.test(note))).toBe(true)
+    expect(result.notes.some((note) => /^features: 24 extracted with tfjs-wasm at [\d.]+ images\/s, 0 from the cache$/.test(note))).toBe(true)
     expect(context.updates.some((update) => /^Extracting features: 24\/24 images/.test(update.message))).toBe(true)
     expect(context.updates.some((update) => update.detail?.epochMetrics)).toBe(true)
 

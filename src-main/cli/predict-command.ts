@@ -1,0 +1,88 @@
+import { open, type FileHandle } from 'node:fs/promises'
+import { resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import { defaultDataDir } from '../core/data-dir'
+import { openProjectDatabase } from '../db/connection'
+import { csvHeader, csvRow } from '../export/prediction-csv'
+import { predictFolder, type PredictionRow } from '../export/predict-folder'
+import { onnxFilePredictor, runPredictor, type Predictor } from '../export/predictors'
+import { modelsDirectory } from '../models/model-store'
+import type { Command } from './command'
+import { UsageError } from './output'
+
+/**
+ * `pictor predict`: classify every image below a folder with a project's run or an exported .onnx
+ * file. Rows stream out as batches finish (CSV file, JSON lines, or a readable table on stdout);
+ * Ctrl+C stops after the batch in progress with everything so far written; the summary goes to stderr.
+ * Exit 0 when the run completed (even with unreadable images), 1 when cancelled.
+ */
+export const predictCommand: Command = {
+  name: 'predict',
+  usage: 'pictor predict (--project FILE [--run ID] | --model MODEL.onnx) FOLDER [--csv OUT.csv] [--json] [--top K]',
+  summary: 'predict the class of every image below a folder, with a run of a project or an exported ONNX model',
+  async run(args) {
+    const { values, positionals } = parseArgs({
+      args,
+      options: {
+        project: { type: 'string' },
+        run: { type: 'string' },
+        model: { type: 'string' },
+        csv: { type: 'string' },
+        json: { type: 'boolean' },
+        top: { type: 'string' }
+      },
+      allowPositionals: true,
+      strict: true
+    })
+    const [folder] = positionals
+    if (!folder || positionals.length > 1) throw new UsageError('predict takes exactly one folder')
+    if (Boolean(values.project) === Boolean(values.model)) throw new UsageError('predict needs either --project FILE or --model MODEL.onnx')
+    if (values.run !== undefined && !values.project) throw new UsageError('--run goes with --project')
+    const runId = values.run === undefined ? undefined : Number(values.run)
+    if (runId !== undefined && !(Number.isInteger(runId) && runId > 0)) throw new UsageError(`--run must be a run id, got ${values.run}`)
+    const requestedTop = values.top === undefined ? 3 : Number(values.top)
+    if (!(Number.isInteger(requestedTop) && requestedTop >= 1)) throw new UsageError(`--top must be a whole number ≥ 1, got ${values.top}`)
+
+    const db = values.project ? openProjectDatabase(resolve(values.project)) : null
+    let predictor: Predictor | null = null
+    let csv: FileHandle | null = null
+    const controller = new AbortController()
+    const stop = () => {
+      process.stderr.write('Stopping after the current batch…\n')
+      controller.abort()
+    }
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+    try {
+      predictor = db ? await runPredictor(db, runId, { modelsDir: modelsDirectory(defaultDataDir()) }) : await onnxFilePredictor(resolve(values.model!))
+      const top = Math.min(requestedTop, predictor.labels.length)
+      if (values.csv) {
+        csv = await open(resolve(values.csv), 'w')
+        await csv.write(csvHeader(top))
+      }
+      const write = async (rows: PredictionRow[]) => {
+        if (csv) await csv.write(rows.map((row) => csvRow(row, top)).join(''))
+        if (values.json) process.stdout.write(rows.map((row) => `${JSON.stringify(row)}\n`).join(''))
+        else if (!csv) process.stdout.write(rows.map(readableRow).join(''))
+      }
+      const summary = await predictFolder(resolve(folder), predictor, { top, signal: controller.signal, onRows: write })
+      const rate = summary.imagesPerSecond === null ? '' : ` at ${summary.imagesPerSecond.toFixed(1)} images/s`
+      process.stderr.write(
+        `${summary.cancelled ? 'Cancelled: ' : ''}${summary.predicted} of ${summary.images} images predicted with ${summary.engine}${rate}` +
+          `${summary.failed > 0 ? `, ${summary.failed} unreadable` : ''}${values.csv ? ` → ${values.csv}` : ''}\n`
+      )
+      return summary.cancelled ? 1 : 0
+    } finally {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      await csv?.close()
+      predictor?.dispose()
+      db?.close()
+    }
+  }
+}
+
+function readableRow(row: PredictionRow): string {
+  if (row.error !== null) return `${row.path}\terror: ${row.error}\n`
+  return `${row.path}\t${row.top.map((entry) => `${entry.label} ${(entry.probability * 100).toFixed(1)}%`).join('\t')}\n`
+}

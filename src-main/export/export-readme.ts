@@ -1,0 +1,79 @@
+// The README.md written beside an exported model: how to load it and feed it exactly what it was
+// trained on, in Python (onnxruntime + Pillow + numpy) or in a browser (TensorFlow.js).
+import type { ExportMetadata } from './export-metadata'
+
+/** Python literal for a number, at full precision (1/127.5 must not become 0.0078). */
+const py = (value: number) => (Number.isInteger(value) ? `${value}.0` : String(value))
+
+export function pythonSnippet(metadata: ExportMetadata, modelPath = 'model.onnx'): string {
+  const { width, height, channels } = metadata.input
+  const { scale, offset } = metadata.preprocessing
+  const mode = channels === 3 ? 'RGB' : 'L'
+  return `import json
+import numpy as np
+import onnxruntime as ort
+from PIL import Image, ImageOps
+
+session = ort.InferenceSession("${modelPath}")
+labels = json.loads(session.get_modelmeta().custom_metadata_map["labels"])
+
+def preprocess(path):
+    image = ImageOps.exif_transpose(Image.open(path))        # EXIF orientation first
+    if image.mode in ("RGBA", "LA", "P"):                    # transparency onto white
+        image = image.convert("RGBA")
+        background = Image.new("RGBA", image.size, (255, 255, 255, 255))
+        image = Image.alpha_composite(background, image)
+    image = image.convert("${mode}").resize((${width}, ${height}), Image.LANCZOS)  # stretch, no crop
+    x = np.asarray(image, dtype=np.float32)${channels === 1 ? '[..., None]' : ''}
+    return x * np.float32(${py(scale)}) + np.float32(${py(offset)})   # NHWC, ${height}x${width}x${channels}
+
+batch = np.stack([preprocess("photo.jpg")])
+probabilities = session.run(["output"], {"input": batch})[0][0]
+best = int(probabilities.argmax())
+print(labels[best], float(probabilities[best]))
+`
+}
+
+export function tfjsSnippet(metadata: ExportMetadata, modelUrl = 'model/model.json'): string {
+  const { width, height, channels } = metadata.input
+  const { scale, offset } = metadata.preprocessing
+  return `import * as tf from '@tensorflow/tfjs'
+
+const labels = ${JSON.stringify(metadata.labels)}
+const model = await tf.loadLayersModel('${modelUrl}')  // model.json + its .bin shard, served together
+
+function predict(image /* an <img>, <canvas> or ImageBitmap */) {
+  return tf.tidy(() => {
+    let x = tf.browser.fromPixels(image, ${channels})       // ${channels === 3 ? 'RGB' : 'grey'}, 0–255
+    x = tf.image.resizeBilinear(x, [${height}, ${width}])    // Pictor uses lanczos3: tiny differences
+    x = x.toFloat().mul(${scale}).add(${offset}).expandDims(0)
+    const probabilities = model.predict(x).dataSync()
+    const best = probabilities.indexOf(Math.max(...probabilities))
+    return { label: labels[best], probability: probabilities[best] }
+  })
+}
+`
+}
+
+export function exportReadme(metadata: ExportMetadata): string {
+  const { width, height, channels } = metadata.input
+  const { scale, offset } = metadata.preprocessing
+  const usage =
+    metadata.format === 'onnx'
+      ? `## Python (onnxruntime)\n\n\`pip install onnxruntime pillow numpy\`, then:\n\n\`\`\`python\n${pythonSnippet(metadata)}\`\`\`\n`
+      : `## Browser (TensorFlow.js)\n\nServe this folder (model.json and its .bin file side by side), then:\n\n\`\`\`js\n${tfjsSnippet(metadata)}\`\`\`\n`
+  return `# Pictor model: run ${metadata.runId} (${metadata.modelKind})
+
+Exported by Pictor ${metadata.pictorVersion} on ${metadata.createdAt}. Classes, in output order:
+${metadata.labels.map((label, index) => `${index}. ${label}`).join('\n')}
+
+- Input \`input\`: float32, NHWC, [batch, ${height}, ${width}, ${channels}].
+- Output \`output\`: float32 [batch, ${metadata.labels.length}], class probabilities (softmax), in the order above.
+- Preprocessing: ${metadata.preprocessing.description}
+  In numbers: \`input = pixel * ${scale} + ${offset}\` for every 0–255 byte.
+
+Feed the model pixels prepared any other way and it will still answer — confidently and wrongly.
+\`metadata.json\` holds all of this as data.
+
+${usage}`
+}

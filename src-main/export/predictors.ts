@@ -1,0 +1,125 @@
+// The two things `pictor predict` can predict with, behind one interface: an exported .onnx file
+// (needs ONNX Runtime; labels, input and preprocessing come from its metadata), or a project's run
+// (ONNX Runtime on the run's whole classifier when present, else TF.js).
+import { availableParallelism } from 'node:os'
+import { readFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import * as tf from '@tensorflow/tfjs-core'
+import type { Database } from 'better-sqlite3'
+import type { BackendName } from '../contract/types'
+import { AppError } from '../core/errors'
+import { loadOnnxRuntime, OnnxModel } from '../inference/onnx-runtime'
+import { exportLayersModelToOnnx, readOnnxMetadata } from '../onnx/export-onnx'
+import { loadRunClassifier } from '../review/run-classifier'
+import { decodeExample } from '../training/data/decode'
+import { onnxRuntimeChosen } from '../transfer/inference-choice'
+import { metadataFromOnnxProps, type ExportMetadata } from './export-metadata'
+import { readOwnMetadata, resolveExportRun } from './export-run'
+
+export interface Predictor {
+  /** 'onnxruntime' or 'tfjs-<backend>'. */
+  engine: string
+  labels: string[]
+  /** Reads one file into the model's input (h·w·c floats). Throws DecodeError for unreadable files. */
+  preprocess(path: string): Promise<Float32Array>
+  /** Probabilities per image, in label order. */
+  predict(images: readonly Float32Array[]): Promise<Float32Array[]>
+  dispose(): void
+}
+
+/** An exported model file; its labels and preprocessing from its metadata_props, else metadata.json beside it. */
+export async function onnxFilePredictor(modelPath: string): Promise<Predictor> {
+  const runtime = await loadOnnxRuntime()
+  if (!runtime.ort) {
+    throw new AppError('UNSUPPORTED', `predicting with an .onnx file needs ONNX Runtime (${runtime.reason}); use --project instead`)
+  }
+  let bytes: Uint8Array
+  try {
+    bytes = new Uint8Array(await readFile(modelPath))
+  } catch (error) {
+    throw new AppError('NOT_FOUND', `cannot read ${modelPath}: ${(error as Error).message}`)
+  }
+  let metadata: ExportMetadata | null
+  try {
+    metadata = metadataFromOnnxProps(readOnnxMetadata(bytes)) ?? (await readOwnMetadata(dirname(modelPath)))
+  } catch (error) {
+    throw new AppError('INVALID_REQUEST', `${modelPath}: ${(error as Error).message}`)
+  }
+  if (!metadata) {
+    throw new AppError('INVALID_REQUEST', `${modelPath} has no Pictor metadata (labels, input size, preprocessing) and no metadata.json beside it`)
+  }
+  const { height, width, channels } = metadata.input
+  const table = scaleTable(metadata.preprocessing.scale, metadata.preprocessing.offset)
+  const model = await createSession(bytes)
+  return {
+    engine: 'onnxruntime',
+    labels: metadata.labels,
+    preprocess: async (path) => applyTable(await decodeExample(path, { height, width, channels }), table),
+    predict: (images) => runOnnx(model, images, [height, width, channels], metadata.labels.length),
+    dispose: () => void model.dispose()
+  }
+}
+
+/** A run's classifier, on ONNX Runtime when present (and not forced off), else on TF.js. */
+export async function runPredictor(db: Database, runId: number | undefined, options: { modelsDir: string; backend?: BackendName | null }): Promise<Predictor & { runId: number }> {
+  const run = resolveExportRun(db, runId)
+  const classifier = await loadRunClassifier(db, run.id, { modelsDir: options.modelsDir, backend: options.backend ?? null })
+  const base = { runId: run.id, labels: classifier.classNames, preprocess: classifier.preprocess }
+  const classes = classifier.classNames.length
+  if (!options.backend && (await onnxRuntimeChosen())) {
+    try {
+      const model = await createSession(exportLayersModelToOnnx(classifier.model))
+      // The tfjs copy is only needed to build the ONNX graph.
+      classifier.dispose()
+      return { ...base, engine: 'onnxruntime', predict: (images) => runOnnx(model, images, classifier.inputShape, classes), dispose: () => void model.dispose() }
+    } catch (error) {
+      classifier.dispose()
+      throw error
+    }
+  }
+  return {
+    ...base,
+    engine: `tfjs-${classifier.backend}`,
+    predict: async (images) => {
+      const [height, width, channels] = classifier.inputShape
+      const output = tf.tidy(() => classifier.model.predict(tf.tensor4d(concat(images), [images.length, height, width, channels])) as tf.Tensor)
+      try {
+        return split((await output.data()) as Float32Array, images.length, classes)
+      } finally {
+        output.dispose()
+      }
+    },
+    dispose: () => classifier.dispose()
+  }
+}
+
+// One process, all cores: ONNX Runtime parallelises inside each call.
+const createSession = (bytes: Uint8Array) => OnnxModel.create(bytes, { threads: availableParallelism() })
+
+async function runOnnx(model: OnnxModel, images: readonly Float32Array[], shape: readonly number[], classes: number): Promise<Float32Array[]> {
+  const output = await model.run(concat(images), [images.length, ...shape])
+  return split(output, images.length, classes)
+}
+
+function concat(images: readonly Float32Array[]): Float32Array {
+  const size = images[0]?.length ?? 0
+  const joined = new Float32Array(images.length * size)
+  images.forEach((image, index) => joined.set(image, index * size))
+  return joined
+}
+
+function split(values: Float32Array, count: number, classes: number): Float32Array[] {
+  if (values.length !== count * classes) throw new Error(`the model answered ${values.length} values for ${count} images × ${classes} classes`)
+  return Array.from({ length: count }, (_, index) => values.slice(index * classes, (index + 1) * classes))
+}
+
+/** byte → byte * scale + offset, computed once per byte value (as our own preprocessing does). */
+export function scaleTable(scale: number, offset: number): Float32Array {
+  return Float32Array.from({ length: 256 }, (_, value) => value * scale + offset)
+}
+
+function applyTable(pixels: Uint8Array, table: Float32Array): Float32Array {
+  const out = new Float32Array(pixels.length)
+  for (let i = 0; i < pixels.length; i++) out[i] = table[pixels[i]!]!
+  return out
+}
