@@ -12,6 +12,7 @@ export type LabelCommand =
   | { kind: 'select-all' }
   | { kind: 'escape' }
   | { kind: 'help' }
+  | { kind: 'accept' }
 
 export function commandFor(event: KeyboardEvent): LabelCommand | null {
   const mod = event.ctrlKey || event.metaKey
@@ -43,6 +44,8 @@ export function commandFor(event: KeyboardEvent): LabelCommand | null {
       return { kind: 'escape' }
     case '?':
       return { kind: 'help' }
+    case 'Enter':
+      return { kind: 'accept' }
     case '0':
     case 'Backspace':
     case 'Delete':

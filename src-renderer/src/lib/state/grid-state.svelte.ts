@@ -108,13 +108,38 @@ export class GridState {
    */
   async label(classId: number | null): Promise<LabelChange | null> {
     const bulk = this.#selection.size > 0
-    const targets = bulk ? [...this.#selection] : this.currentId === undefined ? [] : [this.currentId]
+    const targets = this.#targets()
     if (targets.length === 0) return null
     const change = await this.api.call('labels.assign', { imageIds: targets, classId })
-    const leaving = this.#applyLabel(targets, classId)
-    if (bulk) this.#selection = new Set()
-    else if (!leaving) this.move(1)
+    this.#advanceAfter(bulk, this.#applyLabels(new Map(targets.map((id) => [id, classId])), 'user'))
     return change
+  }
+
+  /**
+   * Accepts the model's suggestion for the selection or the current image (one undo entry), then
+   * moves on like a label key. Main decides which of them have a suggestion to accept.
+   */
+  async acceptSuggestions(): Promise<LabelChange | null> {
+    const bulk = this.#selection.size > 0
+    const targets = this.#targets()
+    if (targets.length === 0) return null
+    const change = await this.api.call('suggestions.accept', { imageIds: targets })
+    const accepted = new Map<number, number | null>()
+    for (const id of change.imageIds) {
+      const classId = this.#details.get(id)?.suggestion?.classId
+      if (classId !== undefined) accepted.set(id, classId)
+    }
+    this.#advanceAfter(bulk, this.#applyLabels(accepted, 'model'))
+    // Images whose details were never fetched (a select-all far off screen): main re-filters them.
+    if (accepted.size < change.imageIds.length) await this.reload()
+    return change
+  }
+
+  /** Re-reads every detail and the filter: after suggestions were (re)computed, say. */
+  async refreshAll(): Promise<void> {
+    this.#details.clear()
+    this.#version++
+    await this.reload()
   }
 
   /** After an undo/redo (or a change from elsewhere): refresh those images and the filter. */
@@ -125,18 +150,35 @@ export class GridState {
     await this.reload()
   }
 
-  /** Updates cached details and drops images that no longer match the filter; true if they left. */
-  #applyLabel(imageIds: number[], classId: number | null): boolean {
-    for (const id of imageIds) {
+  /** The selection, or else the current image. */
+  #targets(): number[] {
+    if (this.#selection.size > 0) return [...this.#selection]
+    return this.currentId === undefined ? [] : [this.currentId]
+  }
+
+  /** After a bulk change the selection is done with; after one image, go to the next. */
+  #advanceAfter(bulk: boolean, leaving: boolean): void {
+    if (bulk) this.#selection = new Set()
+    else if (!leaving) this.move(1)
+  }
+
+  /**
+   * Updates cached details (a suggestion stays cached but shows only while the image is
+   * unlabeled, as main decides) and drops images that no longer match the filter; true if any left.
+   */
+  #applyLabels(classes: ReadonlyMap<number, number | null>, origin: 'user' | 'model'): boolean {
+    for (const [id, classId] of classes) {
       const detail = this.#details.get(id)
-      if (detail) this.#details.set(id, { ...detail, classId, labelOrigin: classId === null ? null : 'user' })
+      if (detail) this.#details.set(id, { ...detail, classId, labelOrigin: classId === null ? null : origin })
     }
     this.#version++
-    const label = this.query.label
-    const stillMatches =
-      label === undefined || (label === 'labeled' ? classId !== null : label === 'unlabeled' ? classId === null : label === classId)
-    if (stillMatches) return false
-    const gone = new Set(imageIds)
+    const { label, suggested } = this.query
+    const matches = (classId: number | null) =>
+      (label === undefined || (label === 'labeled' ? classId !== null : label === 'unlabeled' ? classId === null : label === classId)) &&
+      // A labeled image has no visible suggestion; an unlabeled one may (main knows, the next reload tells).
+      (suggested !== true || classId === null)
+    const gone = new Set([...classes].filter(([, classId]) => !matches(classId)).map(([id]) => id))
+    if (gone.size === 0) return false
     const before = this.#ids
     const removedBeforeCursor = before.slice(0, this.#cursor).filter((id) => gone.has(id)).length
     this.#ids = before.filter((id) => !gone.has(id))

@@ -3,6 +3,7 @@ import { getContext, setContext } from 'svelte'
 import { ApiError } from '../api/client'
 import type { AppState } from './app-state.svelte'
 import { GridState } from './grid-state.svelte'
+import { SuggestionState } from './suggestion-state.svelte'
 
 const KEY = Symbol('pictor.label-state')
 const TOAST_MS = 2500
@@ -15,6 +16,7 @@ const COUNTS_DELAY_MS = 400
 /** The Label view's state: the grid, the classes, undo/redo, and a short note of what just happened. */
 export class LabelState {
   readonly grid: GridState
+  readonly suggestions: SuggestionState
   #toast = $state<{ text: string; error: boolean } | null>(null)
   #history = $state.raw<LabelHistory>({ undo: null, redo: null })
   #toastTimer: ReturnType<typeof setTimeout> | undefined
@@ -23,6 +25,7 @@ export class LabelState {
 
   constructor(private readonly app: AppState) {
     this.grid = new GridState(app.api)
+    this.suggestions = new SuggestionState(app.api, () => void this.grid.refreshAll())
     // Changes made elsewhere (another window, the CLI through the same server) show up here too.
     this.#unsubscribe = app.api.on('labels.changed', () => void this.#refreshHistory())
   }
@@ -41,11 +44,12 @@ export class LabelState {
   }
 
   async start(): Promise<void> {
-    await Promise.all([this.grid.reload(), this.#refreshHistory()])
+    await Promise.all([this.grid.reload(), this.#refreshHistory(), this.suggestions.start()])
   }
 
   dispose(): void {
     this.#unsubscribe()
+    this.suggestions.dispose()
     clearTimeout(this.#countsTimer)
     clearTimeout(this.#toastTimer)
   }
@@ -59,6 +63,20 @@ export class LabelState {
 
   async assign(classId: number | null): Promise<void> {
     await this.#act(async () => this.grid.label(classId))
+  }
+
+  /** Enter: the selection's (or the current image's) suggestions become labels; then the next image. */
+  async acceptSuggestion(): Promise<void> {
+    await this.#act(async () => this.grid.acceptSuggestions())
+  }
+
+  /** "Accept all ≥ N%": one undo step, then the filter is re-read (many images may leave it). */
+  async acceptAtLeast(percent: number): Promise<void> {
+    await this.#act(async () => {
+      const change = await this.app.api.call('suggestions.accept', { minConfidence: percent / 100 })
+      await this.grid.refreshAfter(change)
+      return change
+    })
   }
 
   async undo(): Promise<void> {

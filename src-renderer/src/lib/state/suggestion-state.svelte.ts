@@ -1,0 +1,111 @@
+import type { JobProgress, RunSummary, SuggestionSummary } from '@contract/types'
+import { ApiError, type Client } from '../api/client'
+
+/** The summary is re-read this long after the last label change, not on every key (see label-state). */
+const SUMMARY_DELAY_MS = 400
+
+/**
+ * Model-assisted labeling in the Label view: which run suggests, the suggest job while it runs,
+ * and how many suggestions an "Accept all ≥ N%" would label. Accepting itself goes through
+ * LabelState, like every other label change.
+ */
+export class SuggestionState {
+  #summary = $state.raw<SuggestionSummary | null>(null)
+  #runs = $state.raw<RunSummary[]>([])
+  #job = $state.raw<JobProgress | null>(null)
+  #error = $state<string | null>(null)
+  /** The run chosen in the picker; null = the newest finished one. */
+  runId = $state<number | null>(null)
+  /** "Accept all ≥ threshold %". */
+  threshold = $state(90)
+  #summaryTimer: ReturnType<typeof setTimeout> | undefined
+  #unsubscribe: (() => void)[]
+
+  /** `oncomputed` runs when a suggest job ends: the grid must re-read its details. */
+  constructor(
+    private readonly api: Client,
+    private readonly oncomputed: () => void
+  ) {
+    this.#unsubscribe = [
+      api.on('job.progress', (progress) => this.#onProgress(progress)),
+      api.on('labels.changed', () => this.#refreshSummarySoon()),
+      api.on('library.changed', ({ reason }) => {
+        if (reason === 'training' || reason === 'run deleted') void this.#refreshRuns()
+      })
+    ]
+  }
+
+  get summary() {
+    return this.#summary
+  }
+  /** Runs that can suggest: finished, with a stored model; newest first. */
+  get runs() {
+    return this.#runs
+  }
+  get job() {
+    return this.#job
+  }
+  get running() {
+    return this.#job?.state === 'running'
+  }
+  get error() {
+    return this.#error
+  }
+  /** What "Accept all ≥ threshold" would label. */
+  get countAtThreshold(): number {
+    return this.#summary?.atLeast[this.threshold] ?? 0
+  }
+
+  async start(): Promise<void> {
+    await Promise.all([this.#refreshRuns(), this.refreshSummary()])
+    const jobs = await this.api.call('jobs.list', {}).catch(() => [])
+    const running = jobs.find((job) => job.kind === 'suggest' && job.state === 'running')
+    if (running) this.#job = running
+  }
+
+  dispose(): void {
+    for (const unsubscribe of this.#unsubscribe) unsubscribe()
+    clearTimeout(this.#summaryTimer)
+  }
+
+  async compute(): Promise<void> {
+    this.#error = null
+    try {
+      const { jobId } = await this.api.call('suggestions.compute', this.runId === null ? {} : { runId: this.runId })
+      // The job's first event may already have arrived; if not, show it as starting.
+      if (this.#job?.jobId !== jobId) {
+        this.#job = { jobId, kind: 'suggest', state: 'running', done: 0, total: null, message: 'Starting…', ratePerSecond: null, etaSeconds: null }
+      }
+    } catch (error) {
+      this.#error = error instanceof ApiError ? error.message : String(error)
+    }
+  }
+
+  async cancel(): Promise<void> {
+    if (this.#job?.state === 'running') await this.api.call('jobs.cancel', { jobId: this.#job.jobId }).catch(() => {})
+  }
+
+  async refreshSummary(): Promise<void> {
+    this.#summary = await this.api.call('suggestions.summary', {}).catch(() => this.#summary)
+  }
+
+  #refreshSummarySoon(): void {
+    clearTimeout(this.#summaryTimer)
+    this.#summaryTimer = setTimeout(() => void this.refreshSummary(), SUMMARY_DELAY_MS)
+  }
+
+  async #refreshRuns(): Promise<void> {
+    const runs = await this.api.call('runs.list', {}).catch(() => null)
+    if (runs) this.#runs = runs.filter((run) => run.status === 'done' && run.hasModel)
+    if (this.runId !== null && !this.#runs.some((run) => run.id === this.runId)) this.runId = null
+  }
+
+  #onProgress(progress: JobProgress): void {
+    if (progress.kind !== 'suggest') return
+    this.#job = progress
+    if (progress.state === 'running') return
+    if (progress.state === 'failed') this.#error = progress.message
+    void this.refreshSummary()
+    this.oncomputed()
+  }
+}
