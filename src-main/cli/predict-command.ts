@@ -53,6 +53,12 @@ export const predictCommand: Command = {
     }
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
+    // Piped into `head` and the reader left: stop like Ctrl+C instead of dying on EPIPE.
+    const closedOutput = (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') controller.abort()
+      else throw error
+    }
+    process.stdout.on('error', closedOutput)
     try {
       predictor = db ? await runPredictor(db, runId, { modelsDir: modelsDirectory(defaultDataDir()) }) : await onnxFilePredictor(resolve(values.model!))
       const top = Math.min(requestedTop, predictor.labels.length)
@@ -62,6 +68,7 @@ export const predictCommand: Command = {
       }
       const write = async (rows: PredictionRow[]) => {
         if (csv) await csv.write(rows.map((row) => csvRow(row, top)).join(''))
+        if (controller.signal.aborted && !csv) return
         if (values.json) process.stdout.write(rows.map((row) => `${JSON.stringify(row)}\n`).join(''))
         else if (!csv) process.stdout.write(rows.map(readableRow).join(''))
       }
@@ -75,6 +82,7 @@ export const predictCommand: Command = {
     } finally {
       process.off('SIGINT', stop)
       process.off('SIGTERM', stop)
+      process.stdout.off('error', closedOutput)
       await csv?.close()
       predictor?.dispose()
       db?.close()

@@ -6,7 +6,7 @@
 // place. A failure at any point removes the staging folders, leaving `dir` as it was. An existing
 // `<dir>/onnx` or `<dir>/tfjs` is replaced only when it is empty or a previous Pictor export (its
 // metadata.json says exportedBy: 'pictor'); anything else is the user's and is refused (ALREADY_EXISTS).
-import { access, constants, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { access, chmod, constants, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { Database } from 'better-sqlite3'
 import type { BackendName, ExportFormat, ExportResult, RunSummary } from '../contract/types'
@@ -70,6 +70,8 @@ export async function exportRun(db: Database, request: ExportRequest, options: E
       options.signal?.throwIfAborted()
       options.onProgress?.(`Writing ${format === 'onnx' ? 'ONNX' : 'TF.js'} model`)
       const folder = await mkdtemp(join(dir, `.pictor-export-${format}-`))
+      // mkdtemp makes a private (0700) folder; the export is meant to be shared like any other.
+      await chmod(folder, 0o755)
       staged.push({ format, folder, files: [] })
       staged.at(-1)!.files = await stageFormat(classifier, format, folder, options.pictorVersion)
     }
