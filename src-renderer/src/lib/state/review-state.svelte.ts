@@ -240,6 +240,7 @@ export class ReviewState {
     if (job.state !== 'done') return
     void this.loadEvaluation()
     if (this.tab === 'losses') void this.openTopLosses()
+    else void this.items.reload()
   }
 
   async #onRetrained(job: JobProgress): Promise<void> {
