@@ -1,0 +1,140 @@
+import { spawnSync } from 'node:child_process'
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { basename, join } from 'node:path'
+import * as tf from '@tensorflow/tfjs-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { exportRun } from '../../../src-main/export/export-run'
+import { csvHeader, csvRow } from '../../../src-main/export/prediction-csv'
+import { predictFolder, type PredictionRow } from '../../../src-main/export/predict-folder'
+import { onnxFilePredictor, runPredictor } from '../../../src-main/export/predictors'
+import { loadRunClassifier } from '../../../src-main/review/run-classifier'
+import { activateBackend } from '../../../src-main/training/backend'
+import { makeTempDir, removeTempDir } from '../../helpers/temp-dir'
+import { imagePaths, trainTinyCnn, withProjectDbAsync, type TrainedProject } from './trained-run'
+
+// `pictor predict` on a folder of real images, with the exported .onnx file (ONNX Runtime, labels and
+// preprocessing from its metadata) and with the project's run: the top-1 class is the run's own
+// argmax, an unreadable file is a row with an error, and a cancel stops early keeping what was written.
+
+const ROOT = join(import.meta.dirname, '..', '..', '..')
+const BIN = join(ROOT, 'bin', 'pictor.js')
+const modelsDir = join(import.meta.dirname, 'no-models-needed-for-cnn')
+
+let dir: string
+let trained: TrainedProject
+let modelPath: string
+let folder: string
+/** File name → the run's own probabilities (TF.js, in output order). */
+const expected = new Map<string, Float32Array>()
+
+beforeAll(async () => {
+  await activateBackend('wasm')
+  dir = makeTempDir('pictor-predict-')
+  trained = await trainTinyCnn(join(dir, 'project'))
+  await withProjectDbAsync(trained.projectPath, (db) => exportRun(db, { dir: join(dir, 'export'), formats: ['onnx'] }, { modelsDir, pictorVersion: 'test' }))
+  modelPath = join(dir, 'export', 'onnx', 'model.onnx')
+
+  // 8 test images (flat, under their own names), a damaged one, and a text file (not an image: skipped).
+  folder = join(dir, 'to-predict')
+  mkdirSync(join(folder, 'more'), { recursive: true })
+  const paths = imagePaths(trained.projectPath, 'test')
+  paths.forEach((path, index) => copyFileSync(path, join(folder, index < 4 ? '' : 'more', basename(path))))
+  writeFileSync(join(folder, 'broken.png'), Buffer.from('\x89PNG\r\n\x1a\n this is not really a png'))
+  writeFileSync(join(folder, 'notes.txt'), 'not an image')
+
+  const classifier = await withProjectDbAsync(trained.projectPath, (db) => loadRunClassifier(db, trained.runId, { modelsDir, backend: 'wasm' }))
+  for (const path of paths) {
+    const input = await classifier.preprocess(path)
+    expected.set(basename(path), tf.tidy(() => (classifier.model.predict(tf.tensor4d(input, [1, 20, 20, 3])) as tf.Tensor).dataSync() as Float32Array))
+  }
+  classifier.dispose()
+}, 120_000)
+
+afterAll(() => removeTempDir(dir))
+
+const argmax = (values: Float32Array) => values.indexOf(Math.max(...values))
+
+function parseCsv(text: string): string[][] {
+  return text
+    .trim()
+    .split('\n')
+    .map((line) => line.split(','))
+}
+
+describe('predictFolder', () => {
+  it('with the exported .onnx: one CSV row per file, top-1 = the run’s argmax, the damaged file a row with its error', async () => {
+    const predictor = await onnxFilePredictor(modelPath)
+    expect(predictor.labels).toEqual(['blue', 'red'])
+    let csv = csvHeader(2)
+    const summary = await predictFolder(folder, predictor, { top: 2, batchSize: 3, onRows: (rows) => void (csv += rows.map((row) => csvRow(row, 2)).join('')) })
+    predictor.dispose()
+    expect(summary).toMatchObject({ engine: 'onnxruntime', images: 9, predicted: 8, failed: 1, cancelled: false })
+
+    const [header, ...rows] = parseCsv(csv)
+    expect(header).toEqual(['path', 'label', 'probability', 'label_2', 'probability_2', 'error'])
+    expect(rows).toHaveLength(9)
+    const broken = rows.find((row) => row[0] === 'broken.png')!
+    expect(broken.slice(1, 5)).toEqual(['', '', '', ''])
+    expect(broken[5]).not.toBe('')
+    for (const row of rows.filter((candidate) => candidate !== broken)) {
+      const probabilities = expected.get(basename(row[0]!))!
+      expect(row[1]).toBe(['blue', 'red'][argmax(probabilities)])
+      expect(Math.abs(Number(row[2]) - Math.max(...probabilities))).toBeLessThan(1e-4)
+      expect(Number(row[2]) + Number(row[4])).toBeCloseTo(1, 4)
+      expect(row[5]).toBe('')
+    }
+    expect(rows.filter((row) => row[0]!.startsWith('more/'))).toHaveLength(4)
+  })
+
+  it('stops after the batch in progress when cancelled, keeping the rows already handed out', async () => {
+    const predictor = await onnxFilePredictor(modelPath)
+    const controller = new AbortController()
+    const rows: PredictionRow[] = []
+    const summary = await predictFolder(folder, predictor, {
+      top: 1,
+      batchSize: 2,
+      signal: controller.signal,
+      onRows: (batch) => {
+        rows.push(...batch)
+        controller.abort()
+      }
+    })
+    predictor.dispose()
+    expect(summary.cancelled).toBe(true)
+    // The first batch (broken.png and one image, in sorted order) and nothing after it.
+    expect(summary.predicted + summary.failed).toBe(2)
+    expect(rows.map((row) => row.path)[0]).toBe('broken.png')
+    expect(rows).toHaveLength(2)
+  })
+
+  it("with the project's run: ONNX Runtime by default, TF.js when a backend is forced, the same answers", async () => {
+    const answers: Record<string, Map<string, string>> = {}
+    for (const backend of [null, 'wasm'] as const) {
+      const predictor = await withProjectDbAsync(trained.projectPath, (db) => runPredictor(db, undefined, { modelsDir, backend }))
+      expect(predictor.runId).toBe(trained.runId)
+      const labels = new Map<string, string>()
+      const summary = await predictFolder(folder, predictor, { top: 1, onRows: (rows) => rows.forEach((row) => row.error === null && labels.set(row.path, row.top[0]!.label)) })
+      predictor.dispose()
+      answers[summary.engine] = labels
+    }
+    expect(Object.keys(answers).sort()).toEqual(['onnxruntime', 'tfjs-wasm'])
+    expect(answers.onnxruntime).toEqual(answers['tfjs-wasm'])
+    expect(answers.onnxruntime!.size).toBe(8)
+  })
+})
+
+describe('pictor predict', () => {
+  it('writes the CSV and says on stderr which engine ran', () => {
+    const out = join(dir, 'predictions.csv')
+    const run = spawnSync(process.execPath, [BIN, 'predict', '--model', modelPath, folder, '--csv', out, '--top', '1'], {
+      encoding: 'utf8',
+      env: { ...process.env, PICTOR_DATA_DIR: join(dir, 'data') },
+      timeout: 60_000
+    })
+    expect(run.stderr).toContain('8 of 9 images predicted with onnxruntime')
+    expect(run.status).toBe(0)
+    const rows = parseCsv(readFileSync(out, 'utf8'))
+    expect(rows[0]).toEqual(['path', 'label', 'probability', 'error'])
+    expect(rows).toHaveLength(10)
+  })
+})
