@@ -109,7 +109,10 @@ test('evaluates a CNN, opens an off-diagonal cell, relabels with a hotkey, undoe
 
   // Top losses: the same grid, most confidently wrong first.
   await page.getByRole('tab', { name: 'Top losses' }).click()
-  await expect(page.getByRole('region', { name: 'Most confidently wrong' })).toBeVisible()
+  const losses = page.getByRole('region', { name: 'Most confidently wrong first' })
+  await expect(losses).toBeVisible()
+  await expect(page.getByTestId('items-wrong')).toHaveText(/^\d+ misclassified$/)
+  await expect(losses.getByTestId('review-item').first()).toBeVisible()
 })
 
 test('checks robustness and draws accuracy against ε', async ({ app, page }) => {
@@ -129,6 +132,26 @@ test('checks robustness and draws accuracy against ε', async ({ app, page }) =>
   await expect(chart.locator('circle')).toHaveCount(5)
   await expect(chart).toHaveAttribute('aria-label', /ε 0: [\d.]+%.*ε 8\/255: [\d.]+%/)
   await expect(page.getByTestId('robustness-summary')).toContainText('Run #1')
+})
+
+test('says clearly that finding label errors needs the base model when it is missing', async ({ page }) => {
+  const workDir = join(process.env.TMPDIR ?? '/tmp', `pictor-e2e-issues-nomodel-${process.pid}`)
+  rmSync(workDir, { recursive: true, force: true })
+  mkdirSync(workDir, { recursive: true })
+  const app = await startBrowserMode(workDir, 0, { PICTOR_MODELS_DIR: join(workDir, 'no-models') })
+  try {
+    await page.goto(app.url)
+    await page.getByLabel('Project file path').fill(join(workDir, 'x.pictor'))
+    await page.getByRole('button', { name: 'Create project' }).click()
+    await expect(page.getByRole('heading', { name: 'Library', level: 1 })).toBeVisible()
+    await page.keyboard.press('Control+5')
+    await page.getByRole('tab', { name: 'Label issues' }).click()
+    await page.getByRole('button', { name: 'Find label errors' }).click()
+    await expect(page.getByRole('alert')).toContainText('needs the MobileNetV2 base model')
+  } finally {
+    await app.stop()
+    rmSync(workDir, { recursive: true, force: true })
+  }
 })
 
 const MODELS_DIR = process.env.PICTOR_MODELS_DIR ?? resolve(import.meta.dirname, '..', '..', '..', 'shared', 'models', 'mobilenet_v2')
