@@ -420,6 +420,8 @@ export interface ExportResult {
   dir: string
   /** Paths of the written files, relative to dir. */
   files: string[]
+  /** How to use each written model (also in its README.md): loading code with the exact preprocessing. */
+  snippets?: { format: ExportFormat; language: 'python' | 'javascript'; code: string }[]
 }
 
 export interface InferenceReport {

@@ -14,7 +14,7 @@ import numpy as np
 import onnxruntime as ort
 from PIL import Image, ImageOps
 
-session = ort.InferenceSession("${modelPath}")
+session = ort.InferenceSession(${JSON.stringify(modelPath)})
 labels = json.loads(session.get_modelmeta().custom_metadata_map["labels"])
 
 def preprocess(path):

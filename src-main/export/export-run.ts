@@ -12,10 +12,11 @@ import type { Database } from 'better-sqlite3'
 import type { BackendName, ExportFormat, ExportResult, RunSummary } from '../contract/types'
 import { AppError, fromSystemError } from '../core/errors'
 import { getRun, listRuns } from '../db/queries/training-runs'
-import { loadRunClassifier, type RunClassifier } from '../review/run-classifier'
+import type * as tfl from '@tensorflow/tfjs-layers'
+import { loadRunClassifier } from '../review/run-classifier'
 import { buildMetadata, parseMetadata, type ExportMetadata } from './export-metadata'
-import { exportReadme } from './export-readme'
-import { writeOnnxModel, writeTfjsModel } from './write-model-files'
+import { exportReadme, pythonSnippet, tfjsSnippet } from './export-readme'
+import { ONNX_FILE, writeOnnxModel, writeTfjsModel } from './write-model-files'
 
 export interface ExportRequest {
   runId?: number
@@ -64,7 +65,7 @@ export async function exportRun(db: Database, request: ExportRequest, options: E
 
   options.onProgress?.(`Loading run ${run.id}'s model`)
   const classifier = await loadRunClassifier(db, run.id, { modelsDir: options.modelsDir, backend: options.backend ?? null })
-  const staged: { format: ExportFormat; folder: string; files: string[] }[] = []
+  const staged: { format: ExportFormat; folder: string; files: string[]; metadata: ExportMetadata }[] = []
   try {
     for (const format of formats) {
       options.signal?.throwIfAborted()
@@ -72,16 +73,23 @@ export async function exportRun(db: Database, request: ExportRequest, options: E
       const folder = await mkdtemp(join(dir, `.pictor-export-${format}-`))
       // mkdtemp makes a private (0700) folder; the export is meant to be shared like any other.
       await chmod(folder, 0o755)
-      staged.push({ format, folder, files: [] })
-      staged.at(-1)!.files = await stageFormat(classifier, format, folder, options.pictorVersion)
+      const metadata = buildMetadata(classifier, format, options.pictorVersion)
+      staged.push({ format, folder, files: [], metadata })
+      staged.at(-1)!.files = await stageFormat(classifier.model, metadata, folder)
     }
     options.signal?.throwIfAborted()
     const files: string[] = []
-    for (const { format, folder, files: written } of staged) {
+    const snippets: NonNullable<ExportResult['snippets']> = []
+    for (const { format, folder, files: written, metadata } of staged) {
       await installFolder(folder, join(dir, format))
       files.push(...written.map((file) => `${format}/${file}`))
+      snippets.push(
+        format === 'onnx'
+          ? { format, language: 'python', code: pythonSnippet(metadata, join(dir, format, ONNX_FILE)) }
+          : { format, language: 'javascript', code: tfjsSnippet(metadata) }
+      )
     }
-    return { runId: run.id, dir, files }
+    return { runId: run.id, dir, files, snippets }
   } catch (error) {
     if (options.signal?.aborted) throw new AppError('CANCELLED', 'the export was cancelled; nothing was written')
     throw fromSystemError(error, `writing into ${dir}`) ?? error
@@ -91,9 +99,8 @@ export async function exportRun(db: Database, request: ExportRequest, options: E
   }
 }
 
-async function stageFormat(classifier: RunClassifier, format: ExportFormat, folder: string, pictorVersion: string): Promise<string[]> {
-  const metadata = buildMetadata(classifier, format, pictorVersion)
-  const modelFiles = format === 'onnx' ? await writeOnnxModel(classifier.model, metadata, folder) : await writeTfjsModel(classifier.model, metadata, folder)
+async function stageFormat(model: tfl.LayersModel, metadata: ExportMetadata, folder: string): Promise<string[]> {
+  const modelFiles = metadata.format === 'onnx' ? await writeOnnxModel(model, metadata, folder) : await writeTfjsModel(model, metadata, folder)
   await writeFile(join(folder, METADATA_FILE), `${JSON.stringify(metadata, null, 2)}\n`)
   await writeFile(join(folder, README_FILE), exportReadme(metadata))
   return [...modelFiles, METADATA_FILE, README_FILE]

@@ -38,11 +38,13 @@ describe('exportRun', () => {
   it('writes ONNX and TF.js, each with metadata.json and a README, for the latest finished run', async () => {
     const out = join(dir, 'out-both')
     const result = await exportTo(out)
-    expect(result).toEqual({
+    expect(result).toMatchObject({
       runId: trained.runId,
       dir: out,
       files: ['onnx/model.onnx', 'onnx/metadata.json', 'onnx/README.md', 'tfjs/model.json', 'tfjs/group1-shard1of1.bin', 'tfjs/metadata.json', 'tfjs/README.md']
     })
+    expect(result.snippets!.map((snippet) => [snippet.format, snippet.language])).toEqual([['onnx', 'python'], ['tfjs', 'javascript']])
+    expect(result.snippets![0]!.code).toContain(`ort.InferenceSession(${JSON.stringify(join(out, 'onnx', 'model.onnx'))})`)
     for (const file of result.files) expect(existsSync(join(out, file)), file).toBe(true)
     // No staging folder is left behind.
     expect(readdirSync(out).sort()).toEqual(['onnx', 'tfjs'])

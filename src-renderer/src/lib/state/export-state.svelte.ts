@@ -1,0 +1,74 @@
+import type { ExportFormat, ExportResult, RunSummary } from '@contract/types'
+import { ApiError, type Client } from '../api/client'
+
+/** The Export view: which run, which formats, where; the export in progress and its result. */
+export class ExportState {
+  /** Finished runs with a model, newest first: the only ones that can be exported. */
+  #runs = $state.raw<RunSummary[]>([])
+  runId = $state<number | null>(null)
+  formats = $state<Record<ExportFormat, boolean>>({ onnx: true, tfjs: true })
+  dir = $state('')
+  #busy = $state(false)
+  #error = $state<string | null>(null)
+  #result = $state.raw<ExportResult | null>(null)
+
+  constructor(private readonly api: Client) {}
+
+  get runs() {
+    return this.#runs
+  }
+  get busy() {
+    return this.#busy
+  }
+  get error() {
+    return this.#error
+  }
+  get result() {
+    return this.#result
+  }
+  get chosenFormats(): ExportFormat[] {
+    return (['onnx', 'tfjs'] as const).filter((format) => this.formats[format])
+  }
+  get canExport(): boolean {
+    return !this.#busy && this.runId !== null && this.chosenFormats.length > 0 && this.dir.trim() !== ''
+  }
+
+  async refresh(): Promise<void> {
+    try {
+      const runs = await this.api.call('runs.list', {})
+      this.#runs = runs.filter((run) => run.status === 'done' && run.hasModel).sort((a, b) => b.createdAt - a.createdAt || b.id - a.id)
+      if (this.runId === null || !this.#runs.some((run) => run.id === this.runId)) this.runId = this.#runs[0]?.id ?? null
+    } catch (error) {
+      this.#error = message(error)
+    }
+  }
+
+  /** The native folder dialog (Electron); false where there is none (browser mode types a path instead). */
+  async pickFolder(): Promise<boolean> {
+    try {
+      const folder = await this.api.call('dialog.pickFolder', {})
+      if (folder) this.dir = folder
+      return true
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'UNSUPPORTED') return false
+      this.#error = message(error)
+      return true
+    }
+  }
+
+  async export(): Promise<void> {
+    if (!this.canExport) return
+    this.#busy = true
+    this.#error = null
+    this.#result = null
+    try {
+      this.#result = await this.api.call('export.run', { runId: this.runId!, dir: this.dir.trim(), formats: this.chosenFormats })
+    } catch (error) {
+      this.#error = message(error)
+    } finally {
+      this.#busy = false
+    }
+  }
+}
+
+const message = (error: unknown) => (error instanceof ApiError ? error.message : String(error))
