@@ -5,6 +5,7 @@ import type { Command } from './command'
 import { evalCommand } from './eval-command'
 import { exportCommand } from './export-command'
 import { importCommand } from './import-command'
+import { issuesCommand } from './issues-command'
 import { predictCommand } from './predict-command'
 import { modelsCommand } from './models-command'
 import { trainCommand } from './train-command'
@@ -88,4 +89,4 @@ const info: Command = {
   }
 }
 
-export const COMMANDS: Command[] = [ui, create, info, importCommand, trainCommand, modelsCommand, exportCommand, predictCommand, evalCommand]
+export const COMMANDS: Command[] = [ui, create, info, importCommand, trainCommand, modelsCommand, exportCommand, predictCommand, evalCommand, issuesCommand]

@@ -27,12 +27,17 @@ export function replaceLabelIssues(db: Database, rows: readonly LabelIssueRow[])
 const SELECT = `SELECT li.image_id AS imageId, i.rel_path AS relPath, i.content_hash AS contentHash,
     li.given_class_id AS givenClassId, li.suggested_class_id AS suggestedClassId,
     li.self_confidence AS selfConfidence, li.suggested_confidence AS suggestedConfidence,
-    coalesce(d.decision, 'pending') AS decision
+    CASE WHEN d.decision = 'accepted' AND l.class_id = li.given_class_id THEN 'pending'
+         ELSE coalesce(d.decision, 'pending') END AS decision
   FROM label_issues li
   JOIN images i ON i.id = li.image_id
+  LEFT JOIN labels l ON l.image_id = li.image_id
   LEFT JOIN label_issue_decisions d ON d.image_id = li.image_id AND d.given_class_id = li.given_class_id`
 
-/** Every flagged image with the user's verdict on its flagged label, most suspicious first. */
+/**
+ * Every flagged image with the user's verdict on its flagged label, most suspicious first. An
+ * accepted relabel that was undone (the image carries the flagged label again) reads as pending.
+ */
 export function listLabelIssues(db: Database): LabelIssue[] {
   return db.prepare(`${SELECT} ORDER BY li.rank`).all() as LabelIssue[]
 }
