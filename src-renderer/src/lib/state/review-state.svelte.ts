@@ -223,14 +223,19 @@ export class ReviewState {
     await this.#act(async () => (await this.app.api.call('labels.redo', {})) ?? { description: 'Nothing to redo', imageIds: [] }, true)
   }
 
-  /** Runs a label change, then re-reads the metrics at once (and the list, after undo/redo). */
+  /**
+   * Runs a label change, then re-reads the metrics at once without waiting for them: the next key
+   * is handled as soon as main has committed this one. After undo/redo the list itself is re-read
+   * first, so the next key acts on the image that came back.
+   */
   async #act(action: () => Promise<LabelChange | null>, reloadList = false): Promise<void> {
     try {
       const change = await action()
       if (!change) return
       this.#show(change.description, false)
-      await Promise.all([this.loadEvaluation(), reloadList ? this.items.reload() : Promise.resolve(), this.#refreshHistory()])
-      if (reloadList && this.issues.loaded) await this.issues.refresh()
+      void this.loadEvaluation()
+      void this.#refreshHistory()
+      if (reloadList) await Promise.all([this.items.reload(), this.issues.loaded ? this.issues.refresh() : Promise.resolve()])
     } catch (error) {
       this.#show(messageOf(error), true)
     }
@@ -260,6 +265,8 @@ export class ReviewState {
       void this.loadEvaluation()
       void this.items.reload()
       void this.#refreshHistory()
+      // Class counts elsewhere (Label view, sidebar) follow labels changed here.
+      void this.app.refreshLibrary()
       if (this.issues.loaded) void this.issues.refresh()
     }, SETTLE_MS)
   }
