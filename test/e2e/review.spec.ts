@@ -113,6 +113,14 @@ test('evaluates a CNN, opens an off-diagonal cell, relabels with a hotkey, undoe
   await expect(losses).toBeVisible()
   await expect(page.getByTestId('items-wrong')).toHaveText(/^\d+ misclassified$/)
   await expect(losses.getByTestId('review-item').first()).toBeVisible()
+  // Click and Shift+click select a range (a relabel key would then label them all); Escape clears it.
+  await losses.getByTestId('review-item').nth(0).click()
+  await losses.getByTestId('review-item').nth(2).click({ modifiers: ['Shift'] })
+  await expect(losses.getByText('3 selected')).toBeVisible()
+  await page.keyboard.press('Escape')
+  await expect(losses.getByText('3 selected')).toHaveCount(0)
+  await page.keyboard.press('ArrowRight')
+  await expect(losses.getByTestId('review-item').nth(3)).toHaveAttribute('aria-current', 'true')
 })
 
 test('checks robustness and draws accuracy against ε', async ({ app, page }) => {
@@ -201,6 +209,11 @@ test('finds suspected label errors, accepts one, and remembers the verdict after
     await page.keyboard.press('Enter')
     await expect(first.getByTestId('issue-verdict')).toHaveText('accepted')
     await expect(page.getByRole('status').filter({ hasText: 'Relabeled' })).toContainText('as disc')
+    // The cursor moved on to the next suspect: 'n' keeps its label.
+    const second = page.getByTestId('label-issue').nth(1)
+    await expect(second).toHaveAttribute('aria-current', 'true')
+    await page.keyboard.press('n')
+    await expect(second.getByTestId('issue-verdict')).toHaveText('kept')
 
     await page.reload()
     await expect(page.getByRole('heading', { name: 'Library', level: 1 })).toBeVisible()
