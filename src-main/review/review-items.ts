@@ -3,7 +3,13 @@
 import type { Database } from 'better-sqlite3'
 import type { EvaluationSplit, ReviewItem } from '../contract/types'
 import { AppError } from '../core/errors'
-import { cellRows, decodeProbabilities, labeledProbabilities, predictionRows, type LabeledPredictionRow } from '../db/queries/predictions'
+import {
+  cellRows,
+  decodeProbabilities,
+  lowestLabelProbabilityIds,
+  predictionRows,
+  type LabeledPredictionRow
+} from '../db/queries/predictions'
 import type { RunEvaluationRow } from '../db/queries/run-evaluations'
 import { crossEntropy } from './metrics'
 
@@ -23,22 +29,12 @@ export function cellItems(
   )
 }
 
-/**
- * Labeled images ranked by −ln p(current label), highest first. Every blob of the split is decoded
- * once (a float per class is cheap next to the query), only the top `limit` are kept.
- */
+/** Labeled images ranked by −ln p(current label), highest first; SQLite ranks, only the top rows are read whole. */
 export function topLossItems(db: Database, evaluation: RunEvaluationRow, split: EvaluationSplit, limit: number): ReviewItem[] {
-  const indexOf = new Map(evaluation.classIds.map((classId, index) => [classId, index]))
-  const losses: { imageId: number; loss: number }[] = []
-  for (const row of labeledProbabilities(db, evaluation.runId, evaluation.classIds, split)) {
-    const probabilities = decodeProbabilities(row.probabilities)
-    losses.push({ imageId: row.imageId, loss: crossEntropy(probabilities[indexOf.get(row.classId)!] ?? 0) })
-  }
-  losses.sort((a, b) => b.loss - a.loss || a.imageId - b.imageId)
-  const top = losses.slice(0, limit)
-  const rows = new Map(predictionRows(db, evaluation.runId, top.map((entry) => entry.imageId)).map((row) => [row.imageId, row]))
-  return top.flatMap((entry) => {
-    const row = rows.get(entry.imageId)
+  const ids = lowestLabelProbabilityIds(db, evaluation.runId, evaluation.classIds, split, limit)
+  const rows = new Map(predictionRows(db, evaluation.runId, ids).map((row) => [row.imageId, row]))
+  return ids.flatMap((imageId) => {
+    const row = rows.get(imageId)
     return row ? [toItem(row, evaluation.classIds)] : []
   })
 }

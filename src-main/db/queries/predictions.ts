@@ -28,6 +28,12 @@ export function decodeProbabilities(blob: Uint8Array): Float32Array {
   return out
 }
 
+/** One stored probability without decoding the rest (top losses read one value per image). */
+export function probabilityAt(blob: Uint8Array, index: number): number {
+  if (index < 0 || (index + 1) * 4 > blob.byteLength) return 0
+  return new DataView(blob.buffer, blob.byteOffset, blob.byteLength).getFloat32(index * 4, true)
+}
+
 /** Index of the largest value (the first one on ties) and that value. */
 export function argmax(values: Float32Array): { index: number; value: number } {
   let index = 0
@@ -119,27 +125,46 @@ export function cellRows(
     .all(runId, classId, predictedIndex, ...filter.params, limit) as LabeledPredictionRow[]
 }
 
-/** Every predicted image of the split labeled with one of `classIds`: image id, label and probabilities only. */
-export function labeledProbabilities(
+const withProbabilityFunction = new WeakSet<Database>()
+
+/**
+ * `pictor_probability_at(blob, index)` in SQL: one float32 LE value of a probabilities blob, so SQLite
+ * can rank 100k predictions itself (a top-N sort) instead of handing every row to JavaScript.
+ */
+function registerProbabilityFunction(db: Database): void {
+  if (withProbabilityFunction.has(db)) return
+  db.function('pictor_probability_at', { deterministic: true }, (blob: unknown, index: unknown) =>
+    blob instanceof Uint8Array && typeof index === 'number' ? probabilityAt(blob, index) : null
+  )
+  withProbabilityFunction.add(db)
+}
+
+/**
+ * Ids of the split's predicted images labeled with one of `classIds`, the least likely label first
+ * (= highest loss −ln p), ties by id.
+ */
+export function lowestLabelProbabilityIds(
   db: Database,
   runId: number,
   classIds: readonly number[],
-  split: EvaluationSplit
-): IterableIterator<{ imageId: number; classId: number; probabilities: Buffer }> {
+  split: EvaluationSplit,
+  limit: number
+): number[] {
+  registerProbabilityFunction(db)
   const filter = splitFilter(split)
   return db
     .prepare(
-      `SELECT p.image_id AS imageId, l.class_id AS classId, p.probabilities
+      `SELECT p.image_id
        FROM predictions p
        JOIN labels l ON l.image_id = p.image_id
        JOIN images i ON i.id = p.image_id
-       WHERE p.run_id = ? AND l.class_id IN (SELECT value FROM json_each(?)) AND ${filter.sql}`
+       JOIN json_each(?) output ON output.value = l.class_id
+       WHERE p.run_id = ? AND ${filter.sql}
+       ORDER BY pictor_probability_at(p.probabilities, output.key), p.image_id
+       LIMIT ?`
     )
-    .iterate(runId, JSON.stringify(classIds), ...filter.params) as IterableIterator<{
-    imageId: number
-    classId: number
-    probabilities: Buffer
-  }>
+    .pluck()
+    .all(JSON.stringify(classIds), runId, ...filter.params, limit) as number[]
 }
 
 /** Full rows for the given images of a run, in no particular order. */
