@@ -70,7 +70,7 @@ test('evaluates a CNN, opens an off-diagonal cell, relabels with a hotkey, undoe
   // The red images filed under blue are predicted red: an off-diagonal cell with images in it.
   const matrix = page.getByRole('table', { name: 'Confusion matrix' })
   const labels = await matrix.getByRole('button').evaluateAll((buttons) =>
-    buttons.filter((button) => !(button as HTMLButtonElement).disabled).map((button) => button.getAttribute('aria-label') ?? '')
+    buttons.filter((button) => !button.hasAttribute('disabled')).map((button) => button.getAttribute('aria-label') ?? '')
   )
   const offDiagonal = labels.map((label) => CELL.exec(label)).find((match) => match && match[1] !== match[2])
   expect(offDiagonal, `an off-diagonal cell among ${labels.join('; ')}`).toBeTruthy()
