@@ -100,15 +100,14 @@ function pooling(opType: 'MaxPool' | 'AveragePool'): LayerConverter {
     requireChannelsLast(config)
     const poolSize = pair(config.poolSize ?? 2, 'pool size')
     const strides = pair(config.strides ?? poolSize, 'strides')
-    // AveragePool leaves the padding out of the count by default, as TF's 'same' pooling does;
-    // MaxPool never picks padding. Either way the padded cells change nothing.
-    return [
-      graph.op(opType, [input.name], layer.name, {
-        kernel_shape: poolSize,
-        strides,
-        ...paddingAttributes(tfPadding(config.padding ?? 'valid', input.shape.slice(1, 3), poolSize, strides, [1, 1]))
-      })
-    ]
+    // TF's 'same' pooling is ONNX's SAME_UPPER (extra padding at the end; AveragePool leaves it out
+    // of the count by default, as TF does; MaxPool never picks it). Pools always say auto_pad and
+    // never carry explicit pads: onnxruntime's PadFusion (1.30) merges a preceding zero Pad (our
+    // ZeroPadding2D) into a pool whose auto_pad is NOTSET, which is wrong for MaxPool (the zeros
+    // become −∞ padding) and can fail the session ("Pad should be smaller than kernel").
+    const padding = tfPadding(config.padding ?? 'valid', input.shape.slice(1, 3), poolSize, strides, [1, 1])
+    const padded = 'autoPad' in padding || padding.pads.some((side) => side > 0)
+    return [graph.op(opType, [input.name], layer.name, { kernel_shape: poolSize, strides, auto_pad: padded ? 'SAME_UPPER' : 'VALID' })]
   }
 }
 
