@@ -57,10 +57,10 @@ export function perClassThresholds(probabilities: ProbabilityMatrix, givenIndice
  * The suspects, most suspicious first. Ranking is by self-confidence ascending (ties: the more
  * confident suggestion first, then row): the probability the out-of-fold model gives the label the
  * user chose. It is the ranking the paper finds as good as the alternatives for finding errors, it
- * needs no second quantity, and it reads plainly in the UI ("the model gives your label 3%"). The
- * normalized margin p(suggested) − p(given) ranks almost identically once the image is a suspect;
- * the CIFAR-10 measurement (test/unit/review/label-issues-cifar.test.ts) logs the average precision
- * of both orderings.
+ * needs no second quantity, and it reads plainly in the UI ("the model gives your label 3%").
+ * Measured (test/unit/review/label-issues-cifar.test.ts, 600 CIFAR-10 images with 30 labels flipped):
+ * average precision of the ranking 0.53 by self-confidence against 0.48 by the normalized margin
+ * p(suggested) − p(given); the top 15 by self-confidence are 73% flipped images.
  */
 export function findSuspects(
   probabilities: ProbabilityMatrix,

@@ -22,7 +22,10 @@ import { recordingContext } from '../../helpers/training-project'
 // The issue's measurement: a real labeled set — four CIFAR-10 classes unpacked from ../shared at test
 // time (nothing from there is committed) — with a known, seeded 5% of its labels flipped to another
 // class. The real label-issues job must find the flipped images: precision and recall are printed and
-// held to floors measured on this set (see the report in the commit that added this test).
+// held to floors a little under what this set measured (flagged: precision 0.29, recall 0.70; top 15
+// of the ranking: precision 0.73; top 30: 0.60 / 0.60). Precision of the whole flagged set is bounded
+// by the out-of-fold heads: frozen ImageNet features of 32-px images put only ~79% of these images in
+// their true class, and a clean image the heads confidently misclassify is flagged like a flipped one.
 
 const ARCHIVE = resolve(process.cwd(), '../shared/datasets/cifar10-jpg.tar.gz')
 const CLASSES = ['airplane', 'cat', 'frog', 'truck']
@@ -117,11 +120,14 @@ it('finds most of a seeded 5% of flipped labels among four CIFAR-10 classes', as
     const caught = issues.filter((issue) => flipped.has(issue.imageId))
     const restored = caught.filter((issue) => issue.suggestedClassId === original.get(issue.imageId)).length
     const ranked = averagePrecision(issues.map((issue) => issue.imageId), flipped)
+    // The list is ranked: what a user reviewing only the top of it finds.
+    const top = (k: number) => scores(issues.slice(0, k).map((issue) => issue.imageId), flipped)
     console.log(
       `label issues on ${result.examined} CIFAR-10 images (${CLASSES.join(', ')}), ${flipped.size} flipped: ` +
         `${job.flagged} flagged, precision ${job.precision.toFixed(3)}, recall ${job.recall.toFixed(3)}, ` +
         `suggestion = original class for ${restored}/${caught.length} caught, ranking AP ${ranked.toFixed(3)}, ` +
-        `${result.extracted} features extracted, ${seconds.toFixed(1)} s`
+        `${result.extracted} features extracted, ${seconds.toFixed(1)} s; ` +
+        `top 15: precision ${top(15).precision.toFixed(3)}, top 30: precision ${top(30).precision.toFixed(3)} recall ${top(30).recall.toFixed(3)}`
     )
 
     // The alternatives the code chose between, on the same out-of-fold probabilities (same seed, so
@@ -146,6 +152,8 @@ it('finds most of a seeded 5% of flipped labels among four CIFAR-10 classes', as
     expect(job.precision).toBeGreaterThanOrEqual(0.2)
     expect(restored / caught.length).toBeGreaterThanOrEqual(0.8)
     expect(ranked).toBeGreaterThanOrEqual(0.4)
+    expect(top(15).precision).toBeGreaterThanOrEqual(0.6)
+    expect(top(30).precision).toBeGreaterThanOrEqual(0.5)
   } finally {
     db.close()
   }
