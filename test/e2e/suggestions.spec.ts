@@ -73,6 +73,14 @@ test('suggests labels with a trained model, accepts one with Enter and the rest 
   await page.getByLabel('Suggestion filter').selectOption('yes')
   await expect(inFilter(page)).toContainText('1 / 8 in this filter')
 
+  // The detail view shows it too, and the shortcut sheet lists Enter.
+  await page.keyboard.press(' ')
+  await expect(page.getByRole('dialog')).toContainText(/Suggestion(red|blue), \d+% \(run #1\)/)
+  await page.keyboard.press('Escape')
+  await page.keyboard.press('?')
+  await expect(page.getByRole('dialog', { name: 'Keyboard shortcuts' })).toContainText("Enteraccept the model's suggestion")
+  await page.keyboard.press('Escape')
+
   // Enter accepts the current image's suggestion and moves on; undo brings it back.
   await page.keyboard.press('Enter')
   await expect(labeled(page)).toContainText('25 of 32 labeled')
