@@ -53,7 +53,8 @@ export const predictCommand: Command = {
     }
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
-    // Piped into `head` and the reader left: stop like Ctrl+C instead of dying on EPIPE.
+    // Piped into `head` and the reader left: stop like Ctrl+C instead of dying on EPIPE. Left in
+    // place after the run: the EPIPE of the last write can arrive after predicting has finished.
     const closedOutput = (error: NodeJS.ErrnoException) => {
       if (error.code === 'EPIPE') controller.abort()
       else throw error
@@ -82,7 +83,6 @@ export const predictCommand: Command = {
     } finally {
       process.off('SIGINT', stop)
       process.off('SIGTERM', stop)
-      process.stdout.off('error', closedOutput)
       await csv?.close()
       predictor?.dispose()
       db?.close()
