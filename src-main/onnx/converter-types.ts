@@ -62,7 +62,8 @@ export function weight(layer: tfl.layers.Layer, key: string): { shape: number[];
   if (!variable) return null
   const tensor = variable.read()
   if (tensor.dtype !== 'float32') unsupported(`weight ${key} is ${tensor.dtype}, not float32`)
-  return { shape: tensor.shape, values: Float32Array.from(tensor.dataSync() as Float32Array) }
+  // A copy: the converters reorder and the folding pass rewrites these arrays.
+  return { shape: tensor.shape, values: (tensor.dataSync() as Float32Array).slice() }
 }
 
 export function requiredWeight(layer: tfl.layers.Layer, key: string): { shape: number[]; values: Float32Array } {

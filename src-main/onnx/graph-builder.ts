@@ -137,8 +137,11 @@ function attribute(name: string, value: AttributeValue): AttributeMessage {
   return { name, type: AttributeType.FLOATS, floats: value.floats }
 }
 
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1
+
 /** ONNX raw_data is little-endian; typed arrays use the platform's order, which may not be. */
 function littleEndianBytes(values: Float32Array | BigInt64Array): Uint8Array {
+  if (LITTLE_ENDIAN) return new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength))
   const bytes = new Uint8Array(values.byteLength)
   const view = new DataView(bytes.buffer)
   if (values instanceof Float32Array) values.forEach((value, index) => view.setFloat32(index * 4, value, true))

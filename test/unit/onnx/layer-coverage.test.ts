@@ -5,6 +5,7 @@ import { exportLayersModelToOnnx } from '../../../src-main/onnx/export-onnx'
 import { tfPadding } from '../../../src-main/onnx/spatial-converters'
 import { activateBackend } from '../../../src-main/training/backend'
 import { buildMobileNetV2 } from '../../../src-main/models/mobilenet-v2-model'
+import { deserializeModel, serializeModel } from '../../../src-main/training/model-store'
 import { expectAppError } from '../../helpers/app-error'
 import { randomizeBatchNorms } from './batch-norm-stats'
 import { compareEngines, opCounts, PARITY_TOLERANCE } from './parity'
@@ -83,6 +84,31 @@ describe('layer coverage', () => {
       expect(ops.Gemm).toBe(3)
     } finally {
       model.dispose()
+    }
+  })
+
+  it('a Sequential whose first layer is a model, saved and loaded back as a run stores it, matches tfjs', async () => {
+    const backbone = tfl.sequential({
+      name: 'tiny_backbone',
+      layers: [
+        tfl.layers.conv2d({ inputShape: [12, 10, 3], filters: 6, kernelSize: 3, strides: 2, padding: 'same', useBias: false }),
+        tfl.layers.batchNormalization(),
+        tfl.layers.reLU({ maxValue: 6 }),
+        tfl.layers.globalAveragePooling2d({})
+      ]
+    })
+    randomizeBatchNorms(backbone, 8)
+    const outer = tfl.sequential({ layers: [backbone, tfl.layers.dropout({ rate: 0.2 }), tfl.layers.dense({ units: 3, activation: 'softmax' })] })
+    const loaded = await deserializeModel(await serializeModel(outer))
+    try {
+      for (const model of [outer, loaded]) {
+        const result = await compareEngines(model, randomBatch([2, 12, 10, 3], 6), [2, 12, 10, 3])
+        expect(result.maxAbsDiff).toBeLessThan(PARITY_TOLERANCE)
+        expect(result.nodes.map((node) => node.opType)).toEqual(['Transpose', 'Conv', 'Clip', 'GlobalAveragePool', 'Flatten', 'Gemm', 'Softmax', 'Identity'])
+      }
+    } finally {
+      outer.dispose()
+      loaded.dispose()
     }
   })
 
