@@ -2,7 +2,7 @@ import type { LabelChange } from '../contract/types'
 import type { Handlers } from '../core/dispatcher'
 import { AppError } from '../core/errors'
 import { getClass } from '../db/queries/classes'
-import { suggestionSummary, suggestionsAtLeast, suggestionsFor, type SuggestionRow } from '../db/queries/suggestions'
+import { hasUnlabeledImages, suggestionSummary, suggestionsAtLeast, suggestionsFor, type SuggestionRow } from '../db/queries/suggestions'
 import { getRun, listRuns } from '../db/queries/training-runs'
 import { runInWorker } from '../jobs/worker-job'
 import type { SuggestInput, SuggestResult } from '../review/suggest-job'
@@ -39,6 +39,7 @@ export function suggestionHandlers({ session, jobs, events, modelsDir }: Service
       const run = getRun(session.db, chosen)
       if (!run) throw new AppError('NOT_FOUND', `run ${chosen} does not exist`)
       if (!run.hasModel) throw new AppError('INVALID_REQUEST', `run ${chosen} has no trained model (status: ${run.status})`)
+      if (!hasUnlabeledImages(session.db)) throw new AppError('INVALID_REQUEST', 'every usable image is labeled: there is nothing to suggest')
       const input: SuggestInput = { projectPath: project.path, modelsDir, runId: chosen }
       const { jobId, done } = jobs.start('suggest', (context) => runInWorker<SuggestInput, SuggestResult>(suggestWorkerPath, input, context))
       // A cancelled or failed job may still have written some batches: the grid must re-read either way.

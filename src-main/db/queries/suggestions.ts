@@ -36,6 +36,15 @@ export function unlabeledImages(db: Database): UnlabeledImage[] {
   return rows.map((row) => ({ imageId: row.imageId, path: join(row.root, row.relPath), contentHash: row.contentHash }))
 }
 
+export function hasUnlabeledImages(db: Database): boolean {
+  return (
+    db
+      .prepare(`SELECT 1 FROM images i WHERE i.status = 'ok' AND NOT EXISTS (SELECT 1 FROM labels l WHERE l.image_id = i.id) LIMIT 1`)
+      .pluck()
+      .get() !== undefined
+  )
+}
+
 /**
  * Writes one batch of a job's suggestions, replacing the image's older one. Every row of one job
  * carries the same `computedAt`, which is how `dropSuggestionsNotFrom` tells the job's rows apart.

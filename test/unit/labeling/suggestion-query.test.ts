@@ -148,6 +148,16 @@ describe('suggestions.summary and suggestions.accept', () => {
     expect(p.labelsOf(ids)).toEqual([dog, null, null, null, null, null])
   })
 
+  it('refuses to compute without a trained run, or with a run that has no model', async () => {
+    const p = project()
+    const { runId } = await seed()
+    const none = await p.failure('suggestions.compute', {}, 'INVALID_REQUEST')
+    expect(none.message).toMatch(/train a model first/)
+    const noModel = await p.failure('suggestions.compute', { runId }, 'INVALID_REQUEST')
+    expect(noModel.message).toMatch(/has no trained model/)
+    await p.failure('suggestions.compute', { runId: 9999 }, 'NOT_FOUND')
+  })
+
   it('refuses clearly when there is nothing to accept', async () => {
     const p = project()
     const { ids } = await seed()

@@ -43,7 +43,7 @@ beforeAll(async () => {
   await trainRun({ projectPath, modelsDir, runId, settings, resume: false }, recordingContext())
   ;[redClass, blueClass] = withProjectDb(projectPath, (db) =>
     ['red', 'blue'].map((name) => db.prepare('SELECT id FROM classes WHERE name = ?').pluck().get(name) as number)
-  )
+  ) as [number, number]
 }, 120_000)
 
 afterAll(() => removeTempDir(dir))
@@ -155,8 +155,13 @@ describe('suggestions through the services (the built worker)', () => {
       expect(chosen).toBe(runId)
       const busy = await services.call('suggestions.compute', {})
       expect(busy).toMatchObject({ ok: false, error: { code: 'BUSY' } })
-      await expect.poll(() => events.some((e) => e.name === 'library.changed' && e.payload.reason === 'suggestions'), { timeout: 30_000 }).toBe(true)
-      const last = events.filter((e): e is PushEvent<'job.progress'> => e.name === 'job.progress' && e.payload.jobId === jobId).at(-1)!
+      const announced = () =>
+        events.some((e) => e.name === 'library.changed' && (e as PushEvent<'library.changed'>).payload.reason === 'suggestions')
+      await expect.poll(announced, { timeout: 30_000 }).toBe(true)
+      const last = events
+        .filter((e): e is PushEvent<'job.progress'> => e.name === 'job.progress')
+        .filter((e) => e.payload.jobId === jobId)
+        .at(-1)!
       expect(last.payload).toMatchObject({ kind: 'suggest', state: 'done', done: 10, total: 10 })
 
       const summary = await call('suggestions.summary', {})
@@ -175,6 +180,10 @@ describe('suggestions through the services (the built worker)', () => {
         { origin: 'model', n: 10 }
       ])
       expect(await call('suggestions.summary', {})).toMatchObject({ count: 0 })
+      expect(await services.call('suggestions.compute', {})).toMatchObject({
+        ok: false,
+        error: { code: 'INVALID_REQUEST', message: expect.stringMatching(/nothing to suggest/) }
+      })
       await call('labels.undo', {})
       expect(withProjectDb(projectPath, (db) => db.prepare('SELECT count(*) FROM labels').pluck().get())).toBe(16)
       expect(await call('suggestions.summary', {})).toMatchObject({ count: 10 })
