@@ -130,6 +130,8 @@ test('checks robustness and draws accuracy against ε', async ({ app, page }) =>
   await createAndImport(page, app.url, join(app.workDir, 'robust.pictor'), folder, 36)
   await page.keyboard.press('Control+5')
   await expect(page.getByTestId('review-no-runs')).toContainText('Train a model first')
+  await page.getByRole('button', { name: 'Go to Train' }).click()
+  await expect(page.getByRole('heading', { name: 'Train', level: 1 })).toBeVisible()
   await trainCnn(page, 1)
   await page.keyboard.press('Control+5')
   await page.getByRole('tab', { name: 'Robustness' }).click()
