@@ -2,7 +2,9 @@
 // decode in batches, the next batch decoding while the model runs on this one, and every row handed
 // to the caller as soon as its batch is done, so output streams and a cancel keeps what was written.
 // An unreadable file is a row with an error, never the end of the run.
+import { open } from 'node:fs/promises'
 import { relative } from 'node:path'
+import { sniff, type SniffedKind } from '../import/image-kinds'
 import { walkFolder } from '../import/walk'
 import { DecodeError } from '../training/data/decode'
 import type { Predictor } from './predictors'
@@ -95,8 +97,27 @@ async function decode(predictor: Predictor, path: string): Promise<Float32Array 
     return await predictor.preprocess(path)
   } catch (error) {
     if (!(error instanceof DecodeError)) throw error
+    // What the first bytes say tells "not an image" from "a damaged image", as the importer does.
+    const kind = await sniffFile(path)
+    if (kind === null) return 'NOT_AN_IMAGE: the file is not an image Pictor can read'
+    if (kind === 'bmp') return 'UNSUPPORTED_FORMAT: BMP images cannot be decoded'
     // DecodeError's message is phrased for training ("cannot decode … for training: why"): keep the why.
-    return error.message.replace(/^cannot decode .* for training: /s, '')
+    return `CORRUPT: ${error.message.replace(/^cannot decode .* for training: /s, '')}`
+  }
+}
+
+async function sniffFile(path: string): Promise<SniffedKind | 'unreadable'> {
+  try {
+    const file = await open(path, 'r')
+    try {
+      const head = new Uint8Array(512)
+      const { bytesRead } = await file.read(head, 0, head.length, 0)
+      return sniff(head.subarray(0, bytesRead))
+    } finally {
+      await file.close()
+    }
+  } catch {
+    return 'unreadable'
   }
 }
 

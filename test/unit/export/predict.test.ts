@@ -34,12 +34,14 @@ beforeAll(async () => {
   await withProjectDbAsync(trained.projectPath, (db) => exportRun(db, { dir: join(dir, 'export'), formats: ['onnx'] }, { modelsDir, pictorVersion: 'test' }))
   modelPath = join(dir, 'export', 'onnx', 'model.onnx')
 
-  // 8 test images (flat, under their own names), a damaged one, and a text file (not an image: skipped).
+  // 8 test images (4 flat, 4 in more/), two unreadable files, and a text file (not an image: skipped).
   folder = join(dir, 'to-predict')
   mkdirSync(join(folder, 'more'), { recursive: true })
   const paths = imagePaths(trained.projectPath, 'test')
   paths.forEach((path, index) => copyFileSync(path, join(folder, index < 4 ? '' : 'more', basename(path))))
-  writeFileSync(join(folder, 'broken.png'), Buffer.from('\x89PNG\r\n\x1a\n this is not really a png'))
+  // A PNG cut short (damaged), and text named like a photo (not an image at all).
+  writeFileSync(join(folder, 'broken.png'), readFileSync(paths[0]!).subarray(0, 60))
+  writeFileSync(join(folder, 'fake.jpg'), 'just text')
   writeFileSync(join(folder, 'notes.txt'), 'not an image')
 
   const classifier = await withProjectDbAsync(trained.projectPath, (db) => loadRunClassifier(db, trained.runId, { modelsDir, backend: 'wasm' }))
@@ -54,11 +56,12 @@ afterAll(() => removeTempDir(dir))
 
 const argmax = (values: Float32Array) => values.indexOf(Math.max(...values))
 
+/** RFC 4180 rows (quoted fields may hold commas and doubled quotes; no line breaks in ours). */
 function parseCsv(text: string): string[][] {
   return text
     .trim()
     .split('\n')
-    .map((line) => line.split(','))
+    .map((line) => [...line.matchAll(/(?:^|,)(?:"((?:[^"]|"")*)"|([^,]*))/g)].map((match) => (match[1] !== undefined ? match[1].replaceAll('""', '"') : match[2]!)))
 }
 
 describe('predictFolder', () => {
@@ -68,15 +71,17 @@ describe('predictFolder', () => {
     let csv = csvHeader(2)
     const summary = await predictFolder(folder, predictor, { top: 2, batchSize: 3, onRows: (rows) => void (csv += rows.map((row) => csvRow(row, 2)).join('')) })
     predictor.dispose()
-    expect(summary).toMatchObject({ engine: 'onnxruntime', images: 9, predicted: 8, failed: 1, cancelled: false })
+    expect(summary).toMatchObject({ engine: 'onnxruntime', images: 10, predicted: 8, failed: 2, cancelled: false })
 
     const [header, ...rows] = parseCsv(csv)
     expect(header).toEqual(['path', 'label', 'probability', 'label_2', 'probability_2', 'error'])
-    expect(rows).toHaveLength(9)
+    expect(rows).toHaveLength(10)
+    expect(rows.find((row) => row[0] === 'fake.jpg')!.slice(1)).toEqual(['', '', '', '', 'NOT_AN_IMAGE: the file is not an image Pictor can read'])
     const broken = rows.find((row) => row[0] === 'broken.png')!
     expect(broken.slice(1, 5)).toEqual(['', '', '', ''])
-    expect(broken[5]).not.toBe('')
-    for (const row of rows.filter((candidate) => candidate !== broken)) {
+    expect(broken[5]).toMatch(/^CORRUPT: /)
+    expect(rows.filter((candidate) => candidate[5] === '')).toHaveLength(8)
+    for (const row of rows.filter((candidate) => candidate[5] === '')) {
       const probabilities = expected.get(basename(row[0]!))!
       expect(row[1]).toBe(['blue', 'red'][argmax(probabilities)])
       expect(Math.abs(Number(row[2]) - Math.max(...probabilities))).toBeLessThan(1e-4)
@@ -123,18 +128,34 @@ describe('predictFolder', () => {
   })
 })
 
-describe('pictor predict', () => {
-  it('writes the CSV and says on stderr which engine ran', () => {
+describe('pictor export and pictor predict', () => {
+  const cli = (args: string[]) =>
+    spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, PICTOR_DATA_DIR: join(dir, 'data') }, timeout: 60_000 })
+
+  it('pictor export writes the chosen format through export.run and answers with the files', () => {
+    const out = join(dir, 'cli-export')
+    const run = cli(['export', '--project', trained.projectPath, '--format', 'tfjs', '--out', out, '--json'])
+    expect(run.stderr).toBe('')
+    expect(run.status).toBe(0)
+    const result = JSON.parse(run.stdout) as { runId: number; files: string[] }
+    expect(result.runId).toBe(trained.runId)
+    expect(result.files).toEqual(['tfjs/model.json', 'tfjs/group1-shard1of1.bin', 'tfjs/metadata.json', 'tfjs/README.md'])
+    const refused = cli(['export', '--project', trained.projectPath, '--run', '999', '--out', out])
+    expect(refused.status).toBe(1)
+    expect(refused.stderr).toContain('run 999 does not exist')
+  })
+
+  it('pictor predict writes the CSV and says on stderr which engine ran', () => {
     const out = join(dir, 'predictions.csv')
     const run = spawnSync(process.execPath, [BIN, 'predict', '--model', modelPath, folder, '--csv', out, '--top', '1'], {
       encoding: 'utf8',
       env: { ...process.env, PICTOR_DATA_DIR: join(dir, 'data') },
       timeout: 60_000
     })
-    expect(run.stderr).toContain('8 of 9 images predicted with onnxruntime')
+    expect(run.stderr).toContain('8 of 10 images predicted with onnxruntime')
     expect(run.status).toBe(0)
     const rows = parseCsv(readFileSync(out, 'utf8'))
     expect(rows[0]).toEqual(['path', 'label', 'probability', 'error'])
-    expect(rows).toHaveLength(10)
+    expect(rows).toHaveLength(11)
   })
 })
