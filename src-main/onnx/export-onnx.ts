@@ -14,7 +14,7 @@ import { AppError } from '../core/errors'
 import { convertModel } from './convert-model'
 import { foldBatchNorms } from './fold-batch-norm'
 import { floatValueInfo, GraphBuilder } from './graph-builder'
-import { decodeModel, encodeModel, type ModelMessage } from './onnx-schema'
+import { decodeModelMetadata, encodeModel, type ModelMessage } from './onnx-schema'
 
 export const ONNX_INPUT_NAME = 'input'
 export const ONNX_OUTPUT_NAME = 'output'
@@ -79,12 +79,9 @@ export function exportLayersModelToOnnx(model: tfl.LayersModel, options: OnnxExp
 
 /** metadata_props of an .onnx file as a plain object (empty when it has none). */
 export function readOnnxMetadata(bytes: Uint8Array): Record<string, string> {
-  let model: ModelMessage
   try {
-    model = decodeModel(bytes)
+    return Object.fromEntries(decodeModelMetadata(bytes).map(({ key, value }) => [key, value]))
   } catch (error) {
     throw new AppError('INVALID_REQUEST', `not an ONNX model: ${(error as Error).message}`, { cause: error })
   }
-  if (!model.graph) throw new AppError('INVALID_REQUEST', 'not an ONNX model: it has no graph')
-  return Object.fromEntries((model.metadataProps ?? []).map(({ key, value }) => [key, value ?? '']))
 }

@@ -211,6 +211,34 @@ export function encodeModel(model: ModelMessage): Uint8Array {
   return ModelProto.encode(message).finish()
 }
 
+const StringStringEntryProto = root.lookupType('onnx.StringStringEntryProto')
+const MODEL_GRAPH_FIELD = 7
+const MODEL_METADATA_FIELD = 14
+
+/**
+ * ModelProto.metadata_props without decoding the rest: walks the top-level fields and skips the
+ * graph (megabytes of weights) unread. Throws if the bytes are not protobuf or hold no graph.
+ */
+export function decodeModelMetadata(bytes: Uint8Array): StringStringEntry[] {
+  const reader = protobuf.Reader.create(bytes)
+  const entries: StringStringEntry[] = []
+  let hasGraph = false
+  while (reader.pos < reader.len) {
+    const tag = reader.uint32()
+    const field = tag >>> 3
+    if (field === 0) throw new Error('invalid field number 0')
+    if (field === MODEL_METADATA_FIELD && (tag & 7) === 2) {
+      const entry = StringStringEntryProto.toObject(StringStringEntryProto.decode(reader.bytes()), { defaults: true })
+      entries.push({ key: entry.key as string, value: entry.value as string })
+      continue
+    }
+    if (field === MODEL_GRAPH_FIELD) hasGraph = true
+    reader.skipType(tag & 7)
+  }
+  if (!hasGraph) throw new Error('it has no graph')
+  return entries
+}
+
 /** Decodes a whole .onnx file; int64 fields come back as numbers, bytes as Uint8Array. */
 export function decodeModel(bytes: Uint8Array): ModelMessage {
   const message = ModelProto.decode(bytes)
