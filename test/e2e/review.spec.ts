@@ -229,3 +229,43 @@ test('finds suspected label errors, accepts one, and remembers the verdict after
     rmSync(workDir, { recursive: true, force: true })
   }
 })
+
+test('reviews a MobileNetV2 run, fixes a mislabeled disc from its cell, and retrains on cached features', async ({ page }) => {
+  test.skip(!HAS_BASE_MODEL, `MobileNetV2 weights not found at ${MODELS_DIR} (set PICTOR_MODELS_DIR; CI points it at ../shared)`)
+  test.setTimeout(120_000)
+  const workDir = join(process.env.TMPDIR ?? '/tmp', `pictor-e2e-review-mobilenet-${process.pid}`)
+  rmSync(workDir, { recursive: true, force: true })
+  mkdirSync(workDir, { recursive: true })
+  const app = await startBrowserMode(workDir, 0, { PICTOR_MODELS_DIR: MODELS_DIR })
+  try {
+    const folder = join(workDir, 'shapes')
+    await makeShapeFolder(folder)
+    await createAndImport(page, app.url, join(workDir, 'shapes.pictor'), folder, 22)
+    await page.keyboard.press('Control+4')
+    await expect(page.getByLabel('Model')).toHaveValue('mobilenetv2')
+    await page.getByRole('button', { name: 'Train', exact: true }).click()
+    await expect(page.getByTestId('run-1').locator('.status')).toHaveText('done', { timeout: 90_000 })
+    await openReviewAndEvaluate(page)
+    await expect(page.getByTestId('review-count')).toHaveText('22')
+
+    // The two discs filed as squares: the head learns shapes, not those two labels.
+    const cell = (n: number) => page.getByRole('button', { name: `true square, predicted disc: ${n} image${n === 1 ? '' : 's'}` })
+    const found = await page.getByRole('button', { name: /^true square, predicted disc: [1-9]/ }).getAttribute('aria-label')
+    const count = Number(CELL.exec(found ?? '')?.[3])
+    await cell(count).click()
+    await expect(page.getByTestId('review-item')).toHaveCount(count)
+    const keys = (await page.locator('.keys').textContent()) ?? ''
+    await page.keyboard.press(/(\w) disc\b/.exec(keys)![1]!)
+    await expect(cell(count - 1)).toBeVisible()
+    const banner = page.getByTestId('stale-banner')
+    await expect(banner).toContainText('Cached features make this take seconds')
+    await banner.getByRole('button', { name: 'Retrain with the same settings' }).click()
+    await expect(page.getByRole('combobox', { name: 'Run' })).toHaveValue('2', { timeout: 60_000 })
+    await expect(page.getByTestId('review-count')).toHaveText('22', { timeout: 30_000 })
+    await expect(banner).toHaveCount(0)
+    await expect(page.getByRole('combobox', { name: 'Run' })).toContainText('mobilenetv2')
+  } finally {
+    await app.stop()
+    rmSync(workDir, { recursive: true, force: true })
+  }
+})
