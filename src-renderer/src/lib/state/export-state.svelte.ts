@@ -12,7 +12,18 @@ export class ExportState {
   #error = $state<string | null>(null)
   #result = $state.raw<ExportResult | null>(null)
 
-  constructor(private readonly api: Client) {}
+  #unsubscribe: () => void
+
+  constructor(private readonly api: Client) {
+    // A run that finishes (or is deleted) while this view is open changes what can be exported.
+    this.#unsubscribe = api.on('library.changed', ({ reason }) => {
+      if (reason === 'training' || reason === 'run deleted') void this.refresh()
+    })
+  }
+
+  dispose(): void {
+    this.#unsubscribe()
+  }
 
   get runs() {
     return this.#runs
