@@ -28,6 +28,8 @@ export interface RobustnessInput {
 }
 
 export interface RobustnessResult extends RobustnessReport {
+  /** Accuracy at each single FGSM step (the stored points count an image only if it survives every step up to ε). */
+  atStep: RobustnessPoint[]
   /** Images that could not be read and were left out. */
   unreadable: number
   notes: string[]
@@ -90,6 +92,7 @@ async function measure(db: Database, classifier: RunClassifier, input: Robustnes
   const { split, images, notes } = chooseImages(db, classifier.classIds, input.count, input.seed ?? 1)
   const [height, width, channels] = classifier.inputShape
   const correct = new Array<number>(epsilons.length).fill(0)
+  const atStep = new Array<number>(epsilons.length).fill(0)
   let scored = 0
   let unreadable = 0
   for (let start = 0; start < images.length; start += batchSize) {
@@ -108,7 +111,8 @@ async function measure(db: Database, classifier: RunClassifier, input: Robustnes
       const xs = tf.tensor4d(values, [ready.length, height, width, channels])
       try {
         const counts = fgsmCorrectCounts(classifier.model, xs, ready.map((image) => image.label), classifier.classIds.length, epsilons, classifier)
-        counts.forEach((count, index) => (correct[index]! += count))
+        counts.robust.forEach((count, index) => (correct[index]! += count))
+        counts.atStep.forEach((count, index) => (atStep[index]! += count))
       } finally {
         xs.dispose()
       }
@@ -125,7 +129,7 @@ async function measure(db: Database, classifier: RunClassifier, input: Robustnes
   const report: RobustnessReport = { runId: classifier.runId, computedAt: Date.now(), split, count: scored, points }
   saveRobustnessReport(db, report)
   onProgress({ done: images.length, total: images.length, message: `Robustness: ${describe(points)}`, important: true })
-  return { ...report, unreadable, notes }
+  return { ...report, atStep: epsilons.map((epsilon, index) => ({ epsilon, accuracy: atStep[index]! / scored })), unreadable, notes }
 }
 
 async function readImage(classifier: RunClassifier, path: string): Promise<Float32Array | null> {

@@ -77,9 +77,12 @@ describe('FGSM', () => {
       const predicted = tf.argMax(model.predict(xs) as tf.Tensor, -1).dataSync()
       return labels.filter((label, index) => predicted[index] === label).length
     })
-    expect(counts[0]).toBe(clean)
-    // A large enough step along the gradient sign makes every prediction worse or equal.
-    expect(counts[2]).toBeLessThanOrEqual(counts[0]!)
-    expect(counts[2]).toBeLessThanOrEqual(counts[1]!)
+    expect(counts.robust[0]).toBe(clean)
+    expect(counts.atStep[0]).toBe(clean)
+    // Surviving every step up to ε: never more than at any single step, and never rising with ε.
+    counts.robust.forEach((count, index) => expect(count).toBeLessThanOrEqual(counts.atStep[index]!))
+    expect(counts.robust[1]).toBeLessThanOrEqual(counts.robust[0]!)
+    expect(counts.robust[2]).toBeLessThanOrEqual(counts.robust[1]!)
+    expect(() => fgsmCorrectCounts(model, xs, labels, 2, [0.1, 0], { inputScale: 1, inputRange: [0, 1] })).toThrow(RangeError)
   })
 })

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { JobProgress, LabelChange, LabelIssueReport } from '../../../src-main/contract/types'
+import type { JobProgress, LabelChange, LabelIssue, LabelIssueReport } from '../../../src-main/contract/types'
 import { writeLabels } from '../../../src-main/db/queries/labels'
 import { createServices, type Services } from '../../../src-main/services/services'
 import { withProjectDb } from '../../helpers/import-project'
@@ -158,7 +158,7 @@ describe('label issues through the services', () => {
     const stored = (await call('review.labelIssues', {}))!
     const json = await pictor(['issues', '--project', projectPath, '--json'])
     expect(json.status).toBe(0)
-    const printed = JSON.parse(json.stdout) as LabelIssueReport & { issues: { givenClass: string; suggestedClass: string }[] }
+    const printed = JSON.parse(json.stdout) as Omit<LabelIssueReport, 'issues'> & { issues: (LabelIssue & { givenClass: string; suggestedClass: string })[] }
     expect(printed.computedAt).toBe(stored.computedAt)
     expect(printed.issues.map((issue) => issue.imageId)).toEqual(stored.issues.map((issue) => issue.imageId))
     expect(printed.issues.every((issue) => ['red', 'blue'].includes(issue.givenClass) && issue.givenClass !== issue.suggestedClass)).toBe(true)

@@ -60,7 +60,11 @@ it('measures accuracy under FGSM on the test split: the clean accuracy at ε = 0
   expect(tf.memory().numTensors).toBe(before)
   expect(result).toMatchObject({ runId, split: 'test', count: 24, unreadable: 0 })
   expect(result.points.map((point) => point.epsilon)).toEqual(EPSILONS)
-  console.log(`FGSM on a 4-epoch seed CNN, 24 test images: ${result.points.map((p) => `${Math.round(p.epsilon * 255)}/255 → ${p.accuracy.toFixed(3)}`).join(', ')}`)
+  console.log(
+    `FGSM on a 4-epoch seed CNN, 24 test images: ${result.points.map((p) => `${Math.round(p.epsilon * 255)}/255 → ${p.accuracy.toFixed(3)}`).join(', ')}` +
+      `; at each single step: ${result.atStep.map((p) => p.accuracy.toFixed(3)).join(', ')}`
+  )
+  expect(result.atStep[0]).toEqual(result.points[0])
 
   // ε = 0 is the plain accuracy of the same images through the run's classifier.
   const db = openProjectDatabase(projectPath)
