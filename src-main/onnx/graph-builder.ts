@@ -120,9 +120,12 @@ export class GraphBuilder {
   }
 }
 
-/** A float32 tensor value info; `null` dimensions become the symbolic batch dimension 'N'. */
+/**
+ * A float32 tensor value info. Unknown sizes become symbolic: 'N' for the batch (axis 0, shared by
+ * input and output), a name of their own elsewhere, since equal names tell the runtime the sizes are equal.
+ */
 export function floatValueInfo(name: string, shape: readonly (number | null)[], docString?: string): ValueInfoMessage {
-  const dim: Dimension[] = shape.map((side) => (side === null ? { dimParam: 'N' } : { dimValue: side }))
+  const dim: Dimension[] = shape.map((side, axis) => (side !== null ? { dimValue: side } : { dimParam: axis === 0 ? 'N' : `${name}_dim${axis}` }))
   return { name, type: { tensorType: { elemType: DataType.FLOAT, shape: { dim } } }, ...(docString ? { docString } : {}) }
 }
 

@@ -3,6 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { exportLayersModelToOnnx } from '../../../src-main/onnx/export-onnx'
 import { tfPadding } from '../../../src-main/onnx/spatial-converters'
+import { decodeModel } from '../../../src-main/onnx/onnx-schema'
 import { activateBackend } from '../../../src-main/training/backend'
 import { buildMobileNetV2 } from '../../../src-main/models/mobilenet-v2-model'
 import { deserializeModel, serializeModel } from '../../../src-main/training/model-store'
@@ -109,6 +110,30 @@ describe('layer coverage', () => {
     } finally {
       outer.dispose()
       loaded.dispose()
+    }
+  })
+
+  it('a model with unknown image sizes runs at any size (SAME_UPPER padding, symbolic dimensions)', async () => {
+    const model = tfl.sequential({
+      layers: [
+        tfl.layers.conv2d({ inputShape: [null, null, 3], filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' }),
+        tfl.layers.maxPooling2d({ poolSize: 2, padding: 'same' }),
+        tfl.layers.globalAveragePooling2d({}),
+        tfl.layers.dense({ units: 2, activation: 'softmax' })
+      ]
+    })
+    try {
+      const input = decodeModel(exportLayersModelToOnnx(model)).graph.input[0]!
+      expect(input.type.tensorType.shape.dim).toEqual([{ dimParam: 'N' }, { dimParam: 'input_dim1' }, { dimParam: 'input_dim2' }, { dimValue: 3 }])
+      for (const [height, width] of [
+        [8, 8],
+        [11, 14]
+      ] as const) {
+        const result = await compareEngines(model, randomBatch([2, height, width, 3], height), [2, height, width, 3])
+        expect(result.maxAbsDiff).toBeLessThan(PARITY_TOLERANCE)
+      }
+    } finally {
+      model.dispose()
     }
   })
 
