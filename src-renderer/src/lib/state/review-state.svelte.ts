@@ -108,10 +108,13 @@ export class ReviewState {
 
   /** Finished runs with a model, newest first; keeps the chosen run, else picks the newest. */
   async refreshRuns(): Promise<void> {
-    const all = await this.app.api.call('runs.list', {}).catch(() => null)
+    const all = await this.app.api.call('runs.list', {}).catch((error: unknown) => {
+      this.#error = messageOf(error)
+      return null
+    })
+    this.#runsLoaded = true
     if (!all) return
     this.#runs = all.filter((run) => run.status === 'done' && run.hasModel).sort((a, b) => b.createdAt - a.createdAt || b.id - a.id)
-    this.#runsLoaded = true
     if (this.#runId === null || !this.run) await this.chooseRun(this.#runs[0]?.id ?? null)
   }
 
