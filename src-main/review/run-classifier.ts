@@ -6,7 +6,7 @@ import type { Database } from 'better-sqlite3'
 import type { BackendName, TrainSettings } from '../contract/types'
 import { AppError } from '../core/errors'
 import { loadRunModel } from '../db/queries/run-models'
-import { getRun } from '../db/queries/training-runs'
+import { getRun, runClassIds } from '../db/queries/training-runs'
 import { activateBackend } from '../training/backend'
 import { decodeExample, type InputShape } from '../training/data/decode'
 import { deserializeModel } from '../training/model-store'
@@ -61,7 +61,7 @@ export async function loadRunClassifier(db: Database, runId: number, options: Lo
   const stored = loadRunModel(db, runId)
   if (!stored) throw new AppError('INVALID_REQUEST', `run ${runId} has no trained model (status: ${run.status})`)
   const backend = await activateBackend(options.backend ?? undefined)
-  const classIds = classIdsOf(db, run.classNames)
+  const classIds = runClassIds(db, runId) ?? classIdsOf(db, run.classNames)
   const trained = await deserializeModel(stored)
   if (run.modelKind === 'mobilenetv2') {
     const transfer = (run.summary as { transfer?: TransferInfo } | null)?.transfer
@@ -99,11 +99,9 @@ export async function loadRunClassifier(db: Database, runId: number, options: Lo
       preprocessing: transfer.preprocessing,
       preprocess: preprocessForMobileNet,
       backend: backend.name,
-      // The assembled model shares both parts' weights: disposing the parts frees everything.
-      dispose: () => {
-        extractor.dispose()
-        trained.dispose()
-      }
+      // The assembled model holds every layer of both parts (the head's once more, as applied
+      // inside it): disposing it releases all of them; disposing the parts instead leaked the head.
+      dispose: () => model.dispose()
     }
   }
   const settings = run.settings as unknown as TrainSettings
@@ -136,9 +134,9 @@ export function toUnit(pixels: Uint8Array): Float32Array {
 }
 
 /**
- * Output unit → class id. Runs record class names, so each is matched to the live class of that
- * name, else to the most recently deleted one (a deleted class keeps its id for history). A class
- * renamed since training can no longer be matched: that is a clear error, not a silent mislabel.
+ * Output unit → class id for runs from before schema v6, which recorded class names only: each is
+ * matched to the live class of that name, else to the most recently deleted one (a deleted class
+ * keeps its id for history). A class renamed since can no longer be matched: a clear error.
  */
 export function classIdsOf(db: Database, classNames: readonly string[]): number[] {
   const find = db.prepare(

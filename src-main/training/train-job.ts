@@ -61,7 +61,7 @@ async function train(db: Database, input: TrainInput, { signal, onProgress }: Jo
   // Every labeled image needs a split; assigning is deterministic and leaves existing ones alone.
   applySplits(db)
   const data = prepareData(db, settings, signal)
-  markRunStarted(db, runId, backend.name, data.classNames)
+  markRunStarted(db, runId, backend.name, data.classes)
   const notes: string[] = data.heldOut > 0 ? [holdoutNote(data.heldOut)] : []
 
   const model = buildSeedCnn({

@@ -12,6 +12,8 @@ import { withValidation } from './holdout'
 import type { TensorBatch } from './loop/train-loop'
 
 export interface PreparedData {
+  /** The model's classes in output order. */
+  classes: { id: number; name: string }[]
   classNames: string[]
   hasValidation: boolean
   /** Training images held out for validation because the project has no validation split. */
@@ -49,6 +51,7 @@ export function prepareData(db: Database, settings: TrainSettings, signal: Abort
   }
 
   return {
+    classes,
     classNames: classes.map((entry) => entry.name),
     hasValidation: val.length > 0,
     heldOut,

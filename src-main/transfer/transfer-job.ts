@@ -73,7 +73,7 @@ async function transfer(db: Database, input: TrainInput, context: JobContext, fi
   if (!examples.some((example) => example.split === 'train')) {
     throw new AppError('INVALID_REQUEST', 'there are no labeled images in the training split')
   }
-  markRunStarted(db, runId, backend.name, classes.map((entry) => entry.name))
+  markRunStarted(db, runId, backend.name, classes)
   const notes: string[] = []
 
   const extraction = await extractMissingFeatures(db, examples, {

@@ -3,6 +3,11 @@
 -- Metrics are not stored: they are computed from predictions against the current labels, so a
 -- relabel shows in the confusion matrix at once.
 
+-- The class id behind each output unit of a run, in output order (NULL for runs trained before v6,
+-- which are matched by name). Names alone break when a class is renamed after training or a new
+-- class takes an old name.
+ALTER TABLE training_runs ADD COLUMN class_ids TEXT CHECK (class_ids IS NULL OR json_valid(class_ids));
+
 -- One evaluation per run: which class each output unit meant when it was computed, and how.
 CREATE TABLE run_evaluations (
   run_id      INTEGER PRIMARY KEY REFERENCES training_runs (id) ON DELETE CASCADE,

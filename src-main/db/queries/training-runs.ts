@@ -16,11 +16,18 @@ export function createRun(
   )
 }
 
-export function markRunStarted(db: Database, runId: number, backend: string, classNames: string[], now = Date.now()): void {
+/** Marks a run as training on `classes` (output order): their names for display, their ids for review. */
+export function markRunStarted(db: Database, runId: number, backend: string, classes: readonly { id: number; name: string }[], now = Date.now()): void {
   db.prepare(
-    `UPDATE training_runs SET status = 'running', backend = ?, class_names = ?, started_at = coalesce(started_at, ?),
+    `UPDATE training_runs SET status = 'running', backend = ?, class_names = ?, class_ids = ?, started_at = coalesce(started_at, ?),
             finished_at = NULL, error = NULL WHERE id = ?`
-  ).run(backend, JSON.stringify(classNames), now, runId)
+  ).run(backend, JSON.stringify(classes.map((entry) => entry.name)), JSON.stringify(classes.map((entry) => entry.id)), now, runId)
+}
+
+/** The class id of each output unit, as recorded when the run started; null for runs from before schema v6. */
+export function runClassIds(db: Database, runId: number): number[] | null {
+  const text = db.prepare('SELECT class_ids FROM training_runs WHERE id = ?').pluck().get(runId) as string | null | undefined
+  return text ? (JSON.parse(text) as number[]) : null
 }
 
 export function finishRun(

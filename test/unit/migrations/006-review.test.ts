@@ -77,10 +77,24 @@ describe('migration 006-review', () => {
     const before = snapshot()
     expect(migrate(db, 6)).toBe(6)
     expect(schemaVersion(db)).toBe(6)
-    expect(snapshot()).toEqual(before)
+    // Runs from before v6 gain class_ids = NULL (matched by name later); nothing else changes.
+    const after = snapshot()
+    expect((after.training_runs as { class_ids: unknown }[]).map((run) => run.class_ids)).toEqual(
+      (before.training_runs as unknown[]).map(() => null)
+    )
+    after.training_runs = (after.training_runs as { class_ids: unknown }[]).map(({ class_ids: _ids, ...rest }) => rest)
+    expect(after).toEqual(before)
     for (const table of ['run_evaluations', 'label_issue_scans', 'label_issues', 'label_issue_decisions', 'suggestions', 'robustness_reports']) {
       expect(count(table)).toBe(0)
     }
+  })
+
+  it('lets a run record its class ids as JSON, and refuses anything else', () => {
+    seedV5()
+    migrate(db, 6)
+    db.prepare("UPDATE training_runs SET class_ids = '[5,7]' WHERE id = 21").run()
+    expect(db.prepare('SELECT class_ids FROM training_runs WHERE id = 21').pluck().get()).toBe('[5,7]')
+    expect(() => db.prepare("UPDATE training_runs SET class_ids = 'cat,dog' WHERE id = 21").run()).toThrow(/CHECK/)
   })
 
   it('creates the review tables as STRICT tables', () => {

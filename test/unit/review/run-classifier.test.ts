@@ -106,6 +106,26 @@ describe('loadRunClassifier + predictImages', () => {
     })
   })
 
+  it('keeps mapping outputs to the same classes after a class is renamed and a new class takes its old name', async () => {
+    const { classes } = images()
+    const red = classes.find((entry) => entry.name === 'red')!
+    withProjectDb(projectPath, (db) => {
+      db.prepare("UPDATE classes SET name = 'crimson' WHERE id = ?").run(red.id)
+      db.prepare("INSERT INTO classes (name, color, position, created_at) VALUES ('red', '#123456', 99, 0)").run()
+    })
+    try {
+      await withClassifier(cnnRun, async (classifier) => {
+        expect(classifier.classIds).toEqual(classes.map((entry) => entry.id))
+        expect(classifier.classNames).toEqual(classes.map((entry) => entry.name))
+      })
+    } finally {
+      withProjectDb(projectPath, (db) => {
+        db.prepare("DELETE FROM classes WHERE name = 'red'").run()
+        db.prepare("UPDATE classes SET name = 'red' WHERE id = ?").run(red.id)
+      })
+    }
+  })
+
   it('refuses clearly a run that does not exist or has no model', async () => {
     await withDb(async (db) => {
       await expect(loadRunClassifier(db, 999, { modelsDir })).rejects.toMatchObject({ code: 'NOT_FOUND' })
