@@ -59,6 +59,8 @@ async function scan(db: Database, input: LabelIssuesInput, { signal, onProgress 
   const { folds } = input
   if (!existsSync(await locateBaseModel(input.modelsDir))) throw new AppError('NOT_FOUND', NO_BASE_MODEL)
   await activateBackend(input.backend ?? undefined)
+  // The scan is dated when it reads the labels: a relabel while it runs makes it stale at once.
+  const computedAt = Date.now()
   const { classes, examples } = loadTrainingExamples(db)
   const populated = new Set(examples.map((example) => example.classIndex))
   if (populated.size < 2) throw new AppError('INVALID_REQUEST', 'finding label errors needs labeled images in at least two classes')
@@ -83,7 +85,6 @@ async function scan(db: Database, input: LabelIssuesInput, { signal, onProgress 
   const suspects = findSuspects(probabilities, set.classIndices, input.rule ? { rule: input.rule } : {})
   signal.throwIfAborted()
 
-  const computedAt = Date.now()
   db.transaction(() => {
     saveLabelIssueScan(db, { folds, examined: set.size, modelVersion: extraction.modelVersion, computedAt })
     replaceLabelIssues(

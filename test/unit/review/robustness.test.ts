@@ -5,6 +5,8 @@ import * as tf from '@tensorflow/tfjs-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { openProjectDatabase } from '../../../src-main/db/connection'
 import { getRobustnessReport } from '../../../src-main/db/queries/robustness-reports'
+import type { JobProgress } from '../../../src-main/contract/types'
+import { createServices } from '../../../src-main/services/services'
 import { EPSILONS } from '../../../src-main/review/fgsm'
 import { chooseImages, runRobustness } from '../../../src-main/review/robustness-job'
 import { loadRunClassifier } from '../../../src-main/review/run-classifier'
@@ -101,6 +103,30 @@ it('stops with CANCELLED when cancelled, and keeps the previous report', async (
     code: 'CANCELLED'
   })
   expect(withProjectDb(projectPath, (db) => getRobustnessReport(db, runId))).toEqual(previous)
+}, 60_000)
+
+it('runs through review.checkRobustness in its worker and answers review.robustness for the latest run', async () => {
+  const services = createServices({ dataDir: join(dir, 'data'), transport: 'cli' })
+  try {
+    expect(await services.call('review.robustness', {})).toMatchObject({ ok: false, error: { code: 'NO_PROJECT' } })
+    await services.call('project.open', { path: projectPath })
+    let resolve!: (progress: JobProgress) => void
+    const ended = new Promise<JobProgress>((r) => (resolve = r))
+    const unsubscribe = services.events.subscribe((event) => {
+      const progress = event.payload as JobProgress
+      if (event.name === 'job.progress' && progress.kind === 'robustness' && progress.state !== 'running') resolve(progress)
+    })
+    const started = await services.call('review.checkRobustness', { count: 10 })
+    expect(started).toMatchObject({ ok: true, value: { runId } })
+    expect(await ended).toMatchObject({ state: 'done' })
+    unsubscribe()
+    const report = await services.call('review.robustness', {})
+    expect(report).toMatchObject({ ok: true, value: { runId, split: 'test', count: 10 } })
+    expect(report.ok && report.value!.points.map((point) => point.epsilon)).toEqual(EPSILONS)
+    expect(await services.call('review.checkRobustness', { runId: runId + 100, count: 10 })).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } })
+  } finally {
+    services.close()
+  }
 }, 60_000)
 
 it('falls back to the training images, and says so, when there is no test or validation split', () => {
