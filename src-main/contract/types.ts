@@ -383,7 +383,17 @@ export interface LabelIssueReport {
 export interface RobustnessPoint {
   /** Perturbation size in pixel units of 0–255 scaled to [0,1], e.g. 2/255. */
   epsilon: number
+  /**
+   * Images still classified right after FGSM at every step size up to ε (an attacker with budget ε may
+   * use any smaller step), so it never rises with ε.
+   */
   accuracy: number
+  /**
+   * Plain one-step FGSM at exactly ε. Can rise again with ε: on MobileNetV2 a single large step
+   * overshoots (measured: 4 % at 1/255, 21 % at 8/255), which is why `accuracy` is the headline.
+   * Missing in reports stored before it was recorded.
+   */
+  singleStep?: number
 }
 
 /** Accuracy under FGSM perturbations of the run's test (or validation) images. */

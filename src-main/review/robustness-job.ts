@@ -125,7 +125,11 @@ async function measure(db: Database, classifier: RunClassifier, input: Robustnes
   }
   if (scored === 0) throw new AppError('INVALID_REQUEST', `none of the ${images.length} ${split} images could be read`)
   if (unreadable > 0) notes.push(`${unreadable} unreadable image${unreadable === 1 ? ' was' : 's were'} left out`)
-  const points: RobustnessPoint[] = epsilons.map((epsilon, index) => ({ epsilon, accuracy: correct[index]! / scored }))
+  const points: RobustnessPoint[] = epsilons.map((epsilon, index) => ({
+    epsilon,
+    accuracy: correct[index]! / scored,
+    singleStep: atStep[index]! / scored
+  }))
   const report: RobustnessReport = { runId: classifier.runId, computedAt: Date.now(), split, count: scored, points }
   saveRobustnessReport(db, report)
   onProgress({ done: images.length, total: images.length, message: `Robustness: ${describe(points)}`, important: true })

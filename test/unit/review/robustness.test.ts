@@ -66,7 +66,10 @@ it('measures accuracy under FGSM on the test split: the clean accuracy at ε = 0
     `FGSM on a 4-epoch seed CNN, 24 test images: ${result.points.map((p) => `${Math.round(p.epsilon * 255)}/255 → ${p.accuracy.toFixed(3)}`).join(', ')}` +
       `; at each single step: ${result.atStep.map((p) => p.accuracy.toFixed(3)).join(', ')}`
   )
-  expect(result.atStep[0]).toEqual(result.points[0])
+  expect(result.atStep[0]!.accuracy).toBe(result.points[0]!.accuracy)
+  // Each point also carries plain one-step FGSM at exactly its ε, which hurts too on this model.
+  expect(result.points.map((point) => point.singleStep)).toEqual(result.atStep.map((point) => point.accuracy))
+  expect(result.points.at(-1)!.singleStep!).toBeLessThan(result.points[0]!.accuracy)
 
   // ε = 0 is the plain accuracy of the same images through the run's classifier.
   const db = openProjectDatabase(projectPath)
