@@ -55,6 +55,9 @@ test('suggests labels with a trained model, accepts one with Enter and the rest 
     .toBe('done')
 
   await page.goto(app.url)
+  // The view keys work once the app has loaded the open project.
+  await expect(page.getByRole('heading', { name: 'Library', level: 1 })).toBeVisible()
+  await expect(page.getByText('suggest.pictor')).toBeVisible()
   await page.keyboard.press('Control+2')
   await expect(labeled(page)).toContainText('24 of 32 labeled')
   await expect(page.getByTestId('cell-suggestion')).toHaveCount(0)
