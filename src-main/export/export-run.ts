@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path'
 import type { Database } from 'better-sqlite3'
 import type { BackendName, ExportFormat, ExportResult, RunSummary } from '../contract/types'
 import { AppError, fromSystemError } from '../core/errors'
-import { getRun, listRuns } from '../db/queries/training-runs'
+import { runWithModel } from '../training/run-choice'
 import type * as tfl from '@tensorflow/tfjs-layers'
 import { loadRunClassifier } from '../review/run-classifier'
 import { buildMetadata, parseMetadata, type ExportMetadata } from './export-metadata'
@@ -35,23 +35,8 @@ export interface ExportOptions {
 export const METADATA_FILE = 'metadata.json'
 export const README_FILE = 'README.md'
 
-/** The run an export without a runId takes: the newest finished run that has a model. */
-export function latestExportableRun(db: Database): RunSummary | undefined {
-  return listRuns(db)
-    .filter((run) => run.status === 'done' && run.hasModel)
-    .sort((a, b) => b.createdAt - a.createdAt || b.id - a.id)[0]
-}
-
 export function resolveExportRun(db: Database, runId: number | undefined): RunSummary {
-  if (runId === undefined) {
-    const latest = latestExportableRun(db)
-    if (!latest) throw new AppError('NOT_FOUND', 'there is no finished run with a trained model to export; train one first')
-    return latest
-  }
-  const run = getRun(db, runId)
-  if (!run) throw new AppError('NOT_FOUND', `run ${runId} does not exist`)
-  if (!run.hasModel) throw new AppError('INVALID_REQUEST', `run ${runId} has no trained model to export (status: ${run.status})`)
-  return run
+  return runWithModel(db, runId, 'to export')
 }
 
 export async function exportRun(db: Database, request: ExportRequest, options: ExportOptions): Promise<ExportResult> {

@@ -7,7 +7,8 @@ import { getLabelIssueScan, labelsChangedSince } from '../db/queries/label-issue
 import { getLabelIssue, listLabelIssues } from '../db/queries/label-issues'
 import { currentLabels } from '../db/queries/labels'
 import { getRobustnessReport } from '../db/queries/robustness-reports'
-import { getRun, listRuns } from '../db/queries/training-runs'
+import { latestRunWithModel } from '../db/queries/training-runs'
+import { runWithModel } from '../training/run-choice'
 import { runInWorker } from '../jobs/worker-job'
 import { NO_BASE_MODEL, type LabelIssuesInput, type LabelIssuesResult } from '../review/label-issues-job'
 import labelIssuesWorkerPath from '../review/label-issues-worker?modulePath'
@@ -28,8 +29,6 @@ export function issueHandlers({ session, jobs, events, modelsDir }: ServiceConte
     return project.path
   }
 
-  /** The newest finished run with a model (what `runId` left out means), or null when there is none. */
-  const latestRunId = (): number | null => listRuns(session.db).find((run) => run.status === 'done' && run.hasModel)?.id ?? null
 
   const report = (): LabelIssueReport | null => {
     const scan = getLabelIssueScan(session.db)
@@ -86,11 +85,7 @@ export function issueHandlers({ session, jobs, events, modelsDir }: ServiceConte
     'review.checkRobustness': ({ runId, count }) => {
       const path = projectPath()
       if (jobs.isRunning('robustness')) throw new AppError('BUSY', 'a robustness check is already running; cancel it or wait')
-      const chosen = runId ?? latestRunId()
-      if (chosen === null) throw new AppError('INVALID_REQUEST', 'train a model first: the robustness check perturbs a finished run’s test images')
-      const run = getRun(session.db, chosen)
-      if (!run) throw new AppError('NOT_FOUND', `run ${chosen} does not exist`)
-      if (!run.hasModel) throw new AppError('INVALID_REQUEST', `run ${chosen} has no trained model (status: ${run.status})`)
+      const chosen = runWithModel(session.db, runId, 'to check (robustness perturbs a finished run’s test images)').id
       const input: RobustnessInput = { projectPath: path, modelsDir, runId: chosen, count }
       const { jobId, done } = jobs.start('robustness', (context) =>
         runInWorker<RobustnessInput, RobustnessResult>(robustnessWorkerPath, input, context)
@@ -100,8 +95,8 @@ export function issueHandlers({ session, jobs, events, modelsDir }: ServiceConte
       return { runId: chosen, jobId }
     },
     'review.robustness': ({ runId }) => {
-      const chosen = runId ?? latestRunId()
-      return chosen === null ? null : getRobustnessReport(session.db, chosen)
+      const chosen = runId ?? latestRunWithModel(session.db)
+      return chosen === undefined ? null : getRobustnessReport(session.db, chosen)
     }
   }
 }

@@ -1,7 +1,8 @@
 import type { Handlers } from '../core/dispatcher'
 import { AppError } from '../core/errors'
-import { getRunEvaluation, latestEvaluableRunId } from '../db/queries/run-evaluations'
-import { getRun } from '../db/queries/training-runs'
+import { getRunEvaluation } from '../db/queries/run-evaluations'
+import { runWithModel } from '../training/run-choice'
+import { getRun, latestRunWithModel } from '../db/queries/training-runs'
 import { runInWorker } from '../jobs/worker-job'
 import type { EvaluateInput } from '../review/evaluate-job'
 import { evaluationReport } from '../review/evaluate-report'
@@ -15,7 +16,7 @@ type Methods = 'review.evaluate' | 'review.evaluation' | 'review.cell' | 'review
 export function reviewHandlers({ session, jobs, events, modelsDir }: ServiceContext): Pick<Handlers, Methods> {
   /** An explicit run must exist; a left-out run means the latest finished run with a model (undefined if none). */
   const resolveRun = (runId: number | undefined): number | undefined => {
-    if (runId === undefined) return latestEvaluableRunId(session.db)
+    if (runId === undefined) return latestRunWithModel(session.db)
     if (!getRun(session.db, runId)) throw new AppError('NOT_FOUND', `run ${runId} does not exist`)
     return runId
   }
@@ -26,12 +27,7 @@ export function reviewHandlers({ session, jobs, events, modelsDir }: ServiceCont
       const project = session.summary
       if (!project) throw new AppError('NO_PROJECT', 'open a project before evaluating a model')
       if (jobs.isRunning('evaluate')) throw new AppError('BUSY', 'an evaluation is already running; cancel it or wait')
-      const target = resolveRun(runId)
-      if (target === undefined) throw new AppError('NOT_FOUND', 'there is no finished run with a model to evaluate; train a model first')
-      const run = getRun(session.db, target)!
-      if (!run.hasModel) {
-        throw new AppError('INVALID_REQUEST', `run ${target} has no trained model to evaluate (status: ${run.status})`)
-      }
+      const target = runWithModel(session.db, runId, 'to evaluate').id
       const input: EvaluateInput = { projectPath: project.path, modelsDir, runId: target }
       const { jobId, done } = jobs.start('evaluate', (context) => runInWorker(evaluateWorkerPath, input, context))
       done.then(

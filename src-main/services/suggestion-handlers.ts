@@ -3,7 +3,7 @@ import type { Handlers } from '../core/dispatcher'
 import { AppError } from '../core/errors'
 import { getClass } from '../db/queries/classes'
 import { hasUnlabeledImages, suggestionSummary, suggestionsAtLeast, suggestionsFor, type SuggestionRow } from '../db/queries/suggestions'
-import { getRun, listRuns } from '../db/queries/training-runs'
+import { runWithModel } from '../training/run-choice'
 import { runInWorker } from '../jobs/worker-job'
 import type { SuggestInput, SuggestResult } from '../review/suggest-job'
 import suggestWorkerPath from '../review/suggest-worker?modulePath'
@@ -15,12 +15,6 @@ type Methods = 'suggestions.compute' | 'suggestions.summary' | 'suggestions.acce
 export function suggestionHandlers({ session, jobs, events, modelsDir }: ServiceContext): Pick<Handlers, Methods> {
   const labeling = new Labeling(() => session.db)
 
-  /** The run a suggest job uses when none is named: the newest finished one with a model. */
-  const defaultRunId = (): number => {
-    const run = listRuns(session.db).find((item) => item.status === 'done' && item.hasModel)
-    if (!run) throw new AppError('INVALID_REQUEST', 'train a model first: suggestions come from a finished run')
-    return run.id
-  }
 
   const accept = (rows: SuggestionRow[], what: string): LabelChange => {
     if (rows.length === 0) throw new AppError('INVALID_REQUEST', `nothing to accept: ${what}`)
@@ -35,10 +29,7 @@ export function suggestionHandlers({ session, jobs, events, modelsDir }: Service
       const project = session.summary
       if (!project) throw new AppError('NO_PROJECT', 'open a project first')
       if (jobs.isRunning('suggest')) throw new AppError('BUSY', 'suggestions are already being computed; cancel them or wait')
-      const chosen = runId ?? defaultRunId()
-      const run = getRun(session.db, chosen)
-      if (!run) throw new AppError('NOT_FOUND', `run ${chosen} does not exist`)
-      if (!run.hasModel) throw new AppError('INVALID_REQUEST', `run ${chosen} has no trained model (status: ${run.status})`)
+      const chosen = runWithModel(session.db, runId, 'to suggest labels with').id
       if (!hasUnlabeledImages(session.db)) throw new AppError('INVALID_REQUEST', 'every usable image is labeled: there is nothing to suggest')
       const input: SuggestInput = { projectPath: project.path, modelsDir, runId: chosen }
       const { jobId, done } = jobs.start('suggest', (context) => runInWorker<SuggestInput, SuggestResult>(suggestWorkerPath, input, context))

@@ -34,6 +34,8 @@ test('trains a CNN with live curves, cancels a run, and lists both runs', async 
   await expect(page.getByTestId('import-new')).toHaveText('80')
 
   await page.keyboard.press('Control+4')
+  // The seed CNN, chosen explicitly: with MobileNetV2's weights installed it would be the default.
+  await page.getByRole('combobox', { name: 'Model' }).selectOption('cnn')
   await page.getByLabel('Epochs').fill('3')
   await page.getByRole('button', { name: 'Train', exact: true }).click()
   const status = page.getByTestId('train-status')

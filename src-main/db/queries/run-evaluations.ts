@@ -43,16 +43,6 @@ export function replaceRunEvaluation(
   })()
 }
 
-/** What `runId` left out means in the Review methods: the newest finished run that has a model. */
-export function latestEvaluableRunId(db: Database): number | undefined {
-  return db
-    .prepare(
-      `SELECT r.id FROM training_runs r JOIN run_models m ON m.run_id = r.id
-       WHERE r.status = 'done' ORDER BY r.id DESC LIMIT 1`
-    )
-    .pluck()
-    .get() as number | undefined
-}
 
 /**
  * Whether any label changed after `since` (the moment the run read its training data). Every user

@@ -109,6 +109,14 @@ export function getRun(db: Database, runId: number): RunSummary | undefined {
   return row ? toSummary(db, row) : undefined
 }
 
+/** The newest finished run that has a stored model, or undefined when none has. */
+export function latestRunWithModel(db: Database): number | undefined {
+  return db
+    .prepare(`SELECT r.id FROM training_runs r JOIN run_models m ON m.run_id = r.id WHERE r.status = 'done' ORDER BY r.id DESC LIMIT 1`)
+    .pluck()
+    .get() as number | undefined
+}
+
 export function deleteRun(db: Database, runId: number): boolean {
   return db.prepare('DELETE FROM training_runs WHERE id = ?').run(runId).changes > 0
 }

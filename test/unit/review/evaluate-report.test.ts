@@ -4,7 +4,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createProjectDatabase } from '../../../src-main/db/connection'
 import { decodeProbabilities, encodeProbabilities } from '../../../src-main/db/queries/predictions'
 import { insertProject } from '../../../src-main/db/queries/project'
-import { getRunEvaluation, labelsChangedSince, latestEvaluableRunId, replaceRunEvaluation } from '../../../src-main/db/queries/run-evaluations'
+import { getRunEvaluation, labelsChangedSince, replaceRunEvaluation } from '../../../src-main/db/queries/run-evaluations'
+import { latestRunWithModel } from '../../../src-main/db/queries/training-runs'
 import { evaluationReport } from '../../../src-main/review/evaluate-report'
 import { cellItems, topLossItems } from '../../../src-main/review/review-items'
 import { expectAppError } from '../../helpers/app-error'
@@ -162,9 +163,9 @@ describe('evaluationReport', () => {
     db.prepare("INSERT INTO run_models (run_id, topology, weight_specs, weights, saved_at) VALUES (3, '{}', '[]', x'00', 20)").run()
     expect(evaluationReport(db, 2, 'test')).toBeNull()
     // 2 has no model, 3 did not finish: 1 is the latest evaluable run.
-    expect(latestEvaluableRunId(db)).toBe(1)
+    expect(latestRunWithModel(db)).toBe(1)
     db.prepare("INSERT INTO run_models (run_id, topology, weight_specs, weights, saved_at) VALUES (2, '{}', '[]', x'00', 20)").run()
-    expect(latestEvaluableRunId(db)).toBe(2)
+    expect(latestRunWithModel(db)).toBe(2)
   })
 })
 

@@ -28,6 +28,8 @@ export const MOBILENET_DEFAULTS: Partial<SettingsDraft> = { model: 'mobilenetv2'
 /** The Train view: settings, the run in progress with its live curves, and every past run. */
 export class TrainState {
   settings = $state<SettingsDraft>({ ...DEFAULT_SETTINGS })
+  /** The user picked a model: the automatic default no longer applies. */
+  #modelChosen = false
   #runs = $state.raw<RunSummary[]>([])
   #job = $state.raw<JobProgress | null>(null)
   /** Per-batch loss of the current run, for the live curve (bounded). */
@@ -68,9 +70,24 @@ export class TrainState {
     return this.#baseModel
   }
 
-  /** Switches model and the defaults that come with it. */
+  /** Switches model (the user's choice) and the defaults that come with it. */
   chooseModel(model: SettingsDraft['model']): void {
+    this.#modelChosen = true
+    this.#applyModel(model)
+  }
+
+  #applyModel(model: SettingsDraft['model']): void {
     this.settings = model === 'mobilenetv2' ? { ...DEFAULT_SETTINGS, ...MOBILENET_DEFAULTS } : { ...DEFAULT_SETTINGS }
+  }
+
+  /**
+   * Makes `model` the default, but only while the form is untouched: the base-model check answers
+   * asynchronously, and a late answer must not wipe out what the user already chose or typed.
+   */
+  preferModel(model: SettingsDraft['model']): void {
+    if (this.running || this.#modelChosen) return
+    const untouched = (Object.keys(DEFAULT_SETTINGS) as (keyof SettingsDraft)[]).every((key) => this.settings[key] === DEFAULT_SETTINGS[key])
+    if (untouched) this.#applyModel(model)
   }
   /** The run being trained, as stored plus the epochs that arrived since. */
   get activeRun(): RunSummary | undefined {
