@@ -1,0 +1,43 @@
+/**
+ * Layout of the virtualized image grids (Label, Review): square cells on a fixed pitch, only the
+ * rows near the viewport are in the DOM. Pure arithmetic, so a grid of 100k images costs no more
+ * than one screen of them; the components keep the reactive wiring.
+ */
+
+export const CELL = 148
+export const GAP = 8
+/** The pitch of rows and columns: a cell and the gap after it. */
+export const ROW = CELL + GAP
+/** Rows rendered above and below the visible ones, so fast scrolling never shows blanks. */
+export const OVERSCAN = 3
+
+/** Cells per row; at least a gap's width stays free at the right edge, by the scrollbar. */
+export function columnsFor(width: number): number {
+  return Math.max(1, Math.floor(width / ROW))
+}
+
+// Two functions, not one returning a pair: each feeds its own $derived, so a scroll that stays
+// within the same rows changes neither and re-renders nothing.
+/** The first row to render at this scroll position, overscan included. */
+export function firstRenderedRow(scrollTop: number): number {
+  return Math.max(0, Math.floor(scrollTop / ROW) - OVERSCAN)
+}
+
+/** One past the last row to render for this scroll position and viewport height, overscan included. */
+export function endRenderedRow(scrollTop: number, height: number, rows: number): number {
+  return Math.min(rows, Math.ceil((scrollTop + height) / ROW) + OVERSCAN)
+}
+
+/** The item indices in rows [firstRow, lastRow) of a grid of `count` items. */
+export function indicesInRows(firstRow: number, lastRow: number, columns: number, count: number): number[] {
+  const indices: number[] = []
+  for (let index = firstRow * columns; index < Math.min(lastRow * columns, count); index++) indices.push(index)
+  return indices
+}
+
+/** Scrolls `viewport` (of client height `height`) just enough to show the row of item `index`. */
+export function scrollIntoView(viewport: HTMLElement, height: number, index: number, columns: number): void {
+  const top = Math.floor(index / columns) * ROW
+  if (top < viewport.scrollTop) viewport.scrollTop = top
+  else if (top + ROW > viewport.scrollTop + height) viewport.scrollTop = top + ROW - height + GAP
+}
