@@ -1,5 +1,6 @@
 import type { ImageDetail, ImageQuery, LabelChange } from '@contract/types'
 import type { Client } from '../api/client'
+import { SelectableList } from './selectable-list.svelte'
 
 const DETAIL_CHUNK = 200
 
@@ -8,31 +9,24 @@ const DETAIL_CHUNK = 200
  * details fetched only for what is on screen, a cursor, and a selection. Labels go through the
  * contract and are shown only once main has committed them.
  */
-export class GridState {
+export class GridState extends SelectableList<number> {
   query = $state<ImageQuery>({ status: 'ok', sort: 'imported' })
-  #ids = $state.raw<number[]>([])
-  #cursor = $state(0)
-  #selection = $state.raw<ReadonlySet<number>>(new Set())
-  #anchor = 0
   #details = new Map<number, ImageDetail>()
   /** Bumped whenever #details changes, so cells re-read it. */
   #version = $state(0)
   #inFlight = new Set<number>()
   #loading = $state(false)
 
-  constructor(private readonly api: Client) {}
-
-  get ids() {
-    return this.#ids
+  constructor(private readonly api: Client) {
+    super((id) => id)
   }
-  get cursor() {
-    return this.#cursor
+
+  /** The image ids of the current filter, in order (the list's items). */
+  get ids() {
+    return this.items
   }
   get currentId(): number | undefined {
-    return this.#ids[this.#cursor]
-  }
-  get selection() {
-    return this.#selection
+    return this.current
   }
   get loading() {
     return this.#loading
@@ -49,11 +43,8 @@ export class GridState {
     this.#loading = true
     try {
       const { ids } = await this.api.call('images.query', $state.snapshot(this.query))
-      this.#ids = ids
       const index = keep === undefined ? -1 : ids.indexOf(keep)
-      this.#cursor = index >= 0 ? index : Math.min(this.#cursor, Math.max(0, ids.length - 1))
-      const present = new Set(ids)
-      this.#selection = new Set([...this.#selection].filter((id) => present.has(id)))
+      this.replace(ids, index >= 0 ? index : this.cursor)
     } finally {
       this.#loading = false
     }
@@ -61,45 +52,8 @@ export class GridState {
 
   /** Makes sure details for ids[start, end) are loaded (or loading). */
   ensureRange(start: number, end: number): void {
-    const wanted = this.#ids.slice(Math.max(0, start), end).filter((id) => !this.#details.has(id) && !this.#inFlight.has(id))
+    const wanted = this.items.slice(Math.max(0, start), end).filter((id) => !this.#details.has(id) && !this.#inFlight.has(id))
     for (let index = 0; index < wanted.length; index += DETAIL_CHUNK) void this.#fetch(wanted.slice(index, index + DETAIL_CHUNK))
-  }
-
-  moveTo(index: number): void {
-    if (this.#ids.length === 0) return
-    this.#cursor = Math.max(0, Math.min(this.#ids.length - 1, index))
-  }
-
-  move(delta: number): void {
-    this.moveTo(this.#cursor + delta)
-  }
-
-  /** Click semantics of every file manager: plain, Ctrl/Cmd (toggle), Shift (range from the anchor). */
-  click(index: number, modifiers: { toggle: boolean; range: boolean }): void {
-    const id = this.#ids[index]
-    if (id === undefined) return
-    if (modifiers.range) {
-      const [from, to] = [Math.min(this.#anchor, index), Math.max(this.#anchor, index)]
-      this.#selection = new Set([...this.#selection, ...this.#ids.slice(from, to + 1)])
-    } else if (modifiers.toggle) {
-      const next = new Set(this.#selection)
-      if (next.has(id)) next.delete(id)
-      else next.add(id)
-      this.#selection = next
-      this.#anchor = index
-    } else {
-      this.#selection = new Set()
-      this.#anchor = index
-    }
-    this.#cursor = index
-  }
-
-  selectAll(): void {
-    this.#selection = new Set(this.#ids)
-  }
-
-  clearSelection(): void {
-    this.#selection = new Set()
   }
 
   /**
@@ -107,7 +61,7 @@ export class GridState {
    * advances to the next image of the filter, as a keyboard labeler expects.
    */
   async label(classId: number | null): Promise<LabelChange | null> {
-    const bulk = this.#selection.size > 0
+    const bulk = this.selection.size > 0
     const targets = this.#targets()
     if (targets.length === 0) return null
     const change = await this.api.call('labels.assign', { imageIds: targets, classId })
@@ -120,7 +74,7 @@ export class GridState {
    * moves on like a label key. Main decides which of them have a suggestion to accept.
    */
   async acceptSuggestions(): Promise<LabelChange | null> {
-    const bulk = this.#selection.size > 0
+    const bulk = this.selection.size > 0
     const targets = this.#targets()
     if (targets.length === 0) return null
     const change = await this.api.call('suggestions.accept', { imageIds: targets })
@@ -152,13 +106,13 @@ export class GridState {
 
   /** The selection, or else the current image. */
   #targets(): number[] {
-    if (this.#selection.size > 0) return [...this.#selection]
+    if (this.selection.size > 0) return [...this.selection]
     return this.currentId === undefined ? [] : [this.currentId]
   }
 
   /** After a bulk change the selection is done with; after one image, go to the next. */
   #advanceAfter(bulk: boolean, leaving: boolean): void {
-    if (bulk) this.#selection = new Set()
+    if (bulk) this.clearSelection()
     else if (!leaving) this.move(1)
   }
 
@@ -179,10 +133,7 @@ export class GridState {
       (suggested !== true || classId === null)
     const gone = new Set([...classes].filter(([, classId]) => !matches(classId)).map(([id]) => id))
     if (gone.size === 0) return false
-    const before = this.#ids
-    const removedBeforeCursor = before.slice(0, this.#cursor).filter((id) => gone.has(id)).length
-    this.#ids = before.filter((id) => !gone.has(id))
-    this.#cursor = Math.max(0, Math.min(this.#cursor - removedBeforeCursor, this.#ids.length - 1))
+    this.remove(gone)
     return true
   }
 

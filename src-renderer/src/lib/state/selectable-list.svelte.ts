@@ -1,0 +1,93 @@
+/**
+ * An ordered list of images with a keyboard cursor and a multi-selection of image ids, as the
+ * Label grid and the Review grids both show them; their states extend it and decide when the list
+ * changes. Items are whatever the view lists (bare ids, review rows); `idOf` names each one's image.
+ */
+export class SelectableList<T> {
+  #items = $state.raw<readonly T[]>([])
+  #cursor = $state(0)
+  #selection = $state.raw<ReadonlySet<number>>(new Set())
+  /** Where a Shift+click range starts: the last plain or Ctrl/Cmd click. */
+  #anchor = 0
+
+  constructor(private readonly idOf: (item: T) => number) {}
+
+  get items(): readonly T[] {
+    return this.#items
+  }
+  get cursor() {
+    return this.#cursor
+  }
+  get current(): T | undefined {
+    return this.#items[this.#cursor]
+  }
+  get selection() {
+    return this.#selection
+  }
+
+  /** A new list from scratch: cursor at the top, nothing selected. */
+  protected reset(items: readonly T[] = []): void {
+    this.#items = items
+    this.#cursor = 0
+    this.#anchor = 0
+    this.#selection = new Set()
+  }
+
+  /** The list as re-read: the cursor goes to `cursor` (within bounds), the selection keeps what is still listed. */
+  protected replace(items: readonly T[], cursor = this.#cursor): void {
+    this.#items = items
+    this.#cursor = Math.max(0, Math.min(cursor, items.length - 1))
+    // Nothing selected (the usual case) leaves the selection alone, so no cell re-renders for it.
+    if (this.#selection.size === 0) return
+    const present = new Set(items.map(this.idOf))
+    this.#selection = new Set([...this.#selection].filter((id) => present.has(id)))
+  }
+
+  /**
+   * Drops the images in `gone`. The cursor stays on the item it was on, or on the one after it
+   * when that one left, so a keyboard labeler lands on the next image.
+   */
+  protected remove(gone: ReadonlySet<number>): void {
+    const removedBeforeCursor = this.#items.slice(0, this.#cursor).filter((item) => gone.has(this.idOf(item))).length
+    this.#items = this.#items.filter((item) => !gone.has(this.idOf(item)))
+    this.#cursor = Math.max(0, Math.min(this.#cursor - removedBeforeCursor, this.#items.length - 1))
+  }
+
+  moveTo(index: number): void {
+    if (this.#items.length === 0) return
+    this.#cursor = Math.max(0, Math.min(this.#items.length - 1, index))
+  }
+
+  move(delta: number): void {
+    this.moveTo(this.#cursor + delta)
+  }
+
+  /** Click semantics of every file manager: plain, Ctrl/Cmd (toggle), Shift (range from the anchor). */
+  click(index: number, modifiers: { toggle: boolean; range: boolean }): void {
+    const item = this.#items[index]
+    if (item === undefined) return
+    const id = this.idOf(item)
+    if (modifiers.range) {
+      const [from, to] = [Math.min(this.#anchor, index), Math.max(this.#anchor, index)]
+      this.#selection = new Set([...this.#selection, ...this.#items.slice(from, to + 1).map(this.idOf)])
+    } else if (modifiers.toggle) {
+      const next = new Set(this.#selection)
+      if (next.has(id)) next.delete(id)
+      else next.add(id)
+      this.#selection = next
+      this.#anchor = index
+    } else {
+      this.#selection = new Set()
+      this.#anchor = index
+    }
+    this.#cursor = index
+  }
+
+  selectAll(): void {
+    this.#selection = new Set(this.#items.map(this.idOf))
+  }
+
+  clearSelection(): void {
+    this.#selection = new Set()
+  }
+}
