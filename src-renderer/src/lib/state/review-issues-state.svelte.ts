@@ -1,13 +1,13 @@
 import type { IssueDecision, LabelIssue, LabelIssueReport } from '@contract/types'
 import { ApiError, type Client } from '../api/client'
-import { ReviewJob } from './review-job.svelte'
+import { JobTracker } from './job-tracker.svelte'
 
 /**
  * Suspected label errors (confident learning): the scan as a job, the ranked list, and a verdict
  * per image. Verdicts are stored by main, so they survive a reload; decided ones can be hidden.
  */
 export class ReviewIssuesState {
-  readonly job: ReviewJob
+  readonly job: JobTracker
   #report = $state.raw<LabelIssueReport | null>(null)
   #loaded = $state(false)
   #error = $state<string | null>(null)
@@ -15,7 +15,7 @@ export class ReviewIssuesState {
   hideDecided = $state(false)
 
   constructor(private readonly api: Client) {
-    this.job = new ReviewJob(api, 'label-issues', (job) => {
+    this.job = new JobTracker(api, 'label-issues', (job) => {
       if (job.state === 'done') void this.refresh()
     })
   }

@@ -1,17 +1,17 @@
 import type { RobustnessReport } from '@contract/types'
 import type { Client } from '../api/client'
-import { ReviewJob } from './review-job.svelte'
+import { JobTracker } from './job-tracker.svelte'
 
 /** Accuracy under small adversarial (FGSM) perturbations, for one run. */
 export class ReviewRobustnessState {
-  readonly job: ReviewJob
+  readonly job: JobTracker
   #report = $state.raw<RobustnessReport | null>(null)
   #runId: number | null = null
   #loaded = $state(false)
   #error = $state<string | null>(null)
 
   constructor(private readonly api: Client) {
-    this.job = new ReviewJob(api, 'robustness', (job) => {
+    this.job = new JobTracker(api, 'robustness', (job) => {
       if (job.state === 'done') void this.load(this.#runId)
     })
   }

@@ -1,9 +1,9 @@
 import type { ClassCount, Evaluation, EvaluationSplit, JobProgress, LabelChange, LabelHistory, RunSummary } from '@contract/types'
 import { ApiError } from '../api/client'
 import type { AppState } from './app-state.svelte'
+import { JobTracker } from './job-tracker.svelte'
 import { ReviewIssuesState } from './review-issues-state.svelte'
 import { ReviewItemsState } from './review-items-state.svelte'
-import { ReviewJob } from './review-job.svelte'
 import { ReviewRobustnessState } from './review-robustness-state.svelte'
 
 export type ReviewTab = 'matrix' | 'losses' | 'issues' | 'robustness'
@@ -25,8 +25,8 @@ export class ReviewState {
   readonly items: ReviewItemsState
   readonly issues: ReviewIssuesState
   readonly robustness: ReviewRobustnessState
-  readonly evaluateJob: ReviewJob
-  readonly trainJob: ReviewJob
+  readonly evaluateJob: JobTracker
+  readonly trainJob: JobTracker
   tab = $state<ReviewTab>('matrix')
   /** Confusion matrix as row percentages instead of counts. */
   normalized = $state(false)
@@ -50,8 +50,8 @@ export class ReviewState {
     this.items = new ReviewItemsState(api)
     this.issues = new ReviewIssuesState(api)
     this.robustness = new ReviewRobustnessState(api)
-    this.evaluateJob = new ReviewJob(api, 'evaluate', (job) => this.#onEvaluated(job))
-    this.trainJob = new ReviewJob(api, 'train', (job) => void this.#onRetrained(job), false)
+    this.evaluateJob = new JobTracker(api, 'evaluate', (job) => this.#onEvaluated(job))
+    this.trainJob = new JobTracker(api, 'train', (job) => void this.#onRetrained(job), false)
     this.#unsubscribe = [
       api.on('labels.changed', () => this.#settle()),
       api.on('library.changed', () => void this.refreshRuns())

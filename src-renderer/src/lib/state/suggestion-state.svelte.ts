@@ -1,5 +1,6 @@
 import type { JobProgress, RunSummary, SuggestionSummary } from '@contract/types'
 import { ApiError, type Client } from '../api/client'
+import { JobTracker } from './job-tracker.svelte'
 
 /** The summary is re-read this long after the last label change, not on every key (see label-state). */
 const SUMMARY_DELAY_MS = 400
@@ -12,7 +13,8 @@ const SUMMARY_DELAY_MS = 400
 export class SuggestionState {
   #summary = $state.raw<SuggestionSummary | null>(null)
   #runs = $state.raw<RunSummary[]>([])
-  #job = $state.raw<JobProgress | null>(null)
+  /** The suggest job: one at a time, possibly started from another window. */
+  readonly suggestJob: JobTracker
   #error = $state<string | null>(null)
   /** The run chosen in the picker; null = the newest finished one. */
   runId = $state<number | null>(null)
@@ -26,8 +28,9 @@ export class SuggestionState {
     private readonly api: Client,
     private readonly oncomputed: () => void
   ) {
+    this.suggestJob = new JobTracker(api, 'suggest', (job) => this.#onComputed(job))
     this.#unsubscribe = [
-      api.on('job.progress', (progress) => this.#onProgress(progress)),
+      () => this.suggestJob.dispose(),
       api.on('labels.changed', () => this.#refreshSummarySoon()),
       api.on('library.changed', ({ reason }) => {
         if (reason === 'training' || reason === 'run deleted') void this.#refreshRuns()
@@ -42,12 +45,6 @@ export class SuggestionState {
   get runs() {
     return this.#runs
   }
-  get job() {
-    return this.#job
-  }
-  get running() {
-    return this.#job?.state === 'running'
-  }
   get error() {
     return this.#error
   }
@@ -58,9 +55,7 @@ export class SuggestionState {
 
   async start(): Promise<void> {
     await Promise.all([this.#refreshRuns(), this.refreshSummary()])
-    const jobs = await this.api.call('jobs.list', {}).catch(() => [])
-    const running = jobs.find((job) => job.kind === 'suggest' && job.state === 'running')
-    if (running) this.#job = running
+    await this.suggestJob.adopt()
   }
 
   dispose(): void {
@@ -72,17 +67,10 @@ export class SuggestionState {
     this.#error = null
     try {
       const { jobId } = await this.api.call('suggestions.compute', this.runId === null ? {} : { runId: this.runId })
-      // The job's first event may already have arrived; if not, show it as starting.
-      if (this.#job?.jobId !== jobId) {
-        this.#job = { jobId, kind: 'suggest', state: 'running', done: 0, total: null, message: 'Starting…', ratePerSecond: null, etaSeconds: null }
-      }
+      this.suggestJob.follow(jobId)
     } catch (error) {
       this.#error = error instanceof ApiError ? error.message : String(error)
     }
-  }
-
-  async cancel(): Promise<void> {
-    if (this.#job?.state === 'running') await this.api.call('jobs.cancel', { jobId: this.#job.jobId }).catch(() => {})
   }
 
   async refreshSummary(): Promise<void> {
@@ -100,11 +88,8 @@ export class SuggestionState {
     if (this.runId !== null && !this.#runs.some((run) => run.id === this.runId)) this.runId = null
   }
 
-  #onProgress(progress: JobProgress): void {
-    if (progress.kind !== 'suggest') return
-    this.#job = progress
-    if (progress.state === 'running') return
-    if (progress.state === 'failed') this.#error = progress.message
+  #onComputed(job: JobProgress): void {
+    if (job.state === 'failed') this.#error = job.message
     void this.refreshSummary()
     this.oncomputed()
   }

@@ -2,12 +2,14 @@ import type { JobProgress } from '@contract/types'
 import type { Client } from '../api/client'
 
 /**
- * One kind of long job the Review view starts (evaluate, label-issues, robustness, a retrain):
- * its latest progress, whether it runs, cancel, and a callback when it ends. A job started in
- * another window (or before the view opened) is adopted from jobs.list, so progress never vanishes.
+ * One kind of long job a view starts (Review: evaluate, label-issues, robustness, a retrain; Label:
+ * suggest): its latest progress, whether it runs, cancel, and a callback when it ends. A job started
+ * in another window (or before the view opened) is adopted from jobs.list, so progress never vanishes.
  */
-export class ReviewJob {
+export class JobTracker {
   #job = $state.raw<JobProgress | null>(null)
+  /** The job whose end `onEnd` has been told of: it hears of each job's end once. */
+  #endReported: string | null = null
   #unsubscribe: () => void
 
   constructor(
@@ -35,7 +37,7 @@ export class ReviewJob {
   follow(jobId: string): void {
     if (this.#job?.jobId === jobId) {
       // A quick job can end before the call that started it answers: its end was not ours yet.
-      if (!this.running) this.onEnd(this.#job)
+      if (!this.running) this.#reportEnd(this.#job)
       return
     }
     this.#job = { jobId, kind: this.kind, state: 'running', done: 0, total: null, message: 'Starting…', ratePerSecond: null, etaSeconds: null }
@@ -68,6 +70,12 @@ export class ReviewJob {
     if (this.running && progress.jobId !== this.#job!.jobId) return
     const wasRunning = this.running
     this.#job = progress
-    if (wasRunning && progress.state !== 'running') this.onEnd(progress)
+    if (wasRunning && progress.state !== 'running') this.#reportEnd(progress)
+  }
+
+  #reportEnd(job: JobProgress): void {
+    if (this.#endReported === job.jobId) return
+    this.#endReported = job.jobId
+    this.onEnd(job)
   }
 }
