@@ -1,7 +1,7 @@
 // Shared bits of `npm run bench:transfer` (see transfer-bench.ts): paths, settings from the environment,
 // the CIFAR-10 folders, child processes with a heartbeat, formatting.
 export * from './bench-util'
-import { CACHE, envInt, extractCifar, ROOT } from './bench-util'
+import { CACHE, envInt, extractCifar, ROOT, SkipError } from './bench-util'
 import { existsSync, readFileSync } from 'node:fs'
 import { link, mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
@@ -11,9 +11,6 @@ export const TORCH_SCRIPT = join(ROOT, 'test', 'bench', 'pytorch', 'mobilenet_v2
 /** $PICTOR_MODELS_DIR when set, else the shared checkout's copy of the base model. */
 export const MODELS_DIR = resolve(ROOT, process.env.PICTOR_MODELS_DIR || join('..', 'shared', 'models', 'mobilenet_v2'))
 export const MODEL_JSON = join(MODELS_DIR, BASE_MODEL_ID, 'model.json')
-
-/** Something this machine lacks (dataset, base model, PyTorch): printed as SKIPPED with the reason. */
-export class SkipError extends Error {}
 
 
 export interface Settings {
