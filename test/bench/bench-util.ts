@@ -1,9 +1,9 @@
 // What every benchmark script shares: where things are, the environment knobs, running a child
-// process, the CIFAR-10 extraction cache, and small number formatting.
+// process, the CIFAR-10 extraction cache, small number formatting, and the parts and closing table.
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdir, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -111,4 +111,41 @@ export async function runPart(name: string, work: () => Promise<void>): Promise<
   }
   console.log(`== ${name}: ${seconds(performance.now() - started)}`)
   return outcome
+}
+
+/**
+ * A benchmark's closing table and exit code. Its parts run through `part`: a skipped or crashed
+ * part becomes a row (made by `failedRow`) and a crash makes the exit code 1, so one broken part
+ * neither hides the others' figures nor passes unnoticed.
+ */
+export class BenchTable<Row extends { [K in keyof Row]: string }> {
+  readonly rows: Row[] = []
+  readonly #crashed: string[] = []
+  readonly #started = performance.now()
+
+  /** `headers`: each column's heading, in table order. */
+  constructor(
+    private readonly headers: { [K in keyof Row]: string },
+    private readonly failedRow: (name: string, status: 'SKIPPED' | 'CRASHED', message: string) => Row
+  ) {}
+
+  async part(name: string, work: () => Promise<void>): Promise<void> {
+    const outcome = await runPart(name, work)
+    if (outcome.status === 'ok') return
+    if (outcome.status === 'crashed') this.#crashed.push(name)
+    this.rows.push(this.failedRow(name, outcome.status === 'crashed' ? 'CRASHED' : 'SKIPPED', outcome.message))
+  }
+
+  /** Prints the total time, the load average and the table (Markdown); sets exit code 1 if a part crashed. */
+  print(): void {
+    const keys = Object.keys(this.headers) as (keyof Row)[]
+    console.log(`\ntotal ${seconds(performance.now() - this.#started)}; load average now ${loadavg().map((l) => l.toFixed(2)).join(' ')} (1/5/15 min)\n`)
+    console.log(`| ${keys.map((key) => this.headers[key]).join(' | ')} |`)
+    console.log(`|${keys.map(() => '---|').join('')}`)
+    for (const row of this.rows) console.log(`| ${keys.map((key) => row[key]).join(' | ')} |`)
+    if (this.#crashed.length) {
+      console.log(`\ncrashed: ${this.#crashed.join('; ')}`)
+      process.exitCode = 1
+    }
+  }
 }

@@ -20,7 +20,7 @@ import { existsSync } from 'node:fs'
 import { availableParallelism, cpus, loadavg } from 'node:os'
 import { join, resolve } from 'node:path'
 import { BASE_MODEL_ID } from '../../src-main/transfer/base-model'
-import { CACHE, envInt, ROOT, runPart, seconds } from './bench-util'
+import { BenchTable, CACHE, envInt, ROOT, seconds } from './bench-util'
 import { registerBuiltModulePaths } from './transfer-bench-module-paths'
 
 const SOURCE_MODELS = resolve(ROOT, process.env.PICTOR_MODELS_DIR || join('..', 'shared', 'models', 'mobilenet_v2'))
@@ -37,16 +37,7 @@ type Row = import('./infer-bench-extract').Row
 const { readSettings } = await import('./transfer-bench-common')
 const { benchOneClick, breakdown } = await import('./transfer-bench-oneclick')
 
-const rows: Row[] = []
-const crashed: string[] = []
-const started = performance.now()
-
-async function part(name: string, work: () => Promise<void>): Promise<void> {
-  const outcome = await runPart(name, work)
-  if (outcome.status === 'ok') return
-  if (outcome.status === 'crashed') crashed.push(name)
-  rows.push({ part: name, result: outcome.status.toUpperCase(), note: outcome.message })
-}
+const table = new BenchTable<Row>({ part: 'benchmark', result: 'result', note: 'note' }, (part, result, note) => ({ part, result, note }))
 
 /** A writable copy of the base model (once), so the feature graph can be cached beside it. */
 async function writableModels(): Promise<string | null> {
@@ -67,26 +58,26 @@ async function main(): Promise<void> {
     `load average ${loadavg()[0]!.toFixed(2)}, base model copied from ${SOURCE_MODELS} to ${MODELS}`)
   const modelJson = await writableModels()
   if (!modelJson) {
-    rows.push({ part: 'all', result: 'SKIPPED', note: `no base model at ${SOURCE_MODELS} (set PICTOR_MODELS_DIR, or is ../shared present?)` })
+    table.rows.push({ part: 'all', result: 'SKIPPED', note: `no base model at ${SOURCE_MODELS} (set PICTOR_MODELS_DIR, or is ../shared present?)` })
   } else {
     if (parts.has('extract')) {
-      await part('1. MobileNetV2 feature extraction 224×224: ONNX Runtime vs TF.js wasm vs PyTorch CPU', async () => {
+      await table.part('1. MobileNetV2 feature extraction 224×224: ONNX Runtime vs TF.js wasm vs PyTorch CPU', async () => {
         const result = await benchInferExtraction({
           modelsDir: MODELS,
           modelJson,
           rounds: envInt('PICTOR_BENCH_INFER_ROUNDS', 2),
           batches: envInt('PICTOR_BENCH_INFER_BATCHES', 4)
         })
-        rows.push(...inferExtractionRows(result))
+        table.rows.push(...inferExtractionRows(result))
       })
     }
     if (parts.has('oneclick')) {
       const settings = readSettings()
-      await part(`2. one-click fine-tuning on CIFAR-10 (${settings.images} train, ${settings.test} test), features on ONNX Runtime`, async () => {
+      await table.part(`2. one-click fine-tuning on CIFAR-10 (${settings.images} train, ${settings.test} test), features on ONNX Runtime`, async () => {
         const r = await benchOneClick(settings)
         const coldMs = r.createMs + r.importMs + r.cold.wallMs
         const e = r.cold.extraction as (typeof r.cold.extraction & { engine?: string }) | null
-        rows.push(
+        table.rows.push(
           {
             part: `2 cold: create + import + train (${r.dataset.train} train + ${r.dataset.test} test images)`,
             result: seconds(coldMs),
@@ -109,14 +100,7 @@ async function main(): Promise<void> {
       })
     }
   }
-  console.log(`\ntotal ${seconds(performance.now() - started)}; load average now ${loadavg().map((l) => l.toFixed(2)).join(' ')} (1/5/15 min)\n`)
-  console.log('| benchmark | result | note |')
-  console.log('|---|---|---|')
-  for (const row of rows) console.log(`| ${row.part} | ${row.result} | ${row.note} |`)
-  if (crashed.length) {
-    console.log(`\ncrashed: ${crashed.join('; ')}`)
-    process.exitCode = 1
-  }
+  table.print()
 }
 
 main().catch((error: unknown) => {

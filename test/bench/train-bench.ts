@@ -20,7 +20,7 @@
 // Datasets are cached under os.tmpdir()/pictor-bench.
 import { availableParallelism, cpus, loadavg } from 'node:os'
 import * as tf from '@tensorflow/tfjs-core'
-import { type BenchSettings, CACHE, percent, readSettings, runPart, seconds } from './train-bench-common'
+import { type BenchSettings, BenchTable, CACHE, percent, readSettings, seconds } from './train-bench-common'
 import { prepareCifar, prepareFashionMnist, type SplitFolder } from './train-bench-data'
 import { type PictorTraining, printTraining, trainWithPictor } from './train-bench-pictor'
 import { benchThroughput, GOAL, type ThroughputResult } from './train-bench-throughput'
@@ -33,27 +33,20 @@ interface Row {
   time: string
 }
 
-const rows: Row[] = []
-const crashed: string[] = []
-const started = performance.now()
-
-/** One part of the run; a skip or crash becomes a row (a crash makes the exit code 1). */
-async function part(name: string, work: () => Promise<void>): Promise<void> {
-  const outcome = await runPart(name, work)
-  if (outcome.status === 'ok') return
-  if (outcome.status === 'crashed') crashed.push(name)
-  rows.push({ part: name, setting: '', result: outcome.status.toUpperCase(), reference: outcome.message, time: '' })
-}
+const table = new BenchTable<Row>(
+  { part: 'benchmark', setting: 'what ran', result: 'result', reference: 'reference', time: 'time' },
+  (part, result, reference) => ({ part, setting: '', result, reference, time: '' })
+)
 
 function throughputRows(r: ThroughputResult, ms: number, settings: BenchSettings): void {
   const steps = `batch 64, 32×32×3, Adam 1e-3; ${settings.rounds} rounds × ${settings.steps} steps`
   const rate = (best: number | null, pooled: number | null) =>
     best === null || pooled === null ? 'SKIPPED' : `${best.toFixed(0)} images/s (pooled median ${pooled.toFixed(0)})`
-  rows.push({ part: '1 tfjs wasm trainLoop', setting: steps, result: rate(r.tfjsBest, r.tfjsPooled), reference: r.tfjs[0]!.label, time: seconds(ms) })
-  if (r.torchSkipped) rows.push({ part: '1 PyTorch CPU', setting: steps, result: 'SKIPPED', reference: r.torchSkipped, time: '' })
+  table.rows.push({ part: '1 tfjs wasm trainLoop', setting: steps, result: rate(r.tfjsBest, r.tfjsPooled), reference: r.tfjs[0]!.label, time: seconds(ms) })
+  if (r.torchSkipped) table.rows.push({ part: '1 PyTorch CPU', setting: steps, result: 'SKIPPED', reference: r.torchSkipped, time: '' })
   for (const f of r.torch) {
     const [threads, layout] = f.config.split(':')
-    rows.push({
+    table.rows.push({
       part: `1 PyTorch CPU ${threads} thread${threads === '1' ? '' : 's'} ${layout}`,
       setting: `${f.rounds} round${f.rounds === 1 ? '' : 's'} × ${settings.steps} steps`,
       result: rate(f.best, f.pooled),
@@ -62,7 +55,7 @@ function throughputRows(r: ThroughputResult, ms: number, settings: BenchSettings
     })
   }
   const verdict = (ratio: number | null) => (ratio === null ? '' : ratio >= GOAL ? ' (met)' : ' (below)')
-  rows.push({
+  table.rows.push({
     part: '1 ratio tfjs/PyTorch',
     setting: 'vs 2 threads NCHW: best rounds (pooled medians)',
     result: r.ratioBest === null ? '—' : `${r.ratioBest.toFixed(2)}× (${r.ratioPooled!.toFixed(2)}×)`,
@@ -72,16 +65,16 @@ function throughputRows(r: ThroughputResult, ms: number, settings: BenchSettings
   })
   const fastest = r.torch.length ? r.torch.reduce((a, b) => (b.best > a.best ? b : a)) : null
   if (fastest) {
-    rows.push({ part: '1 ratio tfjs/fastest PyTorch', setting: `vs ${fastest.config}, best rounds`, result: `${(r.tfjsBest / fastest.best).toFixed(2)}×`, reference: '', time: '' })
+    table.rows.push({ part: '1 ratio tfjs/fastest PyTorch', setting: `vs ${fastest.config}, best rounds`, result: `${(r.tfjsBest / fastest.best).toFixed(2)}×`, reference: '', time: '' })
   }
   if (r.cpu) {
-    rows.push({ part: '1 tfjs cpu trainLoop', setting: `${r.cpu.stepMs.length} steps`, result: `${r.cpu.imagesPerSecond.toFixed(1)} images/s`, reference: 'reference only', time: '' })
+    table.rows.push({ part: '1 tfjs cpu trainLoop', setting: `${r.cpu.stepMs.length} steps`, result: `${r.cpu.imagesPerSecond.toFixed(1)} images/s`, reference: 'reference only', time: '' })
   }
 }
 
 function trainingRow(part: string, run: PictorTraining, reference: string): void {
   const i = run.imported
-  rows.push({
+  table.rows.push({
     part,
     setting: `train ${i.train} / val ${i.val} / test ${i.test}, ${run.epochs} epoch${run.epochs === 1 ? '' : 's'}, ${run.trainArgs.join(' ')}`,
     result: `test ${percent(run.testAccuracy)} (val ${percent(run.valAccuracy)}), ${run.imagesPerSecond ?? '—'} images/s`,
@@ -105,7 +98,7 @@ async function main(): Promise<void> {
   const base = ['--batch', '64', '--optimizer', 'adam', '--lr', '0.001']
 
   if (settings.parts.has('throughput')) {
-    await part('1. seed CNN training throughput, tfjs vs PyTorch', async () => {
+    await table.part('1. seed CNN training throughput, tfjs vs PyTorch', async () => {
       const t0 = performance.now()
       const result = await benchThroughput(settings)
       throughputRows(result, performance.now() - t0, settings)
@@ -113,7 +106,7 @@ async function main(): Promise<void> {
   }
 
   if (settings.parts.has('cifar')) {
-    await part('2. CIFAR-10 through pictor create / import / train', async () => {
+    await table.part('2. CIFAR-10 through pictor create / import / train', async () => {
       const dataset = await prepareCifar(settings.cifarTrain, settings.cifarTest)
       const epochs = settings.epochs ?? 10
       await train('2 CIFAR-10 baseline', dataset, [...base, '--size', '32'], epochs, 'seed: ~80% (50,000 training images, 10 epochs)')
@@ -127,21 +120,14 @@ async function main(): Promise<void> {
   }
 
   if (settings.parts.has('fmnist')) {
-    await part('3. Fashion-MNIST 28×28 greyscale through the CLI', async () => {
+    await table.part('3. Fashion-MNIST 28×28 greyscale through the CLI', async () => {
       const dataset = await prepareFashionMnist(settings.fmnistTrain, settings.fmnistTest)
       const args = [...base, '--size', '28', '--grayscale']
       await train('3 Fashion-MNIST', dataset, args, settings.epochs ?? 10, 'no seed figure')
     })
   }
 
-  console.log(`\ntotal ${seconds(performance.now() - started)}; load average now ${loadavg().map((l) => l.toFixed(2)).join(' ')} (1/5/15 min)\n`)
-  console.log('| benchmark | what ran | result | reference | time |')
-  console.log('|---|---|---|---|---|')
-  for (const row of rows) console.log(`| ${row.part} | ${row.setting} | ${row.result} | ${row.reference} | ${row.time} |`)
-  if (crashed.length) {
-    console.log(`\ncrashed: ${crashed.join('; ')}`)
-    process.exitCode = 1
-  }
+  table.print()
 }
 
 main().catch((error: unknown) => {

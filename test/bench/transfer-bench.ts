@@ -26,7 +26,7 @@
 // (2,500 images) takes a few minutes, part 1 another three or so.
 import { availableParallelism, cpus, loadavg } from 'node:os'
 import * as tf from '@tensorflow/tfjs-core'
-import { CACHE, MODELS_DIR, readSettings, runPart, seconds } from './transfer-bench-common'
+import { BenchTable, CACHE, MODELS_DIR, readSettings, seconds } from './transfer-bench-common'
 import { registerBuiltModulePaths } from './transfer-bench-module-paths'
 import type { OneClickResult } from './transfer-bench-oneclick'
 
@@ -42,17 +42,7 @@ interface Row {
   note: string
 }
 
-const rows: Row[] = []
-const crashed: string[] = []
-const started = performance.now()
-
-/** One part of the run; a skip or crash becomes a row (a crash makes the exit code 1). */
-async function part(name: string, work: () => Promise<void>): Promise<void> {
-  const outcome = await runPart(name, work)
-  if (outcome.status === 'ok') return
-  if (outcome.status === 'crashed') crashed.push(name)
-  rows.push({ part: name, result: outcome.status.toUpperCase(), note: outcome.message })
-}
+const table = new BenchTable<Row>({ part: 'benchmark', result: 'result', note: 'note' }, (part, result, note) => ({ part, result, note }))
 
 const goal = (value: number, limit: number) => (value <= limit ? `goal ≤ ${limit} s met` : `goal ≤ ${limit} s NOT met`)
 
@@ -60,7 +50,7 @@ function oneClickRows(r: OneClickResult): void {
   const coldMs = r.createMs + r.importMs + r.cold.wallMs
   const e = r.cold.extraction
   const n = `${r.dataset.train} train + ${r.dataset.test} test images`
-  rows.push(
+  table.rows.push(
     { part: `2 cold: create + import + train (${n})`, result: seconds(coldMs), note: goal(coldMs / 1000, COLD_GOAL_S) },
     { part: '2 cold: pictor create', result: seconds(r.createMs), note: '' },
     { part: '2 cold: pictor import', result: seconds(r.importMs), note: `${r.imported.imported} imported, ${r.imported.failed} failed` },
@@ -86,7 +76,7 @@ function oneClickRows(r: OneClickResult): void {
     }
   )
   if (r.longer) {
-    rows.push({
+    table.rows.push({
       part: `2 context: the same retrain with --epochs ${r.longer.result.epochs}`,
       result: `test ${pct(r.longer.result.testAccuracy)} in ${seconds(r.longer.wallMs)}`,
       note: `train accuracy ${pct(r.longer.result.history.at(-1)?.accuracy ?? null)} (auto ${pct(r.retrain.result.history.at(-1)?.accuracy ?? null)})`
@@ -102,26 +92,19 @@ async function main(): Promise<void> {
     `(${cpus()[0]?.model ?? '?'}), load average ${loadavg()[0]!.toFixed(2)}, base models ${MODELS_DIR}, cache ${CACHE}`)
 
   if (settings.parts.has('extract')) {
-    await part('1. MobileNetV2 feature extraction 224×224, Pictor (wasm) vs PyTorch CPU', async () => {
+    await table.part('1. MobileNetV2 feature extraction 224×224, Pictor (wasm) vs PyTorch CPU', async () => {
       const result = await benchExtraction(settings)
-      for (const row of extractionRows(result)) rows.push({ part: `1 ${row.what}`, result: row.result, note: row.note })
+      for (const row of extractionRows(result)) table.rows.push({ part: `1 ${row.what}`, result: row.result, note: row.note })
     })
   }
 
   if (settings.parts.has('oneclick')) {
-    await part(`2. one-click transfer learning on CIFAR-10 (${settings.images} train, ${settings.test} test), cold and after relabeling ${settings.relabel}`, async () => {
+    await table.part(`2. one-click transfer learning on CIFAR-10 (${settings.images} train, ${settings.test} test), cold and after relabeling ${settings.relabel}`, async () => {
       oneClickRows(await benchOneClick(settings))
     })
   }
 
-  console.log(`\ntotal ${seconds(performance.now() - started)}; load average now ${loadavg().map((l) => l.toFixed(2)).join(' ')} (1/5/15 min)\n`)
-  console.log('| benchmark | result | note |')
-  console.log('|---|---|---|')
-  for (const row of rows) console.log(`| ${row.part} | ${row.result} | ${row.note} |`)
-  if (crashed.length) {
-    console.log(`\ncrashed: ${crashed.join('; ')}`)
-    process.exitCode = 1
-  }
+  table.print()
 }
 
 main().catch((error: unknown) => {
