@@ -1,44 +1,15 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import sharp from 'sharp'
 import { expect, test } from './fixtures'
-
-/** Two visibly different classes of small noisy images: a CNN separates them within an epoch or two. */
-async function makeFolder(root: string, perClass: number): Promise<void> {
-  for (const [name, base] of [
-    ['red', [200, 40, 40]],
-    ['blue', [40, 40, 200]]
-  ] as const) {
-    mkdirSync(join(root, name), { recursive: true })
-    for (let index = 0; index < perClass; index++) {
-      const pixels = Buffer.alloc(24 * 24 * 3)
-      let seed = index * 7919 + base[0]
-      for (let p = 0; p < pixels.length; p++) {
-        seed = (seed * 1103515245 + 12345) % 2147483648
-        pixels[p] = Math.min(255, base[p % 3]! + (seed >>> 25))
-      }
-      await sharp(pixels, { raw: { width: 24, height: 24, channels: 3 } }).png().toFile(join(root, name, `${index}.png`))
-    }
-  }
-}
+import { createAndImport, makeRedBlueFolder, trainCnn } from './project-setup'
 
 test('exports a trained run as ONNX and TF.js into a typed folder and lists the files', async ({ app, page }) => {
   test.setTimeout(180_000)
   const folder = join(app.workDir, 'photos')
-  await makeFolder(folder, 20)
-  await page.goto(app.url)
-  await page.getByLabel('Project file path').fill(join(app.workDir, 'export.pictor'))
-  await page.getByRole('button', { name: 'Create project' }).click()
-  await page.getByLabel('Folder to import').fill(folder)
-  await page.getByRole('button', { name: 'Import', exact: true }).click()
-  await expect(page.getByTestId('import-new')).toHaveText('40')
-
-  // A tiny CNN: the Train view with the CNN chosen, 2 epochs.
-  await page.keyboard.press('Control+4')
-  await page.getByLabel('Model').selectOption('cnn')
-  await page.getByLabel('Epochs').fill('2')
-  await page.getByRole('button', { name: 'Train', exact: true }).click()
-  await expect(page.getByTestId('run-1').locator('.status')).toHaveText('done', { timeout: 120_000 })
+  await makeRedBlueFolder(folder, 20, 24)
+  await createAndImport(page, app.url, join(app.workDir, 'export.pictor'), folder, 40)
+  // A tiny CNN: 2 epochs.
+  await trainCnn(page, 1, 2, 120_000)
 
   await page.keyboard.press('Control+6')
   await expect(page.getByRole('heading', { name: 'Export', exact: true })).toBeVisible()

@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { Page } from '@playwright/test'
 import sharp from 'sharp'
-import { expect, startBrowserMode, test } from './fixtures'
+import { expect, test } from './fixtures'
+import { createAndImport, trainCnn, withOwnApp, writeShape } from './project-setup'
 
 const COLOURS = { red: [210, 40, 40], green: [40, 190, 60], blue: [40, 60, 210] } as const
 type Colour = keyof typeof COLOURS
@@ -28,24 +29,6 @@ async function makeColourFolder(root: string, perClass: number, wrong: number): 
   for (let index = 0; index < wrong; index++) await writeImage(join(root, 'blue', `mislabeled-red-${index}.png`), 'red', 1000 + index)
 }
 
-async function createAndImport(page: Page, url: string, project: string, folder: string, images: number): Promise<void> {
-  await page.goto(url)
-  await page.getByLabel('Project file path').fill(project)
-  await page.getByRole('button', { name: 'Create project' }).click()
-  await page.getByLabel('Folder to import').fill(folder)
-  await page.getByRole('button', { name: 'Import', exact: true }).click()
-  await expect(page.getByTestId('import-new')).toHaveText(String(images))
-}
-
-/** Trains a few-epoch CNN from the Train view and waits for run `runId` to finish. */
-async function trainCnn(page: Page, runId: number): Promise<void> {
-  await page.keyboard.press('Control+4')
-  await page.getByLabel('Model').selectOption('cnn')
-  await page.getByLabel('Epochs').fill('6')
-  await page.getByRole('button', { name: 'Train', exact: true }).click()
-  await expect(page.getByTestId(`run-${runId}`).locator('.status')).toHaveText('done', { timeout: 60_000 })
-}
-
 /** Opens Review and evaluates the newest run over every labeled image. */
 async function openReviewAndEvaluate(page: Page): Promise<void> {
   await page.keyboard.press('Control+5')
@@ -62,7 +45,7 @@ test('evaluates a CNN, opens an off-diagonal cell, relabels with a hotkey, undoe
   const folder = join(app.workDir, 'colours')
   await makeColourFolder(folder, 14, 3)
   await createAndImport(page, app.url, join(app.workDir, 'review.pictor'), folder, 45)
-  await trainCnn(page, 1)
+  await trainCnn(page, 1, 6, 60_000)
   await openReviewAndEvaluate(page)
   await expect(page.getByTestId('review-count')).toHaveText('45')
   await expect(page.getByRole('table', { name: 'Per-class metrics' })).toContainText('red')
@@ -132,7 +115,7 @@ test('checks robustness and draws accuracy against ε', async ({ app, page }) =>
   await expect(page.getByTestId('review-no-runs')).toContainText('Train a model first')
   await page.getByRole('button', { name: 'Go to Train' }).click()
   await expect(page.getByRole('heading', { name: 'Train', level: 1 })).toBeVisible()
-  await trainCnn(page, 1)
+  await trainCnn(page, 1, 6, 60_000)
   await page.keyboard.press('Control+5')
   await page.getByRole('tab', { name: 'Robustness' }).click()
   await expect(page.getByText('has not been checked yet')).toBeVisible()
@@ -145,23 +128,16 @@ test('checks robustness and draws accuracy against ε', async ({ app, page }) =>
 })
 
 test('says clearly that finding label errors needs the base model when it is missing', async ({ page }) => {
-  const workDir = join(process.env.TMPDIR ?? '/tmp', `pictor-e2e-issues-nomodel-${process.pid}`)
-  rmSync(workDir, { recursive: true, force: true })
-  mkdirSync(workDir, { recursive: true })
-  const app = await startBrowserMode(workDir, 0, { PICTOR_MODELS_DIR: join(workDir, 'no-models') })
-  try {
+  await withOwnApp('issues-nomodel', (workDir) => ({ PICTOR_MODELS_DIR: join(workDir, 'no-models') }), async (app) => {
     await page.goto(app.url)
-    await page.getByLabel('Project file path').fill(join(workDir, 'x.pictor'))
+    await page.getByLabel('Project file path').fill(join(app.workDir, 'x.pictor'))
     await page.getByRole('button', { name: 'Create project' }).click()
     await expect(page.getByRole('heading', { name: 'Library', level: 1 })).toBeVisible()
     await page.keyboard.press('Control+5')
     await page.getByRole('tab', { name: 'Label issues' }).click()
     await page.getByRole('button', { name: 'Find label errors' }).click()
     await expect(page.getByRole('alert')).toContainText('needs the MobileNetV2 base model')
-  } finally {
-    await app.stop()
-    rmSync(workDir, { recursive: true, force: true })
-  }
+  })
 })
 
 const MODELS_DIR = process.env.PICTOR_MODELS_DIR ?? resolve(import.meta.dirname, '..', '..', '..', 'shared', 'models', 'mobilenet_v2')
@@ -169,34 +145,21 @@ const HAS_BASE_MODEL = existsSync(join(MODELS_DIR, 'mobilenet_v2_1.0_224_no_top'
 
 /** Red discs and blue squares on grey, 10 of each, and two discs filed as squares. */
 async function makeShapeFolder(root: string): Promise<void> {
-  const write = async (folder: string, shape: 'disc' | 'square', index: number, name: string) => {
-    const size = 40 + index * 4
-    const body =
-      shape === 'disc'
-        ? `<circle cx="64" cy="64" r="${size / 2}" fill="#d02020"/>`
-        : `<rect x="${64 - size / 2}" y="${64 - size / 2}" width="${size}" height="${size}" fill="#2040d0"/>`
-    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="128" height="128"><rect width="128" height="128" fill="#888"/>${body}</svg>`
-    mkdirSync(join(root, folder), { recursive: true })
-    await sharp(Buffer.from(svg)).png().toFile(join(root, folder, name))
-  }
   for (let index = 0; index < 10; index++) {
-    await write('disc', 'disc', index, `disc-${index}.png`)
-    await write('square', 'square', index, `square-${index}.png`)
+    await writeShape(join(root, 'disc', `disc-${index}.png`), 'disc', index)
+    await writeShape(join(root, 'square', `square-${index}.png`), 'square', index)
   }
-  await write('square', 'disc', 3, 'oops-disc-a.png')
-  await write('square', 'disc', 7, 'oops-disc-b.png')
+  await writeShape(join(root, 'square', 'oops-disc-a.png'), 'disc', 3)
+  await writeShape(join(root, 'square', 'oops-disc-b.png'), 'disc', 7)
 }
 
 test('finds suspected label errors, accepts one, and remembers the verdict after a reload', async ({ page }) => {
   test.skip(!HAS_BASE_MODEL, `MobileNetV2 weights not found at ${MODELS_DIR} (set PICTOR_MODELS_DIR; CI points it at ../shared)`)
   test.setTimeout(120_000)
-  const workDir = join(process.env.TMPDIR ?? '/tmp', `pictor-e2e-issues-${process.pid}`)
-  mkdirSync(workDir, { recursive: true })
-  const app = await startBrowserMode(workDir, 0, { PICTOR_MODELS_DIR: MODELS_DIR })
-  try {
-    const folder = join(workDir, 'shapes')
+  await withOwnApp('issues', () => ({ PICTOR_MODELS_DIR: MODELS_DIR }), async (app) => {
+    const folder = join(app.workDir, 'shapes')
     await makeShapeFolder(folder)
-    await createAndImport(page, app.url, join(workDir, 'issues.pictor'), folder, 22)
+    await createAndImport(page, app.url, join(app.workDir, 'issues.pictor'), folder, 22)
     await page.keyboard.press('Control+5')
     await page.getByRole('tab', { name: 'Label issues' }).click()
     await page.getByRole('button', { name: 'Find label errors' }).click()
@@ -224,23 +187,16 @@ test('finds suspected label errors, accepts one, and remembers the verdict after
     await expect(page.getByTestId('label-issue').first().getByTestId('issue-verdict')).toHaveText('accepted')
     await page.getByLabel('Hide decided').check()
     await expect(page.getByTestId('label-issue').filter({ hasText: 'accepted' })).toHaveCount(0)
-  } finally {
-    await app.stop()
-    rmSync(workDir, { recursive: true, force: true })
-  }
+  })
 })
 
 test('reviews a MobileNetV2 run, fixes a mislabeled disc from its cell, and retrains on cached features', async ({ page }) => {
   test.skip(!HAS_BASE_MODEL, `MobileNetV2 weights not found at ${MODELS_DIR} (set PICTOR_MODELS_DIR; CI points it at ../shared)`)
   test.setTimeout(120_000)
-  const workDir = join(process.env.TMPDIR ?? '/tmp', `pictor-e2e-review-mobilenet-${process.pid}`)
-  rmSync(workDir, { recursive: true, force: true })
-  mkdirSync(workDir, { recursive: true })
-  const app = await startBrowserMode(workDir, 0, { PICTOR_MODELS_DIR: MODELS_DIR })
-  try {
-    const folder = join(workDir, 'shapes')
+  await withOwnApp('review-mobilenet', () => ({ PICTOR_MODELS_DIR: MODELS_DIR }), async (app) => {
+    const folder = join(app.workDir, 'shapes')
     await makeShapeFolder(folder)
-    await createAndImport(page, app.url, join(workDir, 'shapes.pictor'), folder, 22)
+    await createAndImport(page, app.url, join(app.workDir, 'shapes.pictor'), folder, 22)
     await page.keyboard.press('Control+4')
     await expect(page.getByLabel('Model')).toHaveValue('mobilenetv2')
     await page.getByRole('button', { name: 'Train', exact: true }).click()
@@ -264,8 +220,5 @@ test('reviews a MobileNetV2 run, fixes a mislabeled disc from its cell, and retr
     await expect(page.getByTestId('review-count')).toHaveText('22', { timeout: 30_000 })
     await expect(banner).toHaveCount(0)
     await expect(page.getByRole('combobox', { name: 'Run' })).toContainText('mobilenetv2')
-  } finally {
-    await app.stop()
-    rmSync(workDir, { recursive: true, force: true })
-  }
+  })
 })
