@@ -17,4 +17,6 @@ export interface ServiceContext {
   jobs: JobManager
   thumbnails: ThumbnailStore
   dialogs: DialogProvider | undefined
+  /** Settles when `info` is complete (the optional inference engine has been probed). */
+  infoReady: Promise<void>
 }

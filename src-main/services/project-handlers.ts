@@ -26,7 +26,10 @@ export function projectHandlers(context: ServiceContext): Pick<Handlers, Project
   const leaveCurrent = () => jobs.cancelAll()
 
   return {
-    'app.info': () => info,
+    'app.info': async () => {
+      await context.infoReady
+      return info
+    },
     'project.create': async ({ path, name }) => {
       leaveCurrent()
       const summary = session.create(path, name)

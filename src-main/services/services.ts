@@ -65,10 +65,12 @@ export function createServices(options: ServiceOptions): Services {
     recent: new RecentProjects(options.dataDir),
     jobs: new JobManager(events),
     thumbnails: new ThumbnailStore(join(options.dataDir, 'thumbnails')),
-    dialogs: options.dialogs
+    dialogs: options.dialogs,
+    // The optional native package loads asynchronously; 'app.info' waits for it so the report is exact.
+    infoReady: loadOnnxRuntime().then(() => {
+      context.info.inference = inferenceReport()
+    })
   }
-  // The optional native package loads asynchronously; the report is exact once it has.
-  void loadOnnxRuntime().then(() => (context.info.inference = inferenceReport()))
   const handlers: Handlers = {
     ...projectHandlers(context),
     ...libraryHandlers(context),

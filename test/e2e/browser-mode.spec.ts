@@ -18,6 +18,8 @@ test('creates a project, shows the empty library, and keeps it across reloads', 
   await expect(page.getByTestId('count-total')).toHaveText('0')
   await expect(page.getByRole('navigation', { name: 'Sections' })).toContainText('Flowers')
   await expect(page.getByTestId('backend')).toContainText('Backend: WebAssembly')
+  // onnxruntime-node is installed by npm ci here (its CPU runtime ships in the npm package).
+  await expect(page.getByTestId('inference')).toContainText(/Inference: ONNX Runtime \d/)
   expect(existsSync(file)).toBe(true)
 
   // Every sidebar section exists and answers its keyboard shortcut.
