@@ -31,11 +31,15 @@ export const issuesCommand: Command = {
       unwrap(await services.call('project.open', { path: values.project }))
       let report = unwrap(await services.call('review.labelIssues', {}))
       if (!report || values.rescan || (folds !== undefined && folds !== report.folds)) {
+        let lastShown = ''
         const outcome = await runCliJob(
           services,
           async () => void unwrap(await services.call('review.findLabelIssues', folds === undefined ? {} : { folds })),
           (progress) => {
-            if (!values.json && (progress.done === progress.total || progress.state !== 'running')) process.stderr.write(`${progress.message}\n`)
+            // A phase's last update and the job's end can carry the same message: print it once.
+            const shown = progress.done === progress.total || progress.state !== 'running'
+            if (!values.json && shown && progress.message !== lastShown) process.stderr.write(`${progress.message}\n`)
+            if (shown) lastShown = progress.message
           }
         )
         if (outcome.state === 'failed') throw new CliFailure(outcome.message)

@@ -44,8 +44,8 @@ export class Labeling {
       const noun = changes.length === 1 ? 'image' : `${changes.length} images`
       const description = target ? `Label ${noun} as ${target.name}` : `Remove the label of ${noun}`
       if (changes.length === 0) return { description, imageIds: [] }
-      writeLabels(db, changes.map((c) => ({ imageId: c.imageId, classId: c.newClassId })), 'user')
       recordAction(db, description, changes)
+      writeLabels(db, changes.map((c) => ({ imageId: c.imageId, classId: c.newClassId })), 'user')
       return { description, imageIds: changes.map((c) => c.imageId) }
     })()
   }
@@ -68,8 +68,8 @@ export class Labeling {
         .map(({ imageId, classId }) => ({ imageId, oldClassId: before.get(imageId) ?? null, newClassId: classId }))
         .filter((c) => c.oldClassId !== c.newClassId)
       if (changes.length === 0) return { description, imageIds: [] }
+      recordAction(db, description, changes, { origin })
       writeLabels(db, changes.map((c) => ({ imageId: c.imageId, classId: c.newClassId })), origin)
-      recordAction(db, description, changes)
       return { description, imageIds: changes.map((c) => c.imageId) }
     })()
   }
@@ -82,7 +82,11 @@ export class Labeling {
       const changes = actionChanges(db, action.id)
       // A class this action deleted (merge, delete) comes back before its labels do.
       if (action.deletesClassId !== null) this.#restoreClass(db, action.deletesClassId)
-      writeLabels(db, changes.map((c) => ({ imageId: c.imageId, classId: c.oldClassId })), 'user')
+      // Each label comes back with whoever had decided it (rows from before v6 have no origin: 'user').
+      for (const origin of ['folder', 'user', 'model'] as const) {
+        const restored = changes.filter((c) => (c.oldOrigin ?? 'user') === origin)
+        writeLabels(db, restored.map((c) => ({ imageId: c.imageId, classId: c.oldClassId })), origin)
+      }
       setActionUndone(db, action.id, true)
       return { description: `Undo: ${action.description}`, imageIds: changes.map((c) => c.imageId) }
     })()
@@ -94,7 +98,7 @@ export class Labeling {
       const action = earliestUndoneAction(db)
       if (!action) return null
       const changes = actionChanges(db, action.id)
-      writeLabels(db, changes.map((c) => ({ imageId: c.imageId, classId: c.newClassId })), 'user')
+      writeLabels(db, changes.map((c) => ({ imageId: c.imageId, classId: c.newClassId })), action.origin)
       if (action.deletesClassId !== null) setClassDeleted(db, action.deletesClassId, Date.now())
       setActionUndone(db, action.id, false)
       return { description: `Redo: ${action.description}`, imageIds: changes.map((c) => c.imageId) }
@@ -150,10 +154,10 @@ export class Labeling {
       const target = this.#liveClass(db, targetId)
       const imageIds = imagesLabeled(db, sourceId)
       const changes = imageIds.map((imageId) => ({ imageId, oldClassId: sourceId, newClassId: targetId }))
+      const description = `Merge ${source.name} into ${target.name} (${plural(imageIds.length, 'image')})`
+      recordAction(db, description, changes, { deletesClassId: sourceId })
       writeLabels(db, changes.map((c) => ({ imageId: c.imageId, classId: targetId })), 'user')
       setClassDeleted(db, sourceId, Date.now())
-      const description = `Merge ${source.name} into ${target.name} (${plural(imageIds.length, 'image')})`
-      recordAction(db, description, changes, sourceId)
       return { description, imageIds }
     })()
   }
@@ -165,10 +169,10 @@ export class Labeling {
       const doomed = this.#liveClass(db, id)
       const imageIds = imagesLabeled(db, id)
       const changes = imageIds.map((imageId) => ({ imageId, oldClassId: id, newClassId: null }))
+      const description = `Delete class ${doomed.name} (${plural(imageIds.length, 'image')} now unlabeled)`
+      recordAction(db, description, changes, { deletesClassId: id })
       writeLabels(db, changes.map((c) => ({ imageId: c.imageId, classId: null })), 'user')
       setClassDeleted(db, id, Date.now())
-      const description = `Delete class ${doomed.name} (${plural(imageIds.length, 'image')} now unlabeled)`
-      recordAction(db, description, changes, id)
       return { description, imageIds }
     })()
   }

@@ -8,6 +8,11 @@
 -- class takes an old name.
 ALTER TABLE training_runs ADD COLUMN class_ids TEXT CHECK (class_ids IS NULL OR json_valid(class_ids));
 
+-- Undo and redo put back who decided a label: redo of an accepted model suggestion stays 'model',
+-- undo of a relabel restores a folder label as 'folder' (before v6 both came back as 'user').
+ALTER TABLE label_actions ADD COLUMN origin TEXT NOT NULL DEFAULT 'user' CHECK (origin IN ('user', 'model'));
+ALTER TABLE label_changes ADD COLUMN old_origin TEXT CHECK (old_origin IS NULL OR old_origin IN ('folder', 'user', 'model'));
+
 -- One evaluation per run: which class each output unit meant when it was computed, and how.
 CREATE TABLE run_evaluations (
   run_id      INTEGER PRIMARY KEY REFERENCES training_runs (id) ON DELETE CASCADE,

@@ -1,40 +1,51 @@
 import type { Database } from 'better-sqlite3'
 
+export type LabelOrigin = 'folder' | 'user' | 'model'
+
 export interface LabelChangeRow {
   imageId: number
   oldClassId: number | null
   newClassId: number | null
+  /** Who had decided the label before (null when the image was unlabeled); read back by undo. */
+  oldOrigin?: LabelOrigin | null
 }
 
 export interface LabelActionRow {
   id: number
   description: string
   deletesClassId: number | null
+  /** Who decided the new labels; redo writes them with it. */
+  origin: 'user' | 'model'
+}
+
+export interface RecordOptions {
+  /** The class the action deleted (merge, delete): undo restores it. */
+  deletesClassId?: number | null
+  origin?: 'user' | 'model'
+  now?: number
 }
 
 /**
  * Records one undoable action. A new action discards everything that was undone (the redo stack),
  * as in every editor.
  */
-export function recordAction(
-  db: Database,
-  description: string,
-  changes: LabelChangeRow[],
-  deletesClassId: number | null = null,
-  now = Date.now()
-): number {
+export function recordAction(db: Database, description: string, changes: LabelChangeRow[], options: RecordOptions = {}): number {
   db.prepare('DELETE FROM label_actions WHERE undone = 1').run()
   const actionId = Number(
     db
-      .prepare('INSERT INTO label_actions (description, created_at, deletes_class_id) VALUES (?, ?, ?)')
-      .run(description, now, deletesClassId).lastInsertRowid
+      .prepare('INSERT INTO label_actions (description, created_at, deletes_class_id, origin) VALUES (?, ?, ?, ?)')
+      .run(description, options.now ?? Date.now(), options.deletesClassId ?? null, options.origin ?? 'user').lastInsertRowid
   )
-  const insert = db.prepare('INSERT INTO label_changes (action_id, image_id, old_class_id, new_class_id) VALUES (?, ?, ?, ?)')
-  for (const change of changes) insert.run(actionId, change.imageId, change.oldClassId, change.newClassId)
+  // Must run before the labels are written: it reads each image's current origin as the old one.
+  const insert = db.prepare(
+    `INSERT INTO label_changes (action_id, image_id, old_class_id, new_class_id, old_origin)
+     VALUES (?, ?, ?, ?, (SELECT origin FROM labels WHERE image_id = ?))`
+  )
+  for (const change of changes) insert.run(actionId, change.imageId, change.oldClassId, change.newClassId, change.imageId)
   return actionId
 }
 
-const ACTION_COLUMNS = 'id, description, deletes_class_id AS deletesClassId'
+const ACTION_COLUMNS = 'id, description, deletes_class_id AS deletesClassId, origin'
 
 /** The action Ctrl+Z undoes: the newest one still done. */
 export function latestDoneAction(db: Database): LabelActionRow | undefined {
@@ -53,7 +64,7 @@ export function earliestUndoneAction(db: Database): LabelActionRow | undefined {
 export function actionChanges(db: Database, actionId: number): LabelChangeRow[] {
   return db
     .prepare(
-      'SELECT image_id AS imageId, old_class_id AS oldClassId, new_class_id AS newClassId FROM label_changes WHERE action_id = ?'
+      'SELECT image_id AS imageId, old_class_id AS oldClassId, new_class_id AS newClassId, old_origin AS oldOrigin FROM label_changes WHERE action_id = ?'
     )
     .all(actionId) as LabelChangeRow[]
 }

@@ -29,7 +29,7 @@ export function currentLabels(db: Database, imageIds: readonly number[]): Map<nu
 export function writeLabels(
   db: Database,
   changes: readonly { imageId: number; classId: number | null }[],
-  origin: 'user' | 'model',
+  origin: 'folder' | 'user' | 'model',
   now = Date.now()
 ): void {
   const upsert = db.prepare(

@@ -195,6 +195,30 @@ describe('labels.undo and labels.redo', () => {
     await p.value('labels.undo', {})
     expect(p.labelsOf([a!, b!])).toEqual([null, null])
   })
+
+  it('puts back who decided each label: undo restores a folder label as folder, redo of a model accept stays model', async () => {
+    const p = project()
+    const [cat, dog] = await p.classes('cat', 'dog')
+    const [a, b] = p.images(2)
+    const origins = () => p.db().prepare('SELECT image_id AS imageId, class_id AS classId, origin FROM labels ORDER BY image_id').all()
+    // A label that came from the folder layout, then relabeled by hand and undone.
+    p.db().prepare("INSERT INTO labels (image_id, class_id, origin, updated_at) VALUES (?, ?, 'folder', 0)").run(a!, cat!)
+    await p.value('labels.assign', { imageIds: [a!], classId: dog! })
+    expect(origins()).toEqual([{ imageId: a, classId: dog, origin: 'user' }])
+    await p.value('labels.undo', {})
+    expect(origins()).toEqual([{ imageId: a, classId: cat, origin: 'folder' }])
+    // An accepted model suggestion (of a finished run), undone and redone.
+    p.db()
+      .prepare("INSERT INTO training_runs (id, model_kind, status, settings, class_names, created_at) VALUES (901, 'cnn', 'done', '{}', '[]', 0)")
+      .run()
+    p.db().prepare('INSERT INTO suggestions (image_id, run_id, class_id, confidence, computed_at) VALUES (?, 901, ?, 0.9, 0)').run(b!, dog!)
+    await p.value('suggestions.accept', { imageIds: [b!] })
+    expect(origins()).toContainEqual({ imageId: b, classId: dog, origin: 'model' })
+    await p.value('labels.undo', {})
+    expect(origins()).not.toContainEqual(expect.objectContaining({ imageId: b }))
+    await p.value('labels.redo', {})
+    expect(origins()).toContainEqual({ imageId: b, classId: dog, origin: 'model' })
+  })
 })
 
 describe('labels.changed events and the labeling rate', () => {

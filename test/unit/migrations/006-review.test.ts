@@ -77,12 +77,19 @@ describe('migration 006-review', () => {
     const before = snapshot()
     expect(migrate(db, 6)).toBe(6)
     expect(schemaVersion(db)).toBe(6)
-    // Runs from before v6 gain class_ids = NULL (matched by name later); nothing else changes.
+    // Columns v6 adds to existing tables get their defaults on old rows; nothing else changes.
+    const added: Record<string, [column: string, value: unknown]> = {
+      training_runs: ['class_ids', null],
+      label_actions: ['origin', 'user'],
+      label_changes: ['old_origin', null]
+    }
     const after = snapshot()
-    expect((after.training_runs as { class_ids: unknown }[]).map((run) => run.class_ids)).toEqual(
-      (before.training_runs as unknown[]).map(() => null)
-    )
-    after.training_runs = (after.training_runs as { class_ids: unknown }[]).map(({ class_ids: _ids, ...rest }) => rest)
+    for (const [table, [column, value]] of Object.entries(added)) {
+      const rows = after[table] as Record<string, unknown>[]
+      expect(rows.length).toBeGreaterThan(0)
+      expect(rows.map((row) => row[column])).toEqual(rows.map(() => value))
+      after[table] = rows.map(({ [column]: _dropped, ...rest }) => rest)
+    }
     expect(after).toEqual(before)
     for (const table of ['run_evaluations', 'label_issue_scans', 'label_issues', 'label_issue_decisions', 'suggestions', 'robustness_reports']) {
       expect(count(table)).toBe(0)
