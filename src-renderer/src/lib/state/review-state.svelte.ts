@@ -126,6 +126,11 @@ export class ReviewState {
     this.items.close()
     this.evaluateJob.clear()
     await Promise.all([this.loadEvaluation(), this.robustness.load(runId)])
+    // Opening Review on a run is asking for its metrics: evaluate it rather than offer a button.
+    // Once per choice — a failed evaluation leaves its error and the button, never a retry loop.
+    if (runId !== null && runId === this.#runId && this.#evaluationLoaded && this.#evaluation === null && !this.#error && !this.evaluateJob.running) {
+      await this.evaluate()
+    }
   }
 
   async chooseSplit(split: EvaluationSplit): Promise<void> {
@@ -256,9 +261,9 @@ export class ReviewState {
     this.#retrainRunId = null
     if (job.state !== 'done' || runId === null) return
     await this.refreshRuns()
-    await this.chooseRun(runId)
     this.#show(`Run #${runId} trained; evaluating it`, false)
-    await this.evaluate()
+    // Choosing the new, never-evaluated run evaluates it.
+    await this.chooseRun(runId)
   }
 
   /** Labels changed (here, in another view or window): metrics, the open list, undo state, issues. */
