@@ -66,10 +66,20 @@ test('evaluates a CNN, opens an off-diagonal cell, relabels with a hotkey, undoe
   const hotkey = new RegExp(`(\\w) ${predictedName}\\b`).exec(keys)?.[1]
   expect(hotkey, `a hotkey for ${predictedName} in "${keys}"`).toBeTruthy()
   const cellButton = (n: number) => matrix.getByRole('button', { name: `true ${trueName}, predicted ${predictedName}: ${n} image${n === 1 ? '' : 's'}` })
+  // Space shows the current image large, with the model's prediction; the class keys work there too.
+  await page.keyboard.press(' ')
+  const dialog = page.getByRole('dialog', { name: /^Details of / })
+  await expect(dialog).toContainText(`Prediction${predictedName}`)
   await page.keyboard.press(hotkey!)
   await expect(cellButton(count - 1)).toBeVisible()
   await expect(page.getByTestId('items-count')).toHaveText(`${count - 1} image${count - 1 === 1 ? '' : 's'}`)
   await expect(page.getByTestId('stale-banner')).toBeVisible()
+  // It follows the cursor to the next image of the cell, or closes when none is left; Escape closes it.
+  if (count > 1) {
+    await expect(dialog).toBeVisible()
+    await page.keyboard.press('Escape')
+  }
+  await expect(dialog).toBeHidden()
 
   // Undo puts it back, in the matrix and in the list.
   await page.keyboard.press('Control+z')

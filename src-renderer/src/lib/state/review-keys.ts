@@ -6,7 +6,7 @@ export type ReviewKeyAction = () => Promise<void> | void
 
 /**
  * Over an image grid (a confusion cell, top losses) the keys are the Label view's: class hotkeys,
- * 0/Backspace, arrows, Ctrl+Z. Over the label-issue list: Enter/y accepts, n/Delete keeps.
+ * 0/Backspace, arrows, Ctrl+Z, Space for the large view. Over the label-issue list: Enter/y accepts, n/Delete keeps.
  */
 export function reviewKeyAction(event: KeyboardEvent, review: ReviewState, columns: number): ReviewKeyAction | null {
   if (typing(event.target)) return null
@@ -42,7 +42,10 @@ function gridKey(event: KeyboardEvent, review: ReviewState, columns: number): Re
       return () => review.redo()
     case 'select-all':
       return () => list.selectAll()
+    case 'detail':
+      return () => review.detail.toggle(list.current)
     case 'escape':
+      if (review.detail.open) return () => review.detail.close()
       return () => (list.selection.size > 0 ? list.clearSelection() : review.tab === 'matrix' ? list.close() : undefined)
     default:
       return null

@@ -4,6 +4,7 @@ import type { AppState } from './app-state.svelte'
 import { JobTracker } from './job-tracker.svelte'
 import { ReviewIssuesState } from './review-issues-state.svelte'
 import { ReviewItemsState } from './review-items-state.svelte'
+import { ReviewDetail } from './review-detail.svelte'
 import { ReviewRobustnessState } from './review-robustness-state.svelte'
 
 export type ReviewTab = 'matrix' | 'losses' | 'issues' | 'robustness'
@@ -23,6 +24,8 @@ const SETTING_KEYS = [
  */
 export class ReviewState {
   readonly items: ReviewItemsState
+  /** The large view of the grid's current image (Space). */
+  readonly detail: ReviewDetail
   readonly issues: ReviewIssuesState
   readonly robustness: ReviewRobustnessState
   readonly evaluateJob: JobTracker
@@ -48,6 +51,7 @@ export class ReviewState {
   constructor(private readonly app: AppState) {
     const api = app.api
     this.items = new ReviewItemsState(api)
+    this.detail = new ReviewDetail(api)
     this.issues = new ReviewIssuesState(api)
     this.robustness = new ReviewRobustnessState(api)
     this.evaluateJob = new JobTracker(api, 'evaluate', (job) => this.#onEvaluated(job))
