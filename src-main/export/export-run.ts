@@ -9,7 +9,7 @@
 import { access, chmod, constants, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { Database } from 'better-sqlite3'
-import type { BackendName, ExportFormat, ExportResult, RunSummary } from '../contract/types'
+import type { BackendName, ExportFormat, ExportResult } from '../contract/types'
 import { AppError, fromSystemError } from '../core/errors'
 import { runWithModel } from '../training/run-choice'
 import type * as tfl from '@tensorflow/tfjs-layers'
@@ -35,14 +35,11 @@ export interface ExportOptions {
 export const METADATA_FILE = 'metadata.json'
 export const README_FILE = 'README.md'
 
-export function resolveExportRun(db: Database, runId: number | undefined): RunSummary {
-  return runWithModel(db, runId, 'to export')
-}
 
 export async function exportRun(db: Database, request: ExportRequest, options: ExportOptions): Promise<ExportResult> {
   const formats = [...new Set(request.formats)]
   if (formats.length === 0) throw new AppError('INVALID_REQUEST', 'choose at least one format (onnx, tfjs)')
-  const run = resolveExportRun(db, request.runId)
+  const run = runWithModel(db, request.runId, 'to export')
   const dir = resolve(request.dir)
   await prepareDestination(dir)
   // Checked before the (slow) model work, and again just before replacing, in case it changed.

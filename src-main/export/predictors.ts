@@ -4,7 +4,6 @@
 import { availableParallelism } from 'node:os'
 import { readFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import * as tf from '@tensorflow/tfjs-core'
 import type { Database } from 'better-sqlite3'
 import type { BackendName } from '../contract/types'
 import { AppError } from '../core/errors'
@@ -12,9 +11,12 @@ import { loadOnnxRuntime, OnnxModel } from '../inference/onnx-runtime'
 import { exportLayersModelToOnnx, readOnnxMetadata } from '../onnx/export-onnx'
 import { loadRunClassifier } from '../review/run-classifier'
 import { decodeExample } from '../training/data/decode'
+import { applyByteTable, byteTable } from '../training/data/pixel-scale'
+import { runWithModel } from '../training/run-choice'
+import { predictRows } from '../review/predict-images'
 import { onnxRuntimeChosen } from '../transfer/inference-choice'
 import { metadataFromOnnxProps, type ExportMetadata } from './export-metadata'
-import { readOwnMetadata, resolveExportRun } from './export-run'
+import { readOwnMetadata } from './export-run'
 
 export interface Predictor {
   /** 'onnxruntime' or 'tfjs-<backend>'. */
@@ -54,7 +56,7 @@ export async function onnxFilePredictor(modelPath: string): Promise<Predictor> {
   return {
     engine: 'onnxruntime',
     labels: metadata.labels,
-    preprocess: async (path) => applyTable(await decodeExample(path, { height, width, channels }), table),
+    preprocess: async (path) => applyByteTable(await decodeExample(path, { height, width, channels }), table),
     predict: (images) => runOnnx(model, images, [height, width, channels], metadata.labels.length),
     dispose: () => void model.dispose()
   }
@@ -62,7 +64,7 @@ export async function onnxFilePredictor(modelPath: string): Promise<Predictor> {
 
 /** A run's classifier, on ONNX Runtime when present (and not forced off), else on TF.js. */
 export async function runPredictor(db: Database, runId: number | undefined, options: { modelsDir: string; backend?: BackendName | null }): Promise<Predictor & { runId: number }> {
-  const run = resolveExportRun(db, runId)
+  const run = runWithModel(db, runId, 'to predict with')
   const classifier = await loadRunClassifier(db, run.id, { modelsDir: options.modelsDir, backend: options.backend ?? null })
   const base = { runId: run.id, labels: classifier.classNames, preprocess: classifier.preprocess }
   const classes = classifier.classNames.length
@@ -80,15 +82,7 @@ export async function runPredictor(db: Database, runId: number | undefined, opti
   return {
     ...base,
     engine: `tfjs-${classifier.backend}`,
-    predict: async (images) => {
-      const [height, width, channels] = classifier.inputShape
-      const output = tf.tidy(() => classifier.model.predict(tf.tensor4d(concat(images), [images.length, height, width, channels])) as tf.Tensor)
-      try {
-        return split((await output.data()) as Float32Array, images.length, classes)
-      } finally {
-        output.dispose()
-      }
-    },
+    predict: (images) => predictRows(classifier.model, concat(images), [images.length, ...classifier.inputShape]),
     dispose: () => classifier.dispose()
   }
 }
@@ -113,13 +107,7 @@ function split(values: Float32Array, count: number, classes: number): Float32Arr
   return Array.from({ length: count }, (_, index) => values.slice(index * classes, (index + 1) * classes))
 }
 
-/** byte → byte * scale + offset, computed once per byte value (as our own preprocessing does). */
+/** byte → byte * scale + offset, as an exported model's metadata describes its input. */
 export function scaleTable(scale: number, offset: number): Float32Array {
-  return Float32Array.from({ length: 256 }, (_, value) => value * scale + offset)
-}
-
-function applyTable(pixels: Uint8Array, table: Float32Array): Float32Array {
-  const out = new Float32Array(pixels.length)
-  for (let i = 0; i < pixels.length; i++) out[i] = table[pixels[i]!]!
-  return out
+  return byteTable((byte) => byte * scale + offset)
 }

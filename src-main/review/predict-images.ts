@@ -74,11 +74,10 @@ async function predictFromFeatures(
     const batch = ready.slice(start, start + batchSize)
     const input = new Float32Array(batch.length * FEATURE_SIZE)
     batch.forEach((entry, index) => input.set(entry.features, index * FEATURE_SIZE))
-    const rows = await runModel(classifier.head!, input, [batch.length, FEATURE_SIZE])
+    const rows = await predictRows(classifier.head!, input, [batch.length, FEATURE_SIZE])
     batch.forEach((entry, index) => probabilities.set(entry.imageId, rows[index]!))
   }
-  const featureEngine = (report as ExtractionReport & { engine?: string }).engine ?? `tfjs-${classifier.backend}`
-  return { probabilities, failed, engine: `${featureEngine} features + tfjs-${classifier.backend} head` }
+  return { probabilities, failed, engine: `${report.engine} features + tfjs-${classifier.backend} head` }
 }
 
 async function predictFromPixels(classifier: RunClassifier, images: readonly ImageToPredict[], options: PredictOptions): Promise<Predictions> {
@@ -114,7 +113,7 @@ async function predictFromPixels(classifier: RunClassifier, images: readonly Ima
     if (ready.length > 0) {
       const input = new Float32Array(ready.length * values)
       ready.forEach((entry, index) => input.set(entry.pixels!, index * values))
-      const rows = await runModel(classifier.model, input, [ready.length, height, width, channels])
+      const rows = await predictRows(classifier.model, input, [ready.length, height, width, channels])
       ready.forEach((entry, index) => probabilities.set(entry.image.imageId, rows[index]!))
     }
     const done = Math.min(start + batchSize, images.length)
@@ -128,8 +127,8 @@ async function predictFromPixels(classifier: RunClassifier, images: readonly Ima
   return { probabilities, failed, engine: `tfjs-${classifier.backend}` }
 }
 
-/** One forward pass; each row copied out so it owns its memory. */
-async function runModel(
+/** One forward pass of a layers model; each output row copied out so it owns its memory. */
+export async function predictRows(
   model: RunClassifier['model'],
   input: Float32Array,
   shape: number[]

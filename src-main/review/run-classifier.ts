@@ -9,6 +9,7 @@ import { loadRunModel } from '../db/queries/run-models'
 import { getRun, runClassIds } from '../db/queries/training-runs'
 import { activateBackend } from '../training/backend'
 import { decodeExample, type InputShape } from '../training/data/decode'
+import { applyByteTable, UNIT_SCALE } from '../training/data/pixel-scale'
 import { deserializeModel } from '../training/model-store'
 import { INPUT_SIZE } from '../transfer/base-model'
 import { FeatureExtractor } from '../transfer/feature-extractor'
@@ -118,20 +119,13 @@ export async function loadRunClassifier(db: Database, runId: number, options: Lo
     inputScale: 1,
     inputRange: [0, 1],
     preprocessing: CNN_PREPROCESSING,
-    preprocess: async (path) => toUnit(await decodeExample(path, shape)),
+    // The training pipeline's own scaling (src-main/training/data/batches.ts).
+    preprocess: async (path) => applyByteTable(await decodeExample(path, shape), UNIT_SCALE),
     backend: backend.name,
     dispose: () => trained.dispose()
   }
 }
 
-/** byte → byte / 255, exactly as the training pipeline scales (src-main/training/data/batches.ts). */
-const UNIT = Float32Array.from({ length: 256 }, (_, value) => value / 255)
-
-export function toUnit(pixels: Uint8Array): Float32Array {
-  const out = new Float32Array(pixels.length)
-  for (let i = 0; i < pixels.length; i++) out[i] = UNIT[pixels[i]!]!
-  return out
-}
 
 /**
  * Output unit → class id for runs from before schema v6, which recorded class names only: each is

@@ -3,7 +3,7 @@ import type { Handlers } from '../core/dispatcher'
 import { AppError } from '../core/errors'
 import type { ExportWorkerInput } from '../export/export-worker'
 import exportWorkerPath from '../export/export-worker?modulePath'
-import { resolveExportRun } from '../export/export-run'
+import { runWithModel } from '../training/run-choice'
 import { runInWorker } from '../jobs/worker-job'
 import type { ServiceContext } from './context'
 
@@ -20,7 +20,7 @@ export function exportHandlers({ session, jobs, modelsDir, info }: ServiceContex
       if (!project) throw new AppError('NO_PROJECT', 'open a project before exporting')
       if (jobs.isRunning('export')) throw new AppError('BUSY', 'an export is already running; wait for it to finish')
       // Checked here too so an unknown run fails fast, before a worker starts.
-      const run = resolveExportRun(session.db, runId)
+      const run = runWithModel(session.db, runId, 'to export')
       const input: ExportWorkerInput = {
         projectPath: project.path,
         modelsDir,

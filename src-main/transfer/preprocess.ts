@@ -2,6 +2,7 @@
 // these functions: a model fed pixels scaled differently at prediction time than at training time
 // fails silently (confident, wrong answers), so there must be no second implementation.
 import { decodeBuffer, decodeExample, type InputShape } from '../training/data/decode'
+import { applyByteTable, byteTable } from '../training/data/pixel-scale'
 import { INPUT_SIZE } from './base-model'
 
 /** RGB at 224×224: decodeExample already applies EXIF rotation, white behind alpha and fit 'fill'. */
@@ -11,7 +12,7 @@ export const MOBILENET_INPUT: InputShape = { width: INPUT_SIZE, height: INPUT_SI
 export const MOBILENET_INPUT_VALUES = INPUT_SIZE * INPUT_SIZE * 3
 
 /** byte → byte / 127.5 − 1, i.e. Keras' mobilenet_v2.preprocess_input ([0, 255] → [−1, 1]). */
-const SCALE = Float32Array.from({ length: 256 }, (_, value) => value / 127.5 - 1)
+const SCALE = byteTable((byte) => byte / 127.5 - 1)
 
 /** Reads, decodes and scales one image file. Throws the data layer's DecodeError for unreadable files. */
 export async function preprocessForMobileNet(path: string): Promise<Float32Array> {
@@ -28,7 +29,5 @@ export function scalePixels(pixels: Uint8Array): Float32Array {
   if (pixels.length !== MOBILENET_INPUT_VALUES) {
     throw new RangeError(`expected ${MOBILENET_INPUT_VALUES} values (224×224×3), got ${pixels.length}`)
   }
-  const out = new Float32Array(pixels.length)
-  for (let i = 0; i < pixels.length; i++) out[i] = SCALE[pixels[i]!]!
-  return out
+  return applyByteTable(pixels, SCALE)
 }
