@@ -8,7 +8,7 @@ import { svelte } from '@sveltejs/vite-plugin-svelte'
 const mainInputs: Record<string, string> = {
   index: resolve('src-main/electron/main.ts'),
   cli: resolve('src-main/cli/index.ts'),
-  'feature-worker': resolve('src-main/transfer/feature-worker.ts')
+  'feature-worker': resolve('src-main/classifier/features/feature-worker.ts')
 }
 
 /**

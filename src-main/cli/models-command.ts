@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util'
 import { AppError } from '../core/errors'
-import { BaseModelStore, modelsDirectory, type InstallResult, type ModelProgress, type ModelStatus } from '../models/model-store'
+import { BaseModelStore, modelsDirectory, type InstallResult, type ModelProgress, type ModelStatus } from '../models/base-model-store'
 import type { Command } from './command'
 import { CliFailure, printJson, UsageError } from './output'
 

@@ -1,6 +1,6 @@
 // The README.md written beside an exported model: how to load it and feed it exactly what it was
 // trained on, in Python (onnxruntime + Pillow + numpy) or in a browser (TensorFlow.js).
-import type { ExportMetadata } from './export-metadata'
+import type { ExportMetadata } from '../classifier/model-metadata'
 
 /** Python literal for a number, at full precision (1/127.5 must not become 0.0078). */
 const py = (value: number) => (Number.isInteger(value) ? `${value}.0` : String(value))

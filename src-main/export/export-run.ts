@@ -11,10 +11,10 @@ import { join, resolve } from 'node:path'
 import type { Database } from 'better-sqlite3'
 import type { BackendName, ExportFormat, ExportResult } from '../contract/types'
 import { AppError, fromSystemError } from '../core/errors'
-import { runWithModel } from '../training/run-choice'
+import { runWithModel } from '../classifier/run-choice'
 import type * as tfl from '@tensorflow/tfjs-layers'
-import { loadRunClassifier } from '../review/run-classifier'
-import { buildMetadata, parseMetadata, type ExportMetadata } from './export-metadata'
+import { loadRunClassifier } from '../classifier/run-classifier'
+import { buildMetadata, METADATA_FILE, readOwnMetadata, type ExportMetadata } from '../classifier/model-metadata'
 import { exportReadme, pythonSnippet, tfjsSnippet } from './export-readme'
 import { ONNX_FILE, writeOnnxModel, writeTfjsModel } from './write-model-files'
 
@@ -32,7 +32,6 @@ export interface ExportOptions {
   onProgress?: (message: string) => void
 }
 
-export const METADATA_FILE = 'metadata.json'
 export const README_FILE = 'README.md'
 
 
@@ -117,14 +116,6 @@ async function checkReplaceable(target: string): Promise<void> {
     'ALREADY_EXISTS',
     `${target} already holds files that are not a Pictor export; choose another folder or empty it (Pictor only replaces its own exports)`
   )
-}
-
-export async function readOwnMetadata(folder: string): Promise<ExportMetadata | null> {
-  try {
-    return parseMetadata(JSON.parse(await readFile(join(folder, METADATA_FILE), 'utf8')))
-  } catch {
-    return null
-  }
 }
 
 /** Moves a finished staging folder into place, swapping out a previous export only once the new one is complete. */

@@ -6,8 +6,8 @@ import { open } from 'node:fs/promises'
 import { relative } from 'node:path'
 import { sniff, type SniffedKind } from '../import/image-kinds'
 import { walkFolder } from '../import/walk'
-import { DecodeError } from '../training/data/decode'
-import type { Predictor } from './predictors'
+import { DecodeError } from '../classifier/decode'
+import type { Predictor } from '../classifier/predictors'
 
 export interface Ranked {
   label: string

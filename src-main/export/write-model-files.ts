@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs-core'
 import type * as tfl from '@tensorflow/tfjs-layers'
 import { exportLayersModelToOnnx } from '../onnx/export-onnx'
-import { onnxMetadataProps, type ExportMetadata } from './export-metadata'
+import { onnxMetadataProps, type ExportMetadata } from '../classifier/model-metadata'
 
 export const ONNX_FILE = 'model.onnx'
 export const TFJS_MODEL_JSON = 'model.json'

@@ -7,7 +7,8 @@ import { openProjectDatabase } from '../db/connection'
 import { replaceRunEvaluation } from '../db/queries/run-evaluations'
 import { loadTrainingExamples } from '../db/queries/training-data'
 import type { JobContext } from '../jobs/job'
-import { loadRunClassifier, predictImages, type RunClassifier } from './run-classifier'
+import { predictImages } from '../classifier/predict-images'
+import { loadRunClassifier, type RunClassifier } from '../classifier/run-classifier'
 
 export interface EvaluateInput {
   projectPath: string

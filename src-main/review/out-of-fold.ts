@@ -7,7 +7,7 @@ import { createRandom, mixSeed } from '../training/data/random'
 import { shuffleInPlace } from '../training/data/sampler'
 import { crossEntropy } from '../training/loop/metrics'
 import { featureBatches, type FeatureSet } from '../transfer/feature-set'
-import { buildHead, DEFAULT_HEAD_DROPOUT } from '../transfer/head'
+import { buildHead, DEFAULT_HEAD_DROPOUT } from '../transfer/head-model'
 import type { ProbabilityMatrix } from './confident-learning'
 
 /**

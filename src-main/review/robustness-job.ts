@@ -8,12 +8,12 @@ import { openProjectDatabase } from '../db/connection'
 import { saveRobustnessReport } from '../db/queries/robustness-reports'
 import { loadTrainingExamples } from '../db/queries/training-data'
 import type { JobContext } from '../jobs/job'
-import { DecodeError } from '../training/data/decode'
+import { DecodeError } from '../classifier/decode'
 import { createRandom } from '../training/data/random'
 import { shuffleInPlace } from '../training/data/sampler'
 import { withValidation } from '../training/holdout'
 import { EPSILONS, fgsmCorrectCounts } from './fgsm'
-import { loadRunClassifier, type RunClassifier } from './run-classifier'
+import { loadRunClassifier, type RunClassifier } from '../classifier/run-classifier'
 
 export interface RobustnessInput {
   projectPath: string

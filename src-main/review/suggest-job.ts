@@ -6,8 +6,9 @@ import { AppError } from '../core/errors'
 import { openProjectDatabase } from '../db/connection'
 import { dropSuggestionsNotFrom, unlabeledImages, writeSuggestions, type SuggestionRow } from '../db/queries/suggestions'
 import type { JobContext } from '../jobs/job'
-import { extractMissingFeatures } from '../transfer/extract-features-job'
-import { loadRunClassifier, predictImages, type RunClassifier } from './run-classifier'
+import { extractMissingFeatures } from '../classifier/features/extract-features'
+import { predictImages } from '../classifier/predict-images'
+import { loadRunClassifier, type RunClassifier } from '../classifier/run-classifier'
 
 export interface SuggestInput {
   projectPath: string

@@ -3,7 +3,7 @@ import type { Handlers } from '../core/dispatcher'
 import { AppError } from '../core/errors'
 import type { ExportWorkerInput } from '../export/export-worker'
 import exportWorkerPath from '../export/export-worker?modulePath'
-import { runWithModel } from '../training/run-choice'
+import { runWithModel } from '../classifier/run-choice'
 import { runInWorker } from '../jobs/worker-job'
 import type { ServiceContext } from './context'
 

@@ -1,7 +1,7 @@
 import type { BaseModelStatus } from '../contract/types'
 import type { Handlers } from '../core/dispatcher'
 import { AppError } from '../core/errors'
-import { BaseModelStore } from '../models/model-store'
+import { BaseModelStore } from '../models/base-model-store'
 import type { ServiceContext } from './context'
 
 type ModelMethods = 'models.list' | 'models.import' | 'models.fetch'

@@ -1,7 +1,7 @@
 import type { Handlers } from '../core/dispatcher'
 import { AppError } from '../core/errors'
 import { getRunEvaluation } from '../db/queries/run-evaluations'
-import { runWithModel } from '../training/run-choice'
+import { runWithModel } from '../classifier/run-choice'
 import { getRun, latestRunWithModel } from '../db/queries/training-runs'
 import { runInWorker } from '../jobs/worker-job'
 import type { EvaluateInput } from '../review/evaluate-job'

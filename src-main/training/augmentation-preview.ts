@@ -2,7 +2,7 @@ import type { Database } from 'better-sqlite3'
 import { loadTrainingExamples } from '../db/queries/training-data'
 import { DEFAULT_AUGMENTATION } from './data/augment'
 import { augmentedPreview } from './data/preview'
-import { decodeExample } from './data/decode'
+import { decodeExample } from '../classifier/decode'
 import sharp from 'sharp'
 
 const SIZE = 160

@@ -6,7 +6,7 @@ import { AppError } from '../core/errors'
 import { loadCheckpoint } from '../db/queries/run-models'
 import { dropEpochsAfter } from '../db/queries/training-runs'
 import type { EarlyStopping } from './callbacks/early-stopping'
-import { decodeNamed, restoreModelWeights } from './model-store'
+import { decodeNamed, restoreModelWeights } from '../tfjs/model-serialization'
 
 export function createOptimizer(settings: Pick<TrainSettings, 'optimizer' | 'learningRate' | 'momentum'>): tf.Optimizer {
   return settings.optimizer === 'adam'

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import type { TrainingExample } from '../db/queries/training-data'
 import { epochOrder } from '../training/data/sampler'
 import type { TensorBatch } from '../training/loop/train-loop'
-import { FEATURE_SIZE } from './base-model'
+import { FEATURE_SIZE } from '../classifier/features/base-model'
 
 export interface FeatureSet {
   /** size × featureSize values, row by row. */

@@ -4,7 +4,7 @@
 import type { TrainSettings } from '../contract/types'
 import { trainSettingsSchema } from '../contract/train-settings'
 import { stepsPerEpoch } from '../training/data/sampler'
-import { DEFAULT_HEAD_DROPOUT } from './head'
+import { DEFAULT_HEAD_DROPOUT } from './head-model'
 
 /** At least this many epochs, and at least ~this many optimizer steps (tiny projects have 1 step an epoch). */
 export const MIN_AUTO_EPOCHS = 20

@@ -19,7 +19,7 @@ import { chmod, cp, readdir } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { availableParallelism, cpus, loadavg } from 'node:os'
 import { join, resolve } from 'node:path'
-import { BASE_MODEL_ID } from '../../src-main/transfer/base-model'
+import { BASE_MODEL_ID } from '../../src-main/classifier/features/base-model'
 import { BenchTable, CACHE, envInt, ROOT, seconds } from './bench-util'
 import { registerBuiltModulePaths } from './transfer-bench-module-paths'
 

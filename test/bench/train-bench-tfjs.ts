@@ -1,7 +1,7 @@
 // In-process tfjs measurements for `npm run bench:train`, with the product's own code: activateBackend,
 // buildSeedCnn, trainLoop (optimizer.minimize + loss/accuracy read-back per step) on random batches.
 import * as tf from '@tensorflow/tfjs-core'
-import { activateBackend } from '../../src-main/training/backend'
+import { activateBackend } from '../../src-main/tfjs/backend'
 import { crossEntropy } from '../../src-main/training/loop/metrics'
 import { type TensorBatch, trainLoop } from '../../src-main/training/loop/train-loop'
 import { buildSeedCnn } from '../../src-main/training/models/cnn'

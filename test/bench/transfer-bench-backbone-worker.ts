@@ -4,8 +4,8 @@
 //   { type: 'run', batch, batches }   →  { type: 'done', ms: number[] } (one duration per extract call)
 //   { type: 'close' }                 →  the worker exits
 import { parentPort, workerData } from 'node:worker_threads'
-import { FeatureExtractor } from '../../src-main/transfer/feature-extractor'
-import { preprocessForMobileNet } from '../../src-main/transfer/preprocess'
+import { FeatureExtractor } from '../../src-main/classifier/features/feature-extractor'
+import { preprocessForMobileNet } from '../../src-main/classifier/features/mobilenet-preprocess'
 
 export interface BackboneWorkerData {
   modelsDir: string

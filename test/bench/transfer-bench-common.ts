@@ -5,7 +5,7 @@ import { CACHE, envInt, extractCifar, ROOT, SkipError } from './bench-util'
 import { existsSync, readFileSync } from 'node:fs'
 import { link, mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
-import { BASE_MODEL_ID } from '../../src-main/transfer/base-model'
+import { BASE_MODEL_ID } from '../../src-main/classifier/features/base-model'
 
 export const TORCH_SCRIPT = join(ROOT, 'test', 'bench', 'pytorch', 'mobilenet_v2_features.py')
 /** $PICTOR_MODELS_DIR when set, else the shared checkout's copy of the base model. */

@@ -15,8 +15,8 @@ import {
   type RegisterWasmGradientOptions,
   registerWasmGradientKernels,
   unregisterWasmGradientKernels
-} from '../../src-main/training/kernels/register-wasm-gradients'
-import { snapshotProcessHandlers } from '../../src-main/training/kernels/wasm-process-handlers'
+} from '../../src-main/tfjs/kernels/register-wasm-gradients'
+import { snapshotProcessHandlers } from '../../src-main/tfjs/kernels/wasm-process-handlers'
 
 const BATCH = 64
 const ROUNDS = Number(process.env.PICTOR_BENCH_ROUNDS ?? 5)

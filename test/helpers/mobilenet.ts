@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import * as tf from '@tensorflow/tfjs-core'
 import sharp from 'sharp'
-import { BASE_MODEL_ID } from '../../src-main/transfer/base-model'
+import { BASE_MODEL_ID } from '../../src-main/classifier/features/base-model'
 import { buildMobileNetV2 } from '../../src-main/models/mobilenet-v2-model'
 
 // Base models for transfer tests: the shared pretrained MobileNetV2 when this machine has it, or

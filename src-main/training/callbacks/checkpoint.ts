@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core'
 import type { EpochMetrics } from '../../contract/types'
 import type { StoredCheckpoint } from '../../db/queries/run-models'
-import { encodeNamed, modelWeights } from '../model-store'
+import { encodeNamed, modelWeights } from '../../tfjs/model-serialization'
 import type { LoopState, TrainingCallback } from './callback'
 
 /**

@@ -1,6 +1,6 @@
 // On-the-fly augmentation in plain JavaScript on 8-bit HWC pixels: it runs the same on every tfjs
 // backend (cpu, wasm, node, webgl) and inside worker threads, and never allocates tensors.
-import type { RawPixels } from './decode'
+import type { RawPixels } from '../../classifier/decode'
 import { symmetric, type Random } from './random'
 
 export { createRandom, mixSeed, type Random } from './random'

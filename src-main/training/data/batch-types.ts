@@ -2,7 +2,7 @@
 // without pulling in sharp.
 import type { TrainingExample } from '../../db/queries/training-data'
 import type { AugmentOptions } from './augment'
-import type { DecodeError, InputShape } from './decode'
+import type { DecodeError, InputShape } from '../../classifier/decode'
 import type { ExampleCache } from './example-cache'
 
 /** What batches needs of an example (a TrainingExample has more). */

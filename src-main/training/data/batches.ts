@@ -3,12 +3,12 @@
 // to-tensors.ts turns a batch into tensors.
 import { applyAugmentation, isAugmenting, sampleAugmentation, validateAugmentOptions } from './augment'
 import { createBatchStats, type Batch, type BatchExample, type BatchOptions } from './batch-types'
-import { DecodeError, decodeExample, pixelCount, type InputShape } from './decode'
+import { DecodeError, decodeExample, pixelCount, type InputShape } from '../../classifier/decode'
 import { ExampleCache } from './example-cache'
 import { createRandom, mixSeed } from './random'
 import { epochOrder } from './sampler'
 
-import { applyByteTable, UNIT_SCALE } from './pixel-scale'
+import { applyByteTable, UNIT_SCALE } from '../../classifier/pixel-scale'
 
 export { createBatchStats, type Batch, type BatchExample, type BatchOptions, type BatchStats } from './batch-types'
 

@@ -1,4 +1,4 @@
-import type { InputShape } from './decode'
+import type { InputShape } from '../../classifier/decode'
 
 export const DEFAULT_CACHE_BYTES = 512 * 1024 * 1024
 

@@ -1,7 +1,7 @@
 import sharp from 'sharp'
 import type { TrainingExample } from '../../db/queries/training-data'
 import { applyAugmentation, sampleAugmentation, validateAugmentOptions, type AugmentOptions } from './augment'
-import { decodeExample, type InputShape } from './decode'
+import { decodeExample, type InputShape } from '../../classifier/decode'
 import { createRandom, mixSeed } from './random'
 
 export const DEFAULT_PREVIEW_SIZE = 192

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { buildMetadata, metadataFromOnnxProps, onnxMetadataProps, parseMetadata } from '../../../src-main/export/export-metadata'
+import { buildMetadata, metadataFromOnnxProps, onnxMetadataProps, parseMetadata } from '../../../src-main/classifier/model-metadata'
 import { exportReadme, pythonSnippet, tfjsSnippet } from '../../../src-main/export/export-readme'
 import { csvField, csvHeader, csvRow } from '../../../src-main/export/prediction-csv'
 import { rank } from '../../../src-main/export/predict-folder'
-import { scaleTable } from '../../../src-main/export/predictors'
-import { scalePixels } from '../../../src-main/transfer/preprocess'
+import { scaleTable } from '../../../src-main/classifier/predictors'
+import { scalePixels } from '../../../src-main/classifier/features/mobilenet-preprocess'
 
 // The plain-data parts of export and predict: metadata for each model kind, its round trip through
 // the ONNX metadata_props, the README code, CSV quoting and ranking.

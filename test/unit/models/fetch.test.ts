@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { AppError } from '../../../src-main/core/errors'
 import { BASE_MODELS } from '../../../src-main/models/base-models'
-import { BaseModelStore, type ModelProgress } from '../../../src-main/models/model-store'
+import { BaseModelStore, type ModelProgress } from '../../../src-main/models/base-model-store'
 import { expectOnlyEntries, needSharedModel, SHARED_MODELS_DIR, sharedWeights, writeKerasH5 } from '../../helpers/base-models'
 import { useTempDir } from '../../helpers/temp-dir'
 

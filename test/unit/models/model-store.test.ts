@@ -2,7 +2,7 @@ import { cpSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync 
 import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { AppError } from '../../../src-main/core/errors'
-import { BaseModelStore, modelsDirectory } from '../../../src-main/models/model-store'
+import { BaseModelStore, modelsDirectory } from '../../../src-main/models/base-model-store'
 import { expectOnlyEntries, needSharedModel, SHARED_MODELS_DIR, SHARED_NO_TOP } from '../../helpers/base-models'
 import { useTempDir } from '../../helpers/temp-dir'
 

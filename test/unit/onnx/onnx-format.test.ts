@@ -1,10 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core'
 import * as tfl from '@tensorflow/tfjs-layers'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { loadOnnxRuntime, OnnxModel, probeOnnxRuntime } from '../../../src-main/inference/onnx-runtime'
+import { loadOnnxRuntime, OnnxModel, probeOnnxRuntime } from '../../../src-main/classifier/onnx-runtime'
 import { exportLayersModelToOnnx, ONNX_OPSET, readOnnxMetadata } from '../../../src-main/onnx/export-onnx'
 import { DataType, decodeModel } from '../../../src-main/onnx/onnx-schema'
-import { activateBackend } from '../../../src-main/training/backend'
+import { activateBackend } from '../../../src-main/tfjs/backend'
 import { buildSeedCnn } from '../../../src-main/training/models/cnn'
 import { expectAppError } from '../../helpers/app-error'
 

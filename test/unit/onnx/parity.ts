@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type * as tfl from '@tensorflow/tfjs-layers'
 import { expect } from 'vitest'
-import { OnnxModel } from '../../../src-main/inference/onnx-runtime'
+import { OnnxModel } from '../../../src-main/classifier/onnx-runtime'
 import { exportLayersModelToOnnx, type OnnxExportOptions } from '../../../src-main/onnx/export-onnx'
 import { decodeModel, type NodeMessage } from '../../../src-main/onnx/onnx-schema'
 

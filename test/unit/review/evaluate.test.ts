@@ -7,7 +7,7 @@ import type { MethodName, RequestOf, ResponseOf } from '../../../src-main/contra
 import type { Evaluation, JobProgress } from '../../../src-main/contract/types'
 import { decodeProbabilities } from '../../../src-main/db/queries/predictions'
 import { evaluateRun } from '../../../src-main/review/evaluate-job'
-import { activateBackend } from '../../../src-main/training/backend'
+import { activateBackend } from '../../../src-main/tfjs/backend'
 import { trainRun } from '../../../src-main/training/train-job'
 import { createServices, type Services } from '../../../src-main/services/services'
 import { fixturePath } from '../../helpers/image-fixtures'

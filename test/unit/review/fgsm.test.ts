@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import * as tfl from '@tensorflow/tfjs-layers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { fgsmCorrectCounts, gradientSign, labelLoss, perturb } from '../../../src-main/review/fgsm'
-import { activateBackend } from '../../../src-main/training/backend'
+import { activateBackend } from '../../../src-main/tfjs/backend'
 
 // FGSM's parts on a tiny conv net on the wasm backend (the app's CPU engine, with the composed
 // conv gradients): the gradient sign against finite differences, the clipping in model-input units,

@@ -13,8 +13,8 @@ import {
   WASM_GRADIENT_KERNEL_NAMES,
   registerWasmGradientKernels,
   unregisterWasmGradientKernels
-} from '../../../src-main/training/kernels/register-wasm-gradients'
-import { snapshotProcessHandlers } from '../../../src-main/training/kernels/wasm-process-handlers'
+} from '../../../src-main/tfjs/kernels/register-wasm-gradients'
+import { snapshotProcessHandlers } from '../../../src-main/tfjs/kernels/wasm-process-handlers'
 
 type Backend = 'cpu' | 'wasm'
 type Pad = 'same' | 'valid' | tf.backend_util.ExplicitPadding

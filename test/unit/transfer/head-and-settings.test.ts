@@ -2,9 +2,9 @@ import * as tf from '@tensorflow/tfjs-core'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { TrainSettings } from '../../../src-main/contract/types'
 import { trainSettingsSchema } from '../../../src-main/contract/train-settings'
-import { activateBackend } from '../../../src-main/training/backend'
+import { activateBackend } from '../../../src-main/tfjs/backend'
 import { featureBatches, packFeatures } from '../../../src-main/transfer/feature-set'
-import { buildHead } from '../../../src-main/transfer/head'
+import { buildHead } from '../../../src-main/transfer/head-model'
 import { resolveTransferSettings } from '../../../src-main/transfer/transfer-settings'
 
 // The small pieces of a transfer run: the head's shape, features served as batches, and the rule

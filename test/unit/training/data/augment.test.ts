@@ -9,7 +9,7 @@ import {
   validateAugmentOptions,
   type AugmentParams
 } from '../../../../src-main/training/data/augment'
-import type { RawPixels } from '../../../../src-main/training/data/decode'
+import type { RawPixels } from '../../../../src-main/classifier/decode'
 
 /** A deterministic busy picture, so any unintended change shows. */
 function pattern(width: number, height: number, channels: 1 | 3): RawPixels {

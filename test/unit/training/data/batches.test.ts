@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, expect, it } from 'vitest'
 import { batches, createBatchStats, type Batch, type BatchExample, type BatchOptions } from '../../../../src-main/training/data/batches'
-import { DecodeError, decodeExample } from '../../../../src-main/training/data/decode'
+import { DecodeError, decodeExample } from '../../../../src-main/classifier/decode'
 import { ExampleCache } from '../../../../src-main/training/data/example-cache'
 import { classCounts } from '../../../../src-main/training/data/sampler'
 import { useTempDir } from '../../../helpers/temp-dir'

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
-import { DecodeError, decodeExample } from '../../../../src-main/training/data/decode'
+import { DecodeError, decodeExample } from '../../../../src-main/classifier/decode'
 import { useTempDir } from '../../../helpers/temp-dir'
 import { writeRawPng, writeSolidPng } from './fixtures'
 

@@ -4,7 +4,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { EpochMetrics } from '../../../../src-main/contract/types'
 import type { StoredCheckpoint } from '../../../../src-main/db/queries/run-models'
 import type { ProgressUpdate } from '../../../../src-main/jobs/job'
-import { activateBackend } from '../../../../src-main/training/backend'
+import { activateBackend } from '../../../../src-main/tfjs/backend'
 import type { LoopState } from '../../../../src-main/training/callbacks/callback'
 import { CancelOnSignal } from '../../../../src-main/training/callbacks/cancel-on-signal'
 import { Checkpoint } from '../../../../src-main/training/callbacks/checkpoint'
@@ -12,7 +12,7 @@ import { EarlyStopping } from '../../../../src-main/training/callbacks/early-sto
 import { ProgressReporter } from '../../../../src-main/training/callbacks/progress'
 import { trainLoop, type TensorBatch } from '../../../../src-main/training/loop/train-loop'
 import { buildSeedCnn } from '../../../../src-main/training/models/cnn'
-import { decodeNamed, modelWeights } from '../../../../src-main/training/model-store'
+import { decodeNamed, modelWeights } from '../../../../src-main/tfjs/model-serialization'
 import { batchCount, batchesOf, fillWeights, separableData, weightValues } from './synthetic'
 
 // Each callback on its own: early stopping fed a scripted metric sequence while the model's weights

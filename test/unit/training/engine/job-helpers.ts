@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import type { RunSummary } from '../../../../src-main/contract/types'
 import { loadCheckpoint, loadRunModel } from '../../../../src-main/db/queries/run-models'
 import { getRun } from '../../../../src-main/db/queries/training-runs'
-import { decodeNamed } from '../../../../src-main/training/model-store'
+import { decodeNamed } from '../../../../src-main/tfjs/model-serialization'
 import type { TrainInput } from '../../../../src-main/training/train-job'
 import { withProjectDb } from '../../../helpers/import-project'
 

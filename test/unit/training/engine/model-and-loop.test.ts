@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import type * as tfl from '@tensorflow/tfjs-layers'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { activateBackend } from '../../../../src-main/training/backend'
+import { activateBackend } from '../../../../src-main/tfjs/backend'
 import { crossEntropy } from '../../../../src-main/training/loop/metrics'
 import { evaluate, trainLoop } from '../../../../src-main/training/loop/train-loop'
 import { buildSeedCnn, type CnnOptions } from '../../../../src-main/training/models/cnn'

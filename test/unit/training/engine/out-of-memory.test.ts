@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core'
 import { describe, expect, it } from 'vitest'
-import { activateBackend } from '../../../../src-main/training/backend'
+import { activateBackend } from '../../../../src-main/tfjs/backend'
 import { isOutOfMemory } from '../../../../src-main/training/out-of-memory'
 
 // isOutOfMemory decides whether train-job halves the batch and retries: it must know the errors

@@ -1,10 +1,10 @@
 // The frozen backbone as a function from preprocessed images to 1280-d pooled features.
 import * as tf from '@tensorflow/tfjs-core'
 import * as tfl from '@tensorflow/tfjs-layers'
-import type { BackendName } from '../contract/types'
-import { activateBackend } from '../training/backend'
+import type { BackendName } from '../../contract/types'
+import { activateBackend } from '../../tfjs/backend'
 import { BASE_MODEL_ID, FEATURE_SIZE, INPUT_SIZE, locateBaseModel, memoryHandler, readBaseModel } from './base-model'
-import { MOBILENET_INPUT_VALUES } from './preprocess'
+import { MOBILENET_INPUT_VALUES } from './mobilenet-preprocess'
 
 /** The name of the pooling layer appended to the backbone (Keras' default name for it). */
 export const POOLING_LAYER = 'global_average_pooling2d'

@@ -1,6 +1,6 @@
 // The trainable part of a transfer model: dropout + dense softmax on the backbone's pooled features.
 import * as tfl from '@tensorflow/tfjs-layers'
-import { FEATURE_SIZE } from './base-model'
+import { FEATURE_SIZE } from '../classifier/features/base-model'
 
 /** The dropout a mobilenetv2 run uses when the user left dropout at its schema default (0). */
 export const DEFAULT_HEAD_DROPOUT = 0.2
@@ -32,14 +32,4 @@ export function buildHead(options: HeadOptions): tfl.LayersModel {
     })
   )
   return model
-}
-
-/**
- * One model from image to probabilities: the extractor's backbone + pooling followed by the trained
- * head, for inference and export. Its input is what preprocessForMobileNet produces. Shares (does
- * not copy) both models' weights: dispose the parts, not this.
- */
-export function assembleClassifier(features: tfl.LayersModel, head: tfl.LayersModel): tfl.LayersModel {
-  const probabilities = head.apply(features.outputs[0]!) as tfl.SymbolicTensor
-  return tfl.model({ inputs: features.inputs, outputs: probabilities, name: 'mobilenetv2_classifier' })
 }

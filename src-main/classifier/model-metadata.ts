@@ -1,7 +1,9 @@
 // What an exported model needs beside its weights for someone else to use it correctly: the class
 // names in output order, the input layout, and the exact preprocessing. A model fed pixels scaled
 // differently than in training answers confidently and wrongly, so the numbers here are the ones
-// our own preprocessing uses (see training/data/batches.ts and transfer/preprocess.ts).
+// our own preprocessing uses (see classifier/pixel-scale.ts and classifier/features/mobilenet-preprocess.ts).
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import type { ExportFormat } from '../contract/types'
 
 export type ModelKind = 'cnn' | 'mobilenetv2'
@@ -136,5 +138,17 @@ export function metadataFromOnnxProps(props: Record<string, string>): ExportMeta
     return parseMetadata(JSON.parse(whole))
   } catch (error) {
     throw new Error(`the model's Pictor metadata is damaged: ${(error as Error).message}`)
+  }
+}
+
+/** The file beside an exported model that describes it. */
+export const METADATA_FILE = 'metadata.json'
+
+/** The metadata of a folder Pictor exported, or null when it has none (or not ours, or damaged). */
+export async function readOwnMetadata(folder: string): Promise<ExportMetadata | null> {
+  try {
+    return parseMetadata(JSON.parse(await readFile(join(folder, METADATA_FILE), 'utf8')))
+  } catch {
+    return null
   }
 }

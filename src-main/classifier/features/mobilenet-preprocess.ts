@@ -1,8 +1,8 @@
 // MobileNetV2's input, produced one way only. Training, evaluation, inference and export all call
 // these functions: a model fed pixels scaled differently at prediction time than at training time
 // fails silently (confident, wrong answers), so there must be no second implementation.
-import { decodeBuffer, decodeExample, type InputShape } from '../training/data/decode'
-import { applyByteTable, byteTable } from '../training/data/pixel-scale'
+import { decodeBuffer, decodeExample, type InputShape } from '../decode'
+import { applyByteTable, byteTable } from '../pixel-scale'
 import { INPUT_SIZE } from './base-model'
 
 /** RGB at 224×224: decodeExample already applies EXIF rotation, white behind alpha and fit 'fill'. */

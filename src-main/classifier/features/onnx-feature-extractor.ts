@@ -9,12 +9,12 @@
 import { availableParallelism } from 'node:os'
 import { readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import { writeFileAtomic } from '../core/atomic-write'
-import { OnnxModel } from '../inference/onnx-runtime'
-import { EXPORTER_VERSION, exportLayersModelToOnnx, readOnnxMetadata } from '../onnx/export-onnx'
+import { writeFileAtomic } from '../../core/atomic-write'
+import { OnnxModel } from '../onnx-runtime'
+import { EXPORTER_VERSION, exportLayersModelToOnnx, readOnnxMetadata } from '../../onnx/export-onnx'
 import { FEATURE_SIZE, INPUT_SIZE, baseModelVersion, locateBaseModel } from './base-model'
 import { FeatureExtractor } from './feature-extractor'
-import { MOBILENET_INPUT_VALUES } from './preprocess'
+import { MOBILENET_INPUT_VALUES } from './mobilenet-preprocess'
 
 /** Metadata keys that tie a cached graph to the exact backbone weights and exporter that built it. */
 const VERSION_KEY = 'base_model_version'

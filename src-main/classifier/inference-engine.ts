@@ -2,7 +2,7 @@
 // native package loads, unless PICTOR_INFERENCE=tfjs forces TF.js (tests and benchmarks compare
 // both). Kept apart from the engines themselves so the main process can ask without loading either.
 import type { InferenceReport } from '../contract/types'
-import { loadOnnxRuntime, probeOnnxRuntime } from '../inference/onnx-runtime'
+import { loadOnnxRuntime, probeOnnxRuntime } from './onnx-runtime'
 
 const forcedTfjs = (env: NodeJS.ProcessEnv) => env.PICTOR_INFERENCE?.trim().toLowerCase() === 'tfjs'
 

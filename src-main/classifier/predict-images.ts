@@ -6,9 +6,9 @@ import type { Database } from 'better-sqlite3'
 import { AppError } from '../core/errors'
 import { getFeatures } from '../db/queries/image-features'
 import type { ProgressUpdate } from '../jobs/job'
-import { DecodeError } from '../training/data/decode'
-import { FEATURE_SIZE } from '../transfer/base-model'
-import { extractMissingFeatures, type ExtractionReport } from '../transfer/extract-features-job'
+import { DecodeError } from './decode'
+import { FEATURE_SIZE } from './features/base-model'
+import { extractMissingFeatures, type ExtractionReport } from './features/extract-features'
 import type { RunClassifier } from './run-classifier'
 
 export interface ImageToPredict {

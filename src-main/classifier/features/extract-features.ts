@@ -1,18 +1,19 @@
 // Fills the project's feature cache: runs the backbone only on images whose content hash has no
 // features for this base model version yet, one committed batch at a time.
 import type { Database } from 'better-sqlite3'
-import type { BackendName } from '../contract/types'
-import { AppError } from '../core/errors'
-import { findMissingFeatures, insertFeatures } from '../db/queries/image-features'
-import type { ProgressUpdate } from '../jobs/job'
-import { activateBackend } from '../training/backend'
-import { DecodeError } from '../training/data/decode'
+import type { BackendName } from '../../contract/types'
+import { AppError } from '../../core/errors'
+import { findMissingFeatures, insertFeatures } from '../../db/queries/image-features'
+import type { ProgressUpdate } from '../../jobs/job'
+import { activateBackend } from '../../tfjs/backend'
+import { DecodeError } from '../decode'
 import { BASE_MODEL_ID, baseModelVersion, locateBaseModel } from './base-model'
 import { FeatureExtractor } from './feature-extractor'
-import { extractInWorkers, featureWorkerCount, type FileResult } from './feature-workers'
-import { onnxRuntimeChosen } from './inference-choice'
+import type { FileResult } from './feature-messages'
+import { extractInWorkers, featureWorkerCount } from './feature-workers'
+import { onnxRuntimeChosen } from '../inference-engine'
 import { OnnxFeatureExtractor } from './onnx-feature-extractor'
-import { preprocessForMobileNet } from './preprocess'
+import { preprocessForMobileNet } from './mobilenet-preprocess'
 
 /** What extraction needs of an image (a TrainingExample has more). */
 export interface FeatureExample {

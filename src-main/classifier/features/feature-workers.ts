@@ -3,27 +3,9 @@
 // caller (which commits it) on this thread. See extractMissingFeatures.
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
-import type { BackendName } from '../contract/types'
+import type { BackendName } from '../../contract/types'
 import featureWorkerPath from './feature-worker?modulePath'
-
-export interface FeatureWorkerData {
-  modelJsonPath: string
-  backend: BackendName
-}
-
-export interface FeatureItem {
-  contentHash: string
-  path: string
-}
-
-/** One file's answer: its features, or why it could not be decoded. */
-export type FileResult = { contentHash: string; features: Float32Array; error?: undefined } | { contentHash: string; error: string }
-
-export type ToFeatureWorker = { type: 'batch'; id: number; items: FeatureItem[] } | { type: 'close' }
-export type FromFeatureWorker =
-  | { type: 'ready'; version: string }
-  | { type: 'batch'; id: number; results: FileResult[] }
-  | { type: 'failed'; message: string }
+import type { FeatureItem, FeatureWorkerData, FileResult, FromFeatureWorker, ToFeatureWorker } from './feature-messages'
 
 /** Batches queued per worker: one on the backbone while the next decodes. */
 const IN_FLIGHT_PER_WORKER = 2

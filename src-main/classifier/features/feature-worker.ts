@@ -3,10 +3,10 @@
 // extraction uses several cores by running one backbone per worker. The backbone is loaded once; each
 // request is a batch of files, answered with their features (transferred, not copied) or a per-file error.
 import { parentPort, workerData } from 'node:worker_threads'
-import { DecodeError } from '../training/data/decode'
+import { DecodeError } from '../decode'
 import { FeatureExtractor } from './feature-extractor'
-import type { FeatureWorkerData, FromFeatureWorker, ToFeatureWorker } from './feature-workers'
-import { preprocessForMobileNet } from './preprocess'
+import type { FeatureWorkerData, FromFeatureWorker, ToFeatureWorker } from './feature-messages'
+import { preprocessForMobileNet } from './mobilenet-preprocess'
 
 const port = parentPort
 if (!port) throw new Error('feature-worker must run inside a worker thread')

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import sharp from 'sharp'
-import { DEFAULT_LIMITS } from '../../import/image-analysis'
+import { DEFAULT_LIMITS } from '../import/image-analysis'
 
 /** The model's input: every image is decoded to exactly this, whatever its own size and format. */
 export interface InputShape {

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto'
 import { readFile, stat } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import type * as tf from '@tensorflow/tfjs-core'
-import { AppError } from '../core/errors'
+import { AppError } from '../../core/errors'
 
 /** The backbone every transfer run uses today (Keras MobileNetV2 1.0/224, include_top=False). */
 export const BASE_MODEL_ID = 'mobilenet_v2_1.0_224_no_top'

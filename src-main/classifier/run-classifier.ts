@@ -7,14 +7,14 @@ import type { BackendName, TrainSettings } from '../contract/types'
 import { AppError } from '../core/errors'
 import { loadRunModel } from '../db/queries/run-models'
 import { getRun, runClassIds } from '../db/queries/training-runs'
-import { activateBackend } from '../training/backend'
-import { decodeExample, type InputShape } from '../training/data/decode'
-import { applyByteTable, UNIT_SCALE } from '../training/data/pixel-scale'
-import { deserializeModel } from '../training/model-store'
-import { INPUT_SIZE } from '../transfer/base-model'
-import { FeatureExtractor } from '../transfer/feature-extractor'
-import { assembleClassifier } from '../transfer/head'
-import { preprocessForMobileNet } from '../transfer/preprocess'
+import { activateBackend } from '../tfjs/backend'
+import { decodeExample, type InputShape } from './decode'
+import { applyByteTable, UNIT_SCALE } from './pixel-scale'
+import { deserializeModel } from '../tfjs/model-serialization'
+import { INPUT_SIZE } from './features/base-model'
+import { FeatureExtractor } from './features/feature-extractor'
+import { assembleClassifier } from './features/assemble-classifier'
+import { preprocessForMobileNet } from './features/mobilenet-preprocess'
 import type { TransferInfo } from '../transfer/transfer-job'
 
 export interface RunClassifier {
@@ -144,5 +144,3 @@ export function classIdsOf(db: Database, classNames: readonly string[]): number[
     return id
   })
 }
-
-export { predictImages, type ImageToPredict, type PredictOptions, type Predictions } from './predict-images'
