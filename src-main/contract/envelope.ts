@@ -13,7 +13,7 @@ export const ERROR_CODES = [
   'UNSUPPORTED', // not available on this transport (e.g. native dialogs in browser mode)
   'IO_ERROR', // the operating system refused (permissions, disk full, ...)
   'CANCELLED', // a job was cancelled
-  'BUSY', // the same kind of job is already running
+  'BUSY', // the same kind of job is already running, or another task kept the project's write lock too long
   'INTERNAL' // a bug: the message says what, the log says where
 ] as const
 

@@ -1,6 +1,6 @@
 import { fail, ok, type Envelope } from '../contract/envelope'
 import { isMethodName, methods, type MethodName, type ParsedRequestOf, type ResponseOf } from '../contract/methods'
-import { AppError } from './errors'
+import { AppError, busyError, isDatabaseBusy } from './errors'
 
 /** One handler per contract method; the compiler rejects a missing or mistyped one. */
 export type Handlers = {
@@ -38,6 +38,12 @@ export function createDispatcher(handlers: Handlers, options: DispatcherOptions 
       return ok(await handler(parsed.data))
     } catch (error) {
       if (error instanceof AppError) return fail(error.code, error.message)
+      // Another task held the project's write lock longer than this connection waits: the user
+      // can act on that (wait, retry), so it is BUSY with a sentence, not a bug.
+      if (isDatabaseBusy(error)) {
+        const busy = busyError(error)
+        return fail(busy.code, busy.message)
+      }
       logError(method, error)
       const message = error instanceof Error ? error.message : String(error)
       return fail('INTERNAL', `${method} failed unexpectedly: ${message}`)

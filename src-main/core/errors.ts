@@ -27,3 +27,21 @@ export function fromSystemError(error: unknown, what: string): AppError | null {
   }
   return null
 }
+
+/**
+ * SQLite's "someone else holds the lock" family (SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT,
+ * SQLITE_BUSY_RECOVERY, SQLITE_LOCKED, ...), as better-sqlite3 reports it in `error.code`.
+ */
+export function isDatabaseBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))
+}
+
+/** What the user reads when a write waited its whole budget for another task's lock. */
+export function busyError(cause?: unknown): AppError {
+  return new AppError(
+    'BUSY',
+    'the project is busy with another task (an import or a training run); try again in a moment',
+    cause === undefined ? undefined : { cause }
+  )
+}

@@ -2,7 +2,7 @@ import { closeSync, existsSync, openSync, readSync, rmSync, statSync } from 'nod
 import { dirname } from 'node:path'
 import BetterSqlite3, { type Database } from 'better-sqlite3'
 import { AppError, fromSystemError } from '../core/errors'
-import { migrate } from './migrations'
+import { LATEST_SCHEMA_VERSION, migrate, schemaVersion } from './migrations'
 import { registerTextFunctions } from './text-fold'
 
 /** 'PICT' — lets Pictor tell its own projects from any other SQLite file. */
@@ -25,12 +25,27 @@ function connect(path: string, fileMustExist: boolean): Database {
   }
 }
 
-function configure(db: Database): void {
+/**
+ * How long a connection waits for another one's write lock before its write fails with BUSY (it is
+ * also writeTransaction's retry budget). Every writer holds the lock for milliseconds (an import
+ * batch, an epoch's metrics, a checkpoint), so a wait longer than a few of those means something is
+ * wrong, and the two roles weigh that differently:
+ * - the session connection answers the UI on the main thread, and SQLite's wait blocks that thread:
+ *   2 s is far above any healthy wait yet short enough that a stuck lock (another program holding
+ *   the file) shows a BUSY message instead of a frozen window;
+ * - job connections (worker threads, a second `pictor` process) answer no one while they wait, and
+ *   giving up fails a whole import or training run, so they wait up to 30 s.
+ */
+export const SESSION_BUSY_TIMEOUT_MS = 2_000
+export const JOB_BUSY_TIMEOUT_MS = 30_000
+
+function configure(db: Database, busyTimeoutMs: number): void {
+  // Set first: even switching to WAL may have to wait for another connection.
+  db.pragma(`busy_timeout = ${busyTimeoutMs}`)
   // WAL: readers never block the writer, and a crash cannot corrupt committed transactions.
   const mode = db.pragma('journal_mode = WAL', { simple: true })
   if (mode !== 'wal') throw new AppError('IO_ERROR', `the project's folder does not support WAL journaling (got ${mode})`)
   db.pragma('foreign_keys = ON')
-  db.pragma('busy_timeout = 5000')
   // NORMAL is durable in WAL mode except for the last transactions before a power cut.
   db.pragma('synchronous = NORMAL')
   registerTextFunctions(db)
@@ -61,7 +76,7 @@ export function createProjectDatabase(path: string, initialise: (db: Database) =
   if (!existsSync(dirname(path))) throw new AppError('NOT_FOUND', `the folder ${dirname(path)} does not exist`)
   const db = connect(path, false)
   try {
-    configure(db)
+    configure(db, SESSION_BUSY_TIMEOUT_MS)
     db.pragma(`application_id = ${PICTOR_APPLICATION_ID}`)
     migrate(db)
     db.transaction(() => initialise(db))()
@@ -79,8 +94,8 @@ function isNotADatabase(error: unknown): boolean {
   return code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT'
 }
 
-/** Opens an existing project, upgrading its schema when it is older than this Pictor. */
-export function openProjectDatabase(path: string): Database {
+/** Checks that `path` is a Pictor project and connects to it; the caller configures the connection. */
+function connectToProject(path: string): Database {
   let size: number
   try {
     const stat = statSync(path)
@@ -105,11 +120,75 @@ export function openProjectDatabase(path: string): Database {
     if (applicationId !== PICTOR_APPLICATION_ID) {
       throw new AppError('NOT_A_PROJECT', `${path} is an SQLite database but not a Pictor project`)
     }
-    configure(db)
+    return db
+  } catch (error) {
+    db.close()
+    throw error
+  }
+}
+
+/**
+ * Opens an existing project for the app's session (or the CLI's), upgrading its schema when it is
+ * older than this Pictor. One per process; jobs use openJobDatabase.
+ */
+export function openProjectDatabase(path: string): Database {
+  const db = connectToProject(path)
+  try {
+    configure(db, SESSION_BUSY_TIMEOUT_MS)
     migrate(db)
     return db
   } catch (error) {
     db.close()
     throw error
   }
+}
+
+/**
+ * A connection for a job (a worker thread or a second process) on a project a session has already
+ * opened. It never migrates: a schema upgrade rebuilds tables and must not start behind the back of
+ * the connection that answers the UI, so a file at another version is refused.
+ */
+export function openJobDatabase(path: string): Database {
+  const db = connectToProject(path)
+  try {
+    configure(db, JOB_BUSY_TIMEOUT_MS)
+    const version = schemaVersion(db)
+    if (version !== LATEST_SCHEMA_VERSION) {
+      throw new AppError(
+        version > LATEST_SCHEMA_VERSION ? 'SCHEMA_TOO_NEW' : 'UNSUPPORTED',
+        `${path} is at schema v${version} but this Pictor works with v${LATEST_SCHEMA_VERSION}; open the project in Pictor first`
+      )
+    }
+    return db
+  } catch (error) {
+    db.close()
+    throw error
+  }
+}
+
+/** Runs a job's database work on its own connection and closes it however the work ends. */
+export async function withJobDatabase<T>(path: string, work: (db: Database) => Promise<T>): Promise<T> {
+  const db = openJobDatabase(path)
+  try {
+    return await work(db)
+  } finally {
+    closeProjectDatabase(db)
+  }
+}
+
+/**
+ * Closes a connection, first folding the WAL back into the project file so a closed project is one
+ * self-contained file. The fold needs every other connection idle; when one is not (the app while a
+ * CLI job ends), it is skipped rather than waited for, since a TRUNCATE checkpoint holds the write
+ * lock while it waits; the last connection to close folds the WAL anyway.
+ */
+export function closeProjectDatabase(db: Database): void {
+  if (!db.open) return
+  try {
+    db.pragma('busy_timeout = 0')
+    db.pragma('wal_checkpoint(TRUNCATE)')
+  } catch {
+    // Best effort: a busy or read-only project closes all the same.
+  }
+  db.close()
 }

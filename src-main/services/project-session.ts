@@ -2,7 +2,7 @@ import { basename, extname, resolve } from 'node:path'
 import type { Database } from 'better-sqlite3'
 import type { ProjectSummary } from '../contract/types'
 import { AppError } from '../core/errors'
-import { createProjectDatabase, openProjectDatabase } from '../db/connection'
+import { closeProjectDatabase, createProjectDatabase, openProjectDatabase } from '../db/connection'
 import { schemaVersion } from '../db/migrations'
 import { getProject, insertProject } from '../db/queries/project'
 
@@ -46,9 +46,7 @@ export class ProjectSession {
     if (!this.#current) return
     const { db } = this.#current
     this.#current = null
-    // Fold the WAL back so the project is a single self-contained file once closed.
-    db.pragma('wal_checkpoint(TRUNCATE)')
-    db.close()
+    closeProjectDatabase(db)
   }
 
   #adopt(path: string, db: Database): ProjectSummary {

@@ -1,9 +1,11 @@
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { Envelope } from '../../src-main/contract/envelope'
 import { createDispatcher, type Handlers } from '../../src-main/core/dispatcher'
 import { AppError } from '../../src-main/core/errors'
 import { createServices } from '../../src-main/services/services'
 import { useTempDir } from '../helpers/temp-dir'
+import { OtherConnection } from './db/other-connection'
 
 // The dispatcher is the trust boundary: raw (method, request) in, an envelope out, never a throw.
 
@@ -278,6 +280,28 @@ describe('createServices().dispatch', () => {
       expect(info.ok && info.value.transport).toBe('cli')
     } finally {
       services.close()
+    }
+  })
+
+  it('answers BUSY with a plain sentence, not INTERNAL, when another connection holds the write lock past the wait budget', async () => {
+    const services = createServices({ dataDir: tempDir(), transport: 'cli' })
+    const path = join(tempDir(), 'busy.pictor')
+    let other: OtherConnection | undefined
+    try {
+      expect((await services.dispatch('project.create', { path })).ok).toBe(true)
+      // A second process (an import, a training run) that keeps the lock longer than the 2 s the
+      // session waits: the write must fail as something the user can act on.
+      other = new OtherConnection(path)
+      const { released } = await other.holdWriteLock(3000)
+      const error = errorOf(await services.dispatch('classes.create', { name: 'cats' }))
+      expect(error.code).toBe('BUSY')
+      expect(error.message).toMatch(/busy with another task/)
+      expect(error.message).not.toMatch(/SQLITE|locked/)
+      await released
+      expect((await services.dispatch('classes.create', { name: 'cats' })).ok).toBe(true)
+    } finally {
+      services.close()
+      await other?.close()
     }
   })
 })
