@@ -15,7 +15,7 @@ import { INPUT_SIZE } from './features/base-model'
 import { FeatureExtractor } from './features/feature-extractor'
 import { assembleClassifier } from './features/assemble-classifier'
 import { preprocessForMobileNet } from './features/mobilenet-preprocess'
-import type { TransferInfo } from '../transfer/transfer-job'
+import { transferInfoOf } from './transfer-info'
 
 export interface RunClassifier {
   runId: number
@@ -65,7 +65,7 @@ export async function loadRunClassifier(db: Database, runId: number, options: Lo
   const classIds = runClassIds(db, runId) ?? classIdsOf(db, run.classNames)
   const trained = await deserializeModel(stored)
   if (run.modelKind === 'mobilenetv2') {
-    const transfer = (run.summary as { transfer?: TransferInfo } | null)?.transfer
+    const transfer = transferInfoOf(run.summary)
     if (!transfer) {
       trained.dispose()
       throw new AppError('INVALID_REQUEST', `run ${runId} does not record which base model it was trained on`)

@@ -8,6 +8,9 @@ import { INPUT_SIZE } from './base-model'
 /** RGB at 224×224: decodeExample already applies EXIF rotation, white behind alpha and fit 'fill'. */
 export const MOBILENET_INPUT: InputShape = { width: INPUT_SIZE, height: INPUT_SIZE, channels: 3 }
 
+/** The same, in words, for run notes, metadata and exports. */
+export const MOBILENET_PREPROCESSING = 'RGB, EXIF-rotated, resized to 224×224 (fit fill), x / 127.5 − 1'
+
 /** Values per preprocessed image (224 · 224 · 3). */
 export const MOBILENET_INPUT_VALUES = INPUT_SIZE * INPUT_SIZE * 3
 

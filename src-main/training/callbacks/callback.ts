@@ -28,4 +28,6 @@ export interface TrainingCallback {
   onBatchEnd?(logs: BatchLogs, state: LoopState): void | Promise<void>
   onEpochEnd?(metrics: EpochMetrics, state: LoopState): void | Promise<void>
   onTrainEnd?(state: LoopState): void | Promise<void>
+  /** Something the user should hear about at once, e.g. "out of memory: retrying with half the batch". */
+  onNotice?(message: string): void
 }

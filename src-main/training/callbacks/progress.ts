@@ -16,8 +16,8 @@ export class ProgressReporter implements TrainingCallback {
     private readonly report: (update: ProgressUpdate) => void
   ) {}
 
-  /** A message shown once with the next update (e.g. "out of memory: batch size halved"). */
-  notice(text: string): void {
+  /** Sent at once, and carried once more on the next update (e.g. "out of memory: batch size halved"). */
+  onNotice(text: string): void {
     this.#notice = text
     this.report({ done: 0, total: null, message: text, important: true, detail: null })
   }

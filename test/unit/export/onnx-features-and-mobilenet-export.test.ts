@@ -18,7 +18,8 @@ import { FeatureExtractor } from '../../../src-main/classifier/features/feature-
 import { onnxRuntimeChosen } from '../../../src-main/classifier/inference-engine'
 import { OnnxFeatureExtractor } from '../../../src-main/classifier/features/onnx-feature-extractor'
 import { preprocessForMobileNet } from '../../../src-main/classifier/features/mobilenet-preprocess'
-import { transferRun, type TransferRunResult } from '../../../src-main/transfer/transfer-job'
+import type { TransferRunResult } from '../../../src-main/classifier/transfer-info'
+import { transferTrainingJob } from '../../../src-main/workers/training-job'
 import { withProjectDb } from '../../helpers/import-project'
 import { hasPretrained, NO_PRETRAINED, SHARED_MODELS_DIR, writeRandomBaseModel } from '../../helpers/mobilenet'
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir'
@@ -51,7 +52,7 @@ beforeAll(async () => {
   const settings = oneClick()
   runId = queueRun(projectPath, settings)
   // Default settings (no backend forced): ONNX Runtime extracts the features.
-  result = await transferRun({ projectPath, modelsDir, runId, settings, resume: false }, recordingContext())
+  result = await transferTrainingJob({ projectPath, modelsDir, runId, settings, resume: false }, recordingContext())
 }, 300_000)
 
 afterAll(() => removeTempDir(dir))

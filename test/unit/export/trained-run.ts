@@ -5,7 +5,7 @@ import type { Database } from 'better-sqlite3'
 import { openProjectDatabase } from '../../../src-main/db/connection'
 import * as tfl from '@tensorflow/tfjs-layers'
 import { loadTrainingExamples } from '../../../src-main/db/queries/training-data'
-import { trainRun } from '../../../src-main/training/train-job'
+import { trainingJob } from '../../../src-main/workers/training-job'
 import { withProjectDb } from '../../helpers/import-project'
 import { createTrainingProject, queueRun, recordingContext, splitGroups, trainSettings } from '../../helpers/training-project'
 import { inputFor } from '../training/engine/job-helpers'
@@ -24,7 +24,7 @@ export async function trainTinyCnn(dir: string): Promise<TrainedProject> {
   const setup = await createTrainingProject(dir, splitGroups({ train: [10, 10], val: [3, 3], test: [4, 4] }))
   const settings = trainSettings({ epochs: 2 })
   const runId = queueRun(setup.projectPath, settings)
-  await trainRun(inputFor(setup.projectPath, runId, settings, false), recordingContext())
+  await trainingJob(inputFor(setup.projectPath, runId, settings, false), recordingContext())
   return { projectPath: setup.projectPath, folder: setup.folder, runId }
 }
 

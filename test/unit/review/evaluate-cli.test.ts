@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Evaluation } from '../../../src-main/contract/types'
 import { createServices } from '../../../src-main/services/services'
 import { activateBackend } from '../../../src-main/tfjs/backend'
-import { trainRun } from '../../../src-main/training/train-job'
+import { trainingJob } from '../../../src-main/workers/training-job'
 import { withProjectDb } from '../../helpers/import-project'
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir'
 import { createTrainingProject, queueRun, recordingContext, splitGroups, trainSettings } from '../../helpers/training-project'
@@ -57,7 +57,7 @@ beforeAll(async () => {
   projectPath = (await createTrainingProject(join(dir, 'project'), splitGroups({ train: [8, 8], test: [4, 4] }))).projectPath
   const settings = trainSettings({ epochs: 1 })
   runId = queueRun(projectPath, settings)
-  await trainRun({ projectPath, modelsDir: join(dir, 'models'), runId, settings, resume: false }, recordingContext())
+  await trainingJob({ projectPath, modelsDir: join(dir, 'models'), runId, settings, resume: false }, recordingContext())
 }, 120_000)
 
 afterAll(() => removeTempDir(dir))

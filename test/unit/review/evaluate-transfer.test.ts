@@ -7,7 +7,7 @@ import { decodeProbabilities } from '../../../src-main/db/queries/predictions'
 import { evaluateRun } from '../../../src-main/review/evaluate-job'
 import { evaluationReport } from '../../../src-main/review/evaluate-report'
 import { activateBackend } from '../../../src-main/tfjs/backend'
-import { transferRun } from '../../../src-main/transfer/transfer-job'
+import { trainingJob } from '../../../src-main/workers/training-job'
 import { withProjectDb } from '../../helpers/import-project'
 import { hasPretrained, SHARED_MODELS_DIR, writeRandomBaseModel } from '../../helpers/mobilenet'
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir'
@@ -29,7 +29,7 @@ beforeAll(async () => {
   projectPath = (await createTrainingProject(join(dir, 'project'), splitGroups({ train: [4, 4], test: [2, 2] }))).projectPath
   const settings = trainSettingsSchema.parse({ model: 'mobilenetv2', backend: 'wasm', epochs: 2 }) as TrainSettings
   runId = queueRun(projectPath, settings)
-  await transferRun({ projectPath, modelsDir, runId, settings, resume: false }, recordingContext())
+  await trainingJob({ projectPath, modelsDir, runId, settings, resume: false }, recordingContext())
 }, 180_000)
 
 afterAll(() => removeTempDir(dir))

@@ -8,7 +8,7 @@ import type { Evaluation, JobProgress } from '../../../src-main/contract/types'
 import { decodeProbabilities } from '../../../src-main/db/queries/predictions'
 import { evaluateRun } from '../../../src-main/review/evaluate-job'
 import { activateBackend } from '../../../src-main/tfjs/backend'
-import { trainRun } from '../../../src-main/training/train-job'
+import { trainingJob } from '../../../src-main/workers/training-job'
 import { createServices, type Services } from '../../../src-main/services/services'
 import { fixturePath } from '../../helpers/image-fixtures'
 import { runImport, withProjectDb, type ImportSetup } from '../../helpers/import-project'
@@ -67,7 +67,7 @@ beforeAll(async () => {
   setup = await createTrainingProject(join(dir, 'project'), splitGroups({ train: [10, 10], val: [2, 2], test: [5, 5] }))
   const settings = trainSettings({ epochs: 2 })
   runId = queueRun(setup.projectPath, settings)
-  await trainRun({ projectPath: setup.projectPath, modelsDir: join(dir, 'models'), runId, settings, resume: false }, recordingContext())
+  await trainingJob({ projectPath: setup.projectPath, modelsDir: join(dir, 'models'), runId, settings, resume: false }, recordingContext())
   services = createServices({ dataDir: join(dir, 'data'), transport: 'cli' })
   await call('project.open', { path: setup.projectPath })
 }, 180_000)

@@ -8,7 +8,7 @@ import { trainSettingsSchema } from '../../../src-main/contract/train-settings'
 import { openProjectDatabase } from '../../../src-main/db/connection'
 import { chooseImages, runRobustness } from '../../../src-main/review/robustness-job'
 import { loadRunClassifier } from '../../../src-main/classifier/run-classifier'
-import { transferRun } from '../../../src-main/transfer/transfer-job'
+import { trainingJob } from '../../../src-main/workers/training-job'
 import { runImport, setUpImport, type ImportSetup } from '../../helpers/import-project'
 import { hasPretrained, NO_PRETRAINED, SHARED_MODELS_DIR } from '../../helpers/mobilenet'
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir'
@@ -54,7 +54,7 @@ it('perturbs a MobileNetV2 classifier: clean accuracy at ε = 0, falling with ε
   const { projectPath } = setup
   const settings = trainSettingsSchema.parse({ model: 'mobilenetv2', backend: 'wasm' }) as TrainSettings
   const runId = queueRun(projectPath, settings)
-  await transferRun({ projectPath, modelsDir: SHARED_MODELS_DIR, runId, settings, resume: false }, recordingContext())
+  await trainingJob({ projectPath, modelsDir: SHARED_MODELS_DIR, runId, settings, resume: false }, recordingContext())
 
   // What loading and disposing the run's classifier alone leaves behind (the loader is not this
   // job's code): the job must leave exactly that, i.e. nothing of its own.

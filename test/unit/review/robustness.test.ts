@@ -11,7 +11,7 @@ import { EPSILONS } from '../../../src-main/review/fgsm'
 import { chooseImages, runRobustness } from '../../../src-main/review/robustness-job'
 import { loadRunClassifier } from '../../../src-main/classifier/run-classifier'
 import { createRandom } from '../../../src-main/training/data/random'
-import { trainRun } from '../../../src-main/training/train-job'
+import { trainingJob } from '../../../src-main/workers/training-job'
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir'
 import { fixturePath } from '../../helpers/image-fixtures'
 import { runImport, setUpImport, withProjectDb } from '../../helpers/import-project'
@@ -39,7 +39,7 @@ beforeAll(async () => {
   projectPath = setup.projectPath
   const settings = trainSettings({ epochs: 4 })
   runId = queueRun(projectPath, settings)
-  await trainRun({ projectPath, modelsDir: NO_MODELS, runId, settings, resume: false }, recordingContext())
+  await trainingJob({ projectPath, modelsDir: NO_MODELS, runId, settings, resume: false }, recordingContext())
 }, 120_000)
 
 afterAll(() => removeTempDir(dir))

@@ -7,8 +7,7 @@ import { loadTrainingExamples } from '../../../src-main/db/queries/training-data
 import { predictImages } from '../../../src-main/classifier/predict-images'
 import { loadRunClassifier, type RunClassifier } from '../../../src-main/classifier/run-classifier'
 import { activateBackend } from '../../../src-main/tfjs/backend'
-import { trainRun } from '../../../src-main/training/train-job'
-import { transferRun } from '../../../src-main/transfer/transfer-job'
+import { trainingJob } from '../../../src-main/workers/training-job'
 import { withProjectDb } from '../../helpers/import-project'
 import { openProjectDatabase } from '../../../src-main/db/connection'
 import type { Database } from 'better-sqlite3'
@@ -33,10 +32,10 @@ beforeAll(async () => {
   projectPath = (await createTrainingProject(join(dir, 'project'), splitGroups({ train: [6, 6], test: [2, 2] }))).projectPath
   const cnn = trainSettings({ epochs: 2 })
   cnnRun = queueRun(projectPath, cnn)
-  await trainRun({ projectPath, modelsDir, runId: cnnRun, settings: cnn, resume: false }, recordingContext())
+  await trainingJob({ projectPath, modelsDir, runId: cnnRun, settings: cnn, resume: false }, recordingContext())
   const transfer = trainSettingsSchema.parse({ model: 'mobilenetv2', backend: 'wasm', epochs: 3 }) as TrainSettings
   transferRunId = queueRun(projectPath, transfer)
-  await transferRun({ projectPath, modelsDir, runId: transferRunId, settings: transfer, resume: false }, recordingContext())
+  await trainingJob({ projectPath, modelsDir, runId: transferRunId, settings: transfer, resume: false }, recordingContext())
 }, 180_000)
 
 afterAll(() => removeTempDir(dir))

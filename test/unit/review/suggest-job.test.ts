@@ -12,7 +12,7 @@ import { loadRunClassifier } from '../../../src-main/classifier/run-classifier'
 import { suggestWith, type SuggestInput } from '../../../src-main/review/suggest-job'
 import { createServices } from '../../../src-main/services/services'
 import { activateBackend } from '../../../src-main/tfjs/backend'
-import { trainRun } from '../../../src-main/training/train-job'
+import { trainingJob } from '../../../src-main/workers/training-job'
 import { withProjectDb } from '../../helpers/import-project'
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir'
 import { createTrainingProject, queueRun, recordingContext, trainSettings } from '../../helpers/training-project'
@@ -41,7 +41,7 @@ beforeAll(async () => {
   ).projectPath
   const settings = trainSettings({ epochs: 3 })
   runId = queueRun(projectPath, settings)
-  await trainRun({ projectPath, modelsDir, runId, settings, resume: false }, recordingContext())
+  await trainingJob({ projectPath, modelsDir, runId, settings, resume: false }, recordingContext())
   ;[redClass, blueClass] = withProjectDb(projectPath, (db) =>
     ['red', 'blue'].map((name) => db.prepare('SELECT id FROM classes WHERE name = ?').pluck().get(name) as number)
   ) as [number, number]

@@ -8,7 +8,7 @@ import { suggestionsAtLeast } from '../../../src-main/db/queries/suggestions'
 import { suggestWith } from '../../../src-main/review/suggest-job'
 import { Labeling } from '../../../src-main/services/labeling'
 import { activateBackend } from '../../../src-main/tfjs/backend'
-import { transferRun } from '../../../src-main/transfer/transfer-job'
+import { trainingJob } from '../../../src-main/workers/training-job'
 import { withProjectDb } from '../../helpers/import-project'
 import { hasPretrained, SHARED_MODELS_DIR, writeRandomBaseModel } from '../../helpers/mobilenet'
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir'
@@ -27,7 +27,7 @@ const featureRows = () => withProjectDb(projectPath, (db) => db.prepare('SELECT 
 
 async function train(): Promise<number> {
   const runId = queueRun(projectPath, transferSettings)
-  await transferRun({ projectPath, modelsDir, runId, settings: transferSettings, resume: false }, recordingContext())
+  await trainingJob({ projectPath, modelsDir, runId, settings: transferSettings, resume: false }, recordingContext())
   return runId
 }
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { TrainSettings } from '../../../src-main/contract/types'
 import { trainSettingsSchema } from '../../../src-main/contract/train-settings'
 import { getRun } from '../../../src-main/db/queries/training-runs'
-import { transferRun } from '../../../src-main/transfer/transfer-job'
+import { transferTrainingJob } from '../../../src-main/workers/training-job'
 import { runImport, setUpImport, withProjectDb, type ImportSetup } from '../../helpers/import-project'
 import { hasPretrained, NO_PRETRAINED, SHARED_MODELS_DIR } from '../../helpers/mobilenet'
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir'
@@ -57,7 +57,7 @@ it('fine-tunes MobileNetV2 on three CIFAR-10 classes far above chance', async (c
   const projectPath = setup.projectPath
   const settings = trainSettingsSchema.parse({ model: 'mobilenetv2', backend: 'wasm' }) as TrainSettings
   const runId = queueRun(projectPath, settings)
-  const result = await transferRun({ projectPath, modelsDir: SHARED_MODELS_DIR, runId, settings, resume: false }, recordingContext())
+  const result = await transferTrainingJob({ projectPath, modelsDir: SHARED_MODELS_DIR, runId, settings, resume: false }, recordingContext())
   expect(withProjectDb(projectPath, (db) => getRun(db, runId))).toMatchObject({ status: 'done', hasModel: true })
   expect(result.transfer.extraction.computed).toBe(CLASSES.length * (PER_CLASS.train + PER_CLASS.val))
   // Chance is 1/3; frozen ImageNet features separate these classes easily even from 32-px images.

@@ -8,7 +8,8 @@ import { loadCheckpoint, loadRunModel } from '../../../src-main/db/queries/run-m
 import { getRun } from '../../../src-main/db/queries/training-runs'
 import { activateBackend } from '../../../src-main/tfjs/backend'
 import { deserializeModel } from '../../../src-main/tfjs/model-serialization'
-import { transferRun, type TransferRunResult } from '../../../src-main/transfer/transfer-job'
+import type { TransferRunResult } from '../../../src-main/classifier/transfer-info'
+import { transferTrainingJob } from '../../../src-main/workers/training-job'
 import { hasPretrained, NO_PRETRAINED, SHARED_MODELS_DIR, writeRandomBaseModel } from '../../helpers/mobilenet'
 import { withProjectDb } from '../../helpers/import-project'
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir'
@@ -40,7 +41,7 @@ async function start(settings = oneClick()) {
   const runId = queueRun(projectPath, settings)
   const context = recordingContext()
   const started = performance.now()
-  const result = await transferRun({ projectPath, modelsDir, runId, settings, resume: false }, context)
+  const result = await transferTrainingJob({ projectPath, modelsDir, runId, settings, resume: false }, context)
   return { runId, result, context, seconds: (performance.now() - started) / 1000 }
 }
 
@@ -115,15 +116,18 @@ describe('transferRun', () => {
     const settings = oneClick()
     const runId = queueRun(projectPath, settings)
     const context = recordingContext((update) => update.detail?.epochMetrics?.epoch === 1)
-    await expect(transferRun({ projectPath, modelsDir, runId, settings, resume: false }, context)).rejects.toMatchObject({ code: 'CANCELLED' })
+    await expect(transferTrainingJob({ projectPath, modelsDir, runId, settings, resume: false }, context)).rejects.toMatchObject({ code: 'CANCELLED' })
     const cancelled = withProjectDb(projectPath, (db) => getRun(db, runId))!
     expect(cancelled).toMatchObject({ status: 'cancelled', resumable: true, hasModel: false })
     expect(cancelled.summary?.epochsRun).toBe(2)
 
-    const resumed = await transferRun({ projectPath, modelsDir, runId, settings, resume: true }, recordingContext())
+    const resumed = await transferTrainingJob({ projectPath, modelsDir, runId, settings, resume: true }, recordingContext())
     expect(resumed.notes).toContain('resumed after epoch 2')
     const run = withProjectDb(projectPath, (db) => getRun(db, runId))!
     expect(run).toMatchObject({ status: 'done', hasModel: true, resumable: false })
+    // Counted over the whole run, the two epochs before the cancel included (as for the seed CNN).
+    expect(resumed.epochsRun).toBe(run.epochs.length)
+    expect(resumed.epochsRun).toBeGreaterThan(2)
     expect(run.epochs[0]!.epoch).toBe(0)
   })
 })

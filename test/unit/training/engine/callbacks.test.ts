@@ -201,7 +201,7 @@ describe('ProgressReporter', () => {
   it('sends a notice at once and carries it on the next update only', () => {
     const updates: ProgressUpdate[] = []
     const reporter = new ProgressReporter(1, 4, 'wasm', (update) => updates.push(update))
-    reporter.notice('Out of memory: retrying epoch 2 with batch size 4.')
+    reporter.onNotice('Out of memory: retrying epoch 2 with batch size 4.')
     reporter.onBatchEnd({ epoch: 1, batch: 0, batchesPerEpoch: 5, size: 4, loss: 0.5, accuracy: 1 })
     reporter.onEpochEnd({ ...metrics(1, 0.4, 0.75) })
     expect(updates[0]).toMatchObject({ important: true, message: 'Out of memory: retrying epoch 2 with batch size 4.' })

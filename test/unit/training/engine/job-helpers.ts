@@ -5,7 +5,7 @@ import type { RunSummary } from '../../../../src-main/contract/types'
 import { loadCheckpoint, loadRunModel } from '../../../../src-main/db/queries/run-models'
 import { getRun } from '../../../../src-main/db/queries/training-runs'
 import { decodeNamed } from '../../../../src-main/tfjs/model-serialization'
-import type { TrainInput } from '../../../../src-main/training/train-job'
+import type { TrainInput } from '../../../../src-main/training/run-training'
 import { withProjectDb } from '../../../helpers/import-project'
 
 // Reading back what trainRun left in a project file, for the train-job tests.

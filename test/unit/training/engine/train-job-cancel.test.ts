@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { trainRun } from '../../../../src-main/training/train-job'
+import { trainingJob } from '../../../../src-main/workers/training-job'
 import { makeTempDir, removeTempDir } from '../../../helpers/temp-dir'
 import { createTrainingProject, queueRun, recordingContext, splitGroups, trainSettings } from '../../../helpers/training-project'
 import { checkpointOf, epochsOf, inputFor, runOf } from './job-helpers'
@@ -26,7 +26,7 @@ describe('cancelling trainRun', () => {
     const runId = queueRun(project, settings)
     // Cancelled during epoch 1's second batch.
     const context = recordingContext((update) => update.detail?.epoch === 1 && update.detail.batch === 2 && !update.important)
-    await expect(trainRun(inputFor(project, runId, settings, false), context)).rejects.toThrow()
+    await expect(trainingJob(inputFor(project, runId, settings, false), context)).rejects.toThrow()
     expect(runOf(project, runId)).toMatchObject({ status: 'cancelled', hasModel: false, resumable: true })
     expect(epochsOf(project, runId)).toEqual([0])
     expect(checkpointOf(project, runId)!.epoch).toBe(0)
@@ -41,7 +41,7 @@ describe('cancelling trainRun', () => {
     const settings = trainSettings({ epochs: 2 })
     const runId = queueRun(project, settings)
     const context = recordingContext((update) => update.detail?.epochMetrics?.epoch === 0)
-    const error = await trainRun(inputFor(project, runId, settings, false), context).catch((caught: unknown) => caught)
+    const error = await trainingJob(inputFor(project, runId, settings, false), context).catch((caught: unknown) => caught)
     expect(error).toMatchObject({ code: 'CANCELLED' })
     expect(runOf(project, runId).error).toBe('training was cancelled; it can be resumed from its last finished epoch')
   })
@@ -53,8 +53,8 @@ describe('cancelling trainRun', () => {
     const settings = trainSettings({ epochs: 2 })
     const runId = queueRun(project, settings)
     const input = inputFor(project, runId, settings, false)
-    await expect(trainRun(input, recordingContext((update) => update.detail?.epochMetrics?.epoch === 0))).rejects.toThrow()
-    const result = await trainRun({ ...input, resume: true }, recordingContext())
+    await expect(trainingJob(input, recordingContext((update) => update.detail?.epochMetrics?.epoch === 0))).rejects.toThrow()
+    const result = await trainingJob({ ...input, resume: true }, recordingContext())
     expect(epochsOf(project, runId)).toEqual([0, 1])
     expect(result.epochsRun).toBe(2)
   })
@@ -62,7 +62,7 @@ describe('cancelling trainRun', () => {
   /** Trains a fresh 1-epoch run to the end (so tfjs' lasting helpers exist before a count). */
   const finishedRun = async (epochs = 1) => {
     const settings = trainSettings({ epochs })
-    await trainRun(inputFor(project, queueRun(project, settings), settings, false), recordingContext())
+    await trainingJob(inputFor(project, queueRun(project, settings), settings, false), recordingContext())
   }
 
   // Regression test for a fixed bug: a finished run leaks one tensor per epoch: the iteration-count scalar that
@@ -83,7 +83,7 @@ describe('cancelling trainRun', () => {
     const runId = queueRun(project, settings)
     const before = tf.memory().numTensors
     const context = recordingContext((update) => update.detail?.epochMetrics?.epoch === 0)
-    await expect(trainRun(inputFor(project, runId, settings, false), context)).rejects.toThrow()
+    await expect(trainingJob(inputFor(project, runId, settings, false), context)).rejects.toThrow()
     expect(tf.memory().numTensors).toBe(before)
   })
 })

@@ -6,8 +6,10 @@ import type { RunResult } from '../../../../src-main/contract/types'
 import { decodeExample } from '../../../../src-main/classifier/decode'
 import { evaluate } from '../../../../src-main/training/loop/train-loop'
 import { deserializeModel } from '../../../../src-main/tfjs/model-serialization'
-import { trainRun, type TrainInput } from '../../../../src-main/training/train-job'
-import { prepareData } from '../../../../src-main/training/training-data'
+import type { TrainInput } from '../../../../src-main/training/run-training'
+import { trainingJob } from '../../../../src-main/workers/training-job'
+import { loadTrainingExamples } from '../../../../src-main/db/queries/training-data'
+import { imageBatches } from '../../../../src-main/training/seed-cnn-plug'
 import { withProjectDb } from '../../../helpers/import-project'
 import { makeTempDir, removeTempDir } from '../../../helpers/temp-dir'
 import {
@@ -63,7 +65,7 @@ describe('trainRun', () => {
     const settings = trainSettings({ epochs: 3 })
     const runId = queueRun(project, settings)
     const context = recordingContext()
-    const result = await trainRun(inputFor(project, runId, settings, false), context)
+    const result = await trainingJob(inputFor(project, runId, settings, false), context)
 
     expect(result).toMatchObject({ epochsRun: 3, bestEpoch: null, stoppedEarly: false, notes: [] })
     expect(result.valAccuracy).toBeGreaterThanOrEqual(0.9)
@@ -93,14 +95,14 @@ describe('trainRun', () => {
     const input = inputFor(project, runId, settings, false)
     const cancelAfter = (epoch: number) => recordingContext((update) => update.detail?.epochMetrics?.epoch === epoch)
 
-    await expect(trainRun(input, cancelAfter(1))).rejects.toThrow()
+    await expect(trainingJob(input, cancelAfter(1))).rejects.toThrow()
     expect(runOf(project, runId)).toMatchObject({ status: 'cancelled', hasModel: false, resumable: true })
     expect(epochsOf(project, runId)).toEqual([0, 1])
     expect(checkpointOf(project, runId)!.epoch).toBe(1)
     expect(checkpointSteps(project, runId)).toBe(8)
 
     const second = cancelAfter(2)
-    await expect(trainRun({ ...input, resume: true }, second)).rejects.toThrow()
+    await expect(trainingJob({ ...input, resume: true }, second)).rejects.toThrow()
     expect(second.updates.find((update) => update.detail)!.detail!.epoch).toBe(2)
     expect(epochsOf(project, runId)).toEqual([0, 1, 2])
     expect(checkpointOf(project, runId)!.epoch).toBe(2)
@@ -108,7 +110,7 @@ describe('trainRun', () => {
     expect(checkpointSteps(project, runId)).toBe(12)
 
     const last = recordingContext()
-    const result = await trainRun({ ...input, resume: true }, last)
+    const result = await trainingJob({ ...input, resume: true }, last)
     expect(runOf(project, runId)).toMatchObject({ status: 'done', hasModel: true, resumable: false, error: null })
     expect(epochsOf(project, runId)).toEqual([0, 1, 2, 3])
     expect(checkpointOf(project, runId)).toBeUndefined()
@@ -117,7 +119,7 @@ describe('trainRun', () => {
 
     // The same settings without interruption end with the same weights: nothing was lost or replayed.
     const straightId = queueRun(project, settings)
-    await trainRun({ ...input, runId: straightId }, recordingContext())
+    await trainingJob({ ...input, runId: straightId }, recordingContext())
     const weights = (id: number) => new Float32Array(storedModel(project, id)!.weights.slice().buffer)
     const [resumed, straight] = [weights(runId), weights(straightId)]
     expect(resumed.length).toBe(straight.length)
@@ -128,7 +130,7 @@ describe('trainRun', () => {
   it('refuses to resume a run without a checkpoint and marks it failed', async () => {
     const settings = trainSettings({ epochs: 1 })
     const runId = queueRun(project, settings)
-    await expect(trainRun(inputFor(project, runId, settings, true), recordingContext())).rejects.toMatchObject({
+    await expect(trainingJob(inputFor(project, runId, settings, true), recordingContext())).rejects.toMatchObject({
       code: 'NOT_FOUND',
       message: `run ${runId} has no checkpoint to resume from`
     })
@@ -138,7 +140,8 @@ describe('trainRun', () => {
   /** The stored model's loss and accuracy on the project's validation images. */
   async function validate(path: string, runId: number, settings: TrainInput['settings']) {
     const model = await deserializeModel(storedModel(path, runId)!)
-    const batches = withProjectDb(path, (db) => prepareData(db, settings, new AbortController().signal).evaluationBatches('val', 8))
+    const { classes, examples } = withProjectDb(path, loadTrainingExamples)
+    const batches = imageBatches(examples, classes.length, settings, new AbortController().signal).evaluationBatches('val', 8)
     const evaluation = await evaluate(model, batches)
     model.dispose()
     return evaluation!
@@ -147,7 +150,7 @@ describe('trainRun', () => {
   it('stops early when validation stops improving, with the best epoch’s weights', async () => {
     const settings = trainSettings({ epochs: 15, patience: 2 })
     const runId = queueRun(misleading, settings)
-    const result: RunResult = await trainRun(inputFor(misleading, runId, settings, false), recordingContext())
+    const result: RunResult = await trainingJob(inputFor(misleading, runId, settings, false), recordingContext())
     const epochs = runOf(misleading, runId).epochs
     expect(result.stoppedEarly).toBe(true)
     expect(result.epochsRun).toBeLessThan(15)
@@ -169,13 +172,13 @@ describe('trainRun', () => {
     const settings = trainSettings({ epochs: 15, patience: 3 })
     const runId = queueRun(misleading, settings)
     const input = inputFor(misleading, runId, settings, false)
-    await expect(trainRun(input, recordingContext((update) => update.detail?.epochMetrics?.epoch === 1))).rejects.toThrow()
+    await expect(trainingJob(input, recordingContext((update) => update.detail?.epochMetrics?.epoch === 1))).rejects.toThrow()
     const [first, second] = runOf(misleading, runId).epochs
     // Epoch 0 is the best (validation only gets worse); epoch 1 was one epoch without improvement.
     expect(second!.valLoss).toBeGreaterThan(first!.valLoss!)
     expect(checkpointOf(misleading, runId)!.state).toEqual({ earlyStopping: { best: first!.valLoss, bestEpoch: 0, wait: 1 } })
 
-    const result = await trainRun({ ...input, resume: true }, recordingContext())
+    const result = await trainingJob({ ...input, resume: true }, recordingContext())
     // Two more epochs make three without improvement: it stops after epoch 3, not epoch 4.
     expect(epochsOf(misleading, runId)).toEqual([0, 1, 2, 3])
     expect(result).toMatchObject({ stoppedEarly: true, bestEpoch: 0, notes: ['resumed after epoch 2', 'stopped early: no improvement in valLoss for 3 epochs'] })
@@ -188,7 +191,7 @@ describe('trainRun', () => {
       const settings = trainSettings({ epochs: 1, ...overrides })
       const runId = queueRun(project, settings)
       const context = recordingContext()
-      await trainRun(inputFor(project, runId, settings, false), context)
+      await trainingJob(inputFor(project, runId, settings, false), context)
       expect(runOf(project, runId).status).toBe('done')
       return { metrics: runOf(project, runId).epochs[0]!, batches: context.updates.find((update) => update.detail)!.detail!.batchesPerEpoch }
     }

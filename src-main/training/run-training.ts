@@ -1,0 +1,218 @@
+// One training run, start to finish (or to a clean stop), the same for every kind of model: the
+// plug (training-plug.ts) brings the model and its batches; everything else happens here, once.
+import type * as tf from '@tensorflow/tfjs-core'
+import type * as tfl from '@tensorflow/tfjs-layers'
+import type { Database } from 'better-sqlite3'
+import type { BackendName, RunResult, TrainSettings } from '../contract/types'
+import { AppError } from '../core/errors'
+import { withJobDatabase } from '../db/connection'
+import { deleteCheckpoint, saveCheckpoint, saveRunModel } from '../db/queries/run-models'
+import { loadTrainingExamples } from '../db/queries/training-data'
+import { finishRun, getRun, markRunStarted, recordEpoch } from '../db/queries/training-runs'
+import { writeTransaction } from '../db/transaction'
+import type { ProgressUpdate } from '../jobs/job'
+import { applySplits } from '../splits/apply-splits'
+import { activateBackend } from '../tfjs/backend'
+import { serializeModel } from '../tfjs/model-serialization'
+import type { TrainingCallback } from './callbacks/callback'
+import { CancelOnSignal } from './callbacks/cancel-on-signal'
+import { Checkpoint } from './callbacks/checkpoint'
+import { EarlyStopping } from './callbacks/early-stopping'
+import { holdoutNote, withValidation } from './holdout'
+import { evaluate, trainLoop, type LoopResult } from './loop/train-loop'
+import { isOutOfMemory } from './out-of-memory'
+import { createOptimizer, resumeFromCheckpoint } from './resume'
+import type { PreparedTraining, TrainingPlug } from './training-plug'
+
+export interface TrainInput {
+  projectPath: string
+  /** Where base models live ($PICTOR_MODELS_DIR or <data folder>/models). */
+  modelsDir: string
+  runId: number
+  settings: TrainSettings
+  /** Continue from the run's checkpoint instead of starting at epoch 0. */
+  resume: boolean
+}
+
+/** What callbacks passed in by the caller can know about the run before it starts. */
+export interface RunInfo {
+  runId: number
+  backend: BackendName
+  /** The settings the run really trains with (a plug may have chosen some from the data). */
+  settings: TrainSettings
+}
+
+export interface RunTrainingOptions {
+  signal: AbortSignal
+  /** Progress of the slow preparation a plug may do (feature extraction); training itself reports through callbacks. */
+  onProgress(update: ProgressUpdate): void
+  /** The caller's own callbacks (live progress for the UI, logging for the CLI), run after the lifecycle's own. */
+  callbacks?: (run: RunInfo) => TrainingCallback[]
+}
+
+const RESUMABLE = 'training was cancelled; it can be resumed from its last finished epoch'
+
+/** Trains run `input.runId` with `plug`; the run row ends 'done', 'cancelled' or 'failed' whatever happens. */
+export async function runTraining<Extra extends object>(
+  input: TrainInput,
+  plug: TrainingPlug<Extra>,
+  options: RunTrainingOptions
+): Promise<RunResult & Extra> {
+  return withJobDatabase(input.projectPath, async (db) => {
+    const ended = { recorded: false }
+    try {
+      return await train(db, input, plug, options, ended)
+    } catch (error) {
+      // A data pipeline watching the same signal may stop before the loop sees the cancel: both end
+      // here as one cancellation.
+      const cancelled = options.signal.aborted || (error instanceof AppError && error.code === 'CANCELLED')
+      const message = cancelled ? cancelMessage(error) : (error as Error).message
+      if (!ended.recorded) finishRun(db, input.runId, cancelled ? 'cancelled' : 'failed', { error: message })
+      throw cancelled ? new AppError('CANCELLED', message) : error
+    }
+  })
+}
+
+async function train<Extra extends object>(
+  db: Database,
+  input: TrainInput,
+  plug: TrainingPlug<Extra>,
+  options: RunTrainingOptions,
+  ended: { recorded: boolean }
+): Promise<RunResult & Extra> {
+  const { runId } = input
+  const backend = await activateBackend(input.settings.backend ?? undefined)
+  // Every labeled image needs a split; assigning is deterministic and leaves existing ones alone.
+  applySplits(db)
+  const loaded = loadTrainingExamples(db)
+  const { examples, heldOut } = withValidation(loaded.examples)
+  if (!examples.some((example) => example.split === 'train')) {
+    throw new AppError('INVALID_REQUEST', 'there are no labeled images in the training split')
+  }
+  markRunStarted(db, runId, backend.name, loaded.classes)
+  const notes: string[] = heldOut > 0 ? [holdoutNote(heldOut)] : []
+  const prepared = await plug.prepare({
+    db,
+    settings: input.settings,
+    classes: loaded.classes,
+    examples,
+    modelsDir: input.modelsDir,
+    signal: options.signal,
+    onProgress: options.onProgress,
+    notes
+  })
+  const { settings } = prepared
+  const model = prepared.buildModel()
+  const optimizer = createOptimizer(settings)
+  // Disposed however the run ends: a cancelled or failed run must not leave tensors behind.
+  try {
+    const earlyStopping =
+      settings.patience > 0 && prepared.hasValidation ? new EarlyStopping({ patience: settings.patience, restoreBestWeights: true }) : null
+    const initialEpoch = input.resume ? await resumeFromCheckpoint(db, runId, model, optimizer, earlyStopping, notes) : 0
+    const callbacks: TrainingCallback[] = [
+      new CancelOnSignal(options.signal),
+      ...(earlyStopping ? [earlyStopping] : []),
+      { onEpochEnd: (metrics) => recordEpoch(db, runId, metrics) },
+      // After early stopping, whose counters it saves.
+      new Checkpoint(optimizer, (checkpoint) => saveCheckpoint(db, runId, checkpoint), () => ({ earlyStopping: earlyStopping?.state ?? null })),
+      ...(options.callbacks?.({ runId, backend: backend.name, settings }) ?? [])
+    ]
+    const { result, batchSize } = await loopHalvingOnOutOfMemory(prepared, { model, optimizer, initialEpoch, callbacks, notes })
+    const summarize = (valAccuracy: number | null, testAccuracy: number | null) =>
+      summary(db, runId, result, { valAccuracy, testAccuracy, notes, bestEpoch: earlyStopping?.bestEpoch ?? null, extra: prepared.extra })
+    if (result.stopReason === 'cancelled') {
+      finishRun(db, runId, 'cancelled', { summary: summarize(null, null), error: RESUMABLE })
+      ended.recorded = true
+      throw new AppError('CANCELLED', RESUMABLE)
+    }
+    if (result.stopReason) notes.push(`stopped early: ${result.stopReason}`)
+    const validation = await evaluate(model, prepared.evaluationBatches('val', batchSize))
+    const test = await evaluate(model, prepared.evaluationBatches('test', batchSize))
+    const done = summarize(validation?.accuracy ?? null, test?.accuracy ?? null)
+    // Serialized before the write lock is taken; the model, the end of the checkpoint and the
+    // 'done' status then land together or not at all.
+    const stored = await serializeModel(model)
+    writeTransaction(db, () => {
+      saveRunModel(db, runId, stored)
+      deleteCheckpoint(db, runId)
+      finishRun(db, runId, 'done', { summary: done })
+    })
+    ended.recorded = true
+    return done
+  } finally {
+    model.dispose()
+    optimizer.dispose()
+  }
+}
+
+interface LoopParts {
+  model: tfl.LayersModel
+  optimizer: tf.Optimizer
+  initialEpoch: number
+  callbacks: TrainingCallback[]
+  notes: string[]
+}
+
+/**
+ * The loop, and again from the epoch it was in with half the batch size when the backend runs out
+ * of memory (wasm's heap is capped at 4 GB), down to batches of one.
+ */
+async function loopHalvingOnOutOfMemory(
+  prepared: PreparedTraining<object>,
+  { model, optimizer, initialEpoch, callbacks, notes }: LoopParts
+): Promise<{ result: LoopResult; batchSize: number }> {
+  let batchSize = prepared.settings.batchSize
+  let epochsDone = initialEpoch
+  const countEpochs: TrainingCallback = { onEpochEnd: (metrics) => void (epochsDone = metrics.epoch + 1) }
+  for (;;) {
+    try {
+      const result = await trainLoop({
+        model,
+        optimizer,
+        epochs: prepared.settings.epochs,
+        initialEpoch: epochsDone,
+        batchSize,
+        batchesPerEpoch: prepared.batchesPerEpoch(batchSize),
+        trainBatches: (epoch) => prepared.trainBatches(epoch, batchSize),
+        validate: () => evaluate(model, prepared.evaluationBatches('val', batchSize)),
+        callbacks: [...callbacks, countEpochs]
+      })
+      return { result, batchSize }
+    } catch (error) {
+      if (!isOutOfMemory(error) || batchSize === 1) throw error
+      batchSize = Math.max(1, Math.floor(batchSize / 2))
+      const notice = `Out of memory: retrying epoch ${epochsDone + 1} with batch size ${batchSize}.`
+      notes.push(notice)
+      for (const callback of callbacks) callback.onNotice?.(notice)
+    }
+  }
+}
+
+interface SummaryParts<Extra> {
+  valAccuracy: number | null
+  testAccuracy: number | null
+  notes: readonly string[]
+  bestEpoch: number | null
+  extra: Extra
+}
+
+/** Counted from every recorded epoch of the run, so a resumed run reports all of them, for every plug alike. */
+function summary<Extra extends object>(db: Database, runId: number, result: LoopResult, parts: SummaryParts<Extra>): RunResult & Extra {
+  const history = getRun(db, runId)?.epochs ?? result.history
+  const rates = history.map((epoch) => epoch.imagesPerSecond).filter((rate) => rate > 0)
+  return {
+    epochsRun: history.length,
+    bestEpoch: parts.bestEpoch,
+    valAccuracy: parts.valAccuracy,
+    testAccuracy: parts.testAccuracy,
+    imagesPerSecond: rates.length ? Math.round(rates.reduce((a, b) => a + b, 0) / rates.length) : 0,
+    stoppedEarly: result.stopReason !== null && result.stopReason !== 'cancelled',
+    notes: [...parts.notes],
+    ...parts.extra
+  }
+}
+
+/** A cancel inside a plug's preparation (feature extraction) says what it kept; any other is the resumable one. */
+function cancelMessage(error: unknown): string {
+  return error instanceof AppError && error.code === 'CANCELLED' ? error.message : RESUMABLE
+}

@@ -1,0 +1,89 @@
+// One-click transfer learning as a training plug: MobileNetV2 features for every labeled image
+// (cached in the project by content hash, so a retrain only extracts what is new), then a small
+// head trained on them by the same lifecycle, loop and callbacks as the seed CNN.
+import type { TrainSettings } from '../contract/types'
+import { AppError } from '../core/errors'
+import { getFeatures } from '../db/queries/image-features'
+import type { TrainingExample } from '../db/queries/training-data'
+import { BASE_MODEL_ID, FEATURE_SIZE, INPUT_SIZE } from '../classifier/features/base-model'
+import { extractMissingFeatures, type ExtractionReport } from '../classifier/features/extract-features'
+import { MOBILENET_PREPROCESSING } from '../classifier/features/mobilenet-preprocess'
+import type { TransferInfo } from '../classifier/transfer-info'
+import { classCounts, classWeights, stepsPerEpoch } from '../training/data/sampler'
+import type { PreparedTraining, TrainingPlug } from '../training/training-plug'
+import { featureBatches, packFeatures, type FeatureSet } from './feature-set'
+import { buildHead } from './head-model'
+import { resolveTransferSettings } from './transfer-settings'
+
+export const transferHeadPlug: TrainingPlug<{ transfer: TransferInfo }> = {
+  kind: 'mobilenetv2',
+  async prepare(context) {
+    const { db, examples, signal, notes } = context
+    const extraction = await extractMissingFeatures(db, examples, {
+      modelsDir: context.modelsDir,
+      signal,
+      backend: context.settings.backend,
+      onProgress: context.onProgress
+    })
+    notes.push(...extractionNotes(extraction))
+    const byHash = getFeatures(db, extraction.modelVersion, examples.flatMap((example) => example.contentHash ?? []))
+    const split = (name: TrainingExample['split']) => packFeatures(examples.filter((example) => example.split === name), byHash)
+    const sets = { train: split('train'), val: split('val'), test: split('test') }
+    const left = sets.train.left + sets.val.left + sets.test.left
+    if (left > 0) notes.push(`${left} image${left === 1 ? '' : 's'} could not be read and ${left === 1 ? 'was' : 'were'} left out`)
+    if (sets.train.size === 0) throw new AppError('INVALID_REQUEST', 'no image in the training split could be read')
+
+    const counts = classCounts(sets.train.classIndices, context.classes.length)
+    const resolved = resolveTransferSettings(context.settings, { trainCounts: counts, hasValidation: sets.val.size > 0 })
+    if (resolved.chosen.length > 0) notes.push(`chosen from the data: ${resolved.chosen.join(', ')}`)
+    const transfer: TransferInfo = {
+      baseModel: BASE_MODEL_ID,
+      baseModelVersion: extraction.modelVersion,
+      input: [INPUT_SIZE, INPUT_SIZE, 3],
+      preprocessing: MOBILENET_PREPROCESSING,
+      featureSize: FEATURE_SIZE,
+      storedModel: 'head',
+      extraction: {
+        total: extraction.total,
+        cached: extraction.cached,
+        computed: extraction.computed,
+        imagesPerSecond: extraction.imagesPerSecond,
+        engine: extraction.engine,
+        skipped: left
+      },
+      settings: resolved.settings as unknown as Record<string, unknown>
+    }
+    return { ...headTraining(sets, counts, resolved.settings), extra: { transfer } }
+  }
+}
+
+function extractionNotes(extraction: ExtractionReport): string[] {
+  const rate = extraction.imagesPerSecond === null ? '' : ` at ${extraction.imagesPerSecond.toFixed(1)} images/s`
+  const engine = extraction.computed > 0 ? ` with ${extraction.engine}` : ''
+  return [
+    `base model ${extraction.modelVersion}`,
+    `features: ${extraction.computed} extracted${engine}${rate}, ${extraction.cached} from the cache`,
+    ...(extraction.fallback ? [extraction.fallback] : [])
+  ]
+}
+
+/** The head and its batches on the packed features of each split. */
+function headTraining(
+  sets: Record<'train' | 'val' | 'test', FeatureSet>,
+  counts: number[],
+  settings: TrainSettings
+): Omit<PreparedTraining<object>, 'extra'> {
+  const { seed, oversample } = settings
+  const numClasses = counts.length
+  // Oversampling already evens the classes out; weighting on top would correct the imbalance twice.
+  const weights = settings.classWeights && !oversample ? classWeights(counts) : undefined
+  return {
+    settings,
+    hasValidation: sets.val.size > 0,
+    buildModel: () => buildHead({ classes: numClasses, dropout: settings.dropout, seed }),
+    batchesPerEpoch: (batchSize) => stepsPerEpoch(sets.train.classIndices, { batchSize, oversample }),
+    trainBatches: (epoch, batchSize) =>
+      featureBatches(sets.train, { batchSize, numClasses, seed, epoch, oversample, ...(weights ? { classWeights: weights } : {}) }),
+    evaluationBatches: (split, batchSize) => featureBatches(sets[split], { batchSize, numClasses, seed, epoch: 0, shuffle: false })
+  }
+}

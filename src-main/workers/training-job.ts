@@ -1,0 +1,25 @@
+// The training job: the lifecycle with the plug for the run's kind of model, reporting live
+// progress (batches, epochs, notices) as the job's progress.
+import type { RunResult } from '../contract/types'
+import type { JobContext } from '../jobs/job'
+import type { TransferRunResult } from '../classifier/transfer-info'
+import { ProgressReporter } from '../training/callbacks/progress'
+import { runTraining, type RunTrainingOptions, type TrainInput } from '../training/run-training'
+import { seedCnnPlug } from '../training/seed-cnn-plug'
+import { transferHeadPlug } from '../transfer/head-plug'
+
+export function trainingJob(input: TrainInput, context: JobContext): Promise<RunResult | TransferRunResult> {
+  return input.settings.model === 'mobilenetv2' ? transferTrainingJob(input, context) : runTraining(input, seedCnnPlug, withProgress(context))
+}
+
+/** A MobileNetV2 run, typed as such (its result says how the head was made). */
+export function transferTrainingJob(input: TrainInput, context: JobContext): Promise<TransferRunResult> {
+  return runTraining(input, transferHeadPlug, withProgress(context))
+}
+
+function withProgress(context: JobContext): RunTrainingOptions {
+  return {
+    ...context,
+    callbacks: ({ runId, backend, settings }) => [new ProgressReporter(runId, settings.epochs, backend, context.onProgress)]
+  }
+}

@@ -1,0 +1,95 @@
+import { join } from 'node:path'
+import * as tf from '@tensorflow/tfjs-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { EpochMetrics } from '../../../../src-main/contract/types'
+import { activateBackend } from '../../../../src-main/tfjs/backend'
+import { runTraining, type RunInfo } from '../../../../src-main/training/run-training'
+import { seedCnnPlug } from '../../../../src-main/training/seed-cnn-plug'
+import type { TrainingPlug } from '../../../../src-main/training/training-plug'
+import { makeTempDir, removeTempDir } from '../../../helpers/temp-dir'
+import { createTrainingProject, queueRun, recordingContext, splitGroups, trainSettings } from '../../../helpers/training-project'
+import { inputFor, runOf } from './job-helpers'
+
+// The lifecycle itself (runTraining), with the seed CNN's real plug: what any plug gets for free.
+
+let dir: string
+let project: string
+
+beforeAll(async () => {
+  dir = makeTempDir('pictor-lifecycle-')
+  project = (await createTrainingProject(join(dir, 'main'), splitGroups({ train: [12, 12], val: [4, 4] }))).projectPath
+}, 60_000)
+
+afterAll(() => removeTempDir(dir))
+
+/** The wasm backend's real error for a tensor beyond its 4 GB heap. */
+function wasmOutOfMemory(): unknown {
+  try {
+    tf.zeros([2 ** 29, 2]).dispose()
+  } catch (error) {
+    return error
+  }
+  throw new Error('expected the wasm backend to refuse a 4 GiB tensor')
+}
+
+/** The seed CNN, except that a training batch larger than `limit` images runs the backend out of memory. */
+function withMemoryLimit(limit: number): TrainingPlug {
+  return {
+    kind: 'cnn',
+    async prepare(context) {
+      const prepared = await seedCnnPlug.prepare(context)
+      return {
+        ...prepared,
+        trainBatches(epoch, batchSize) {
+          if (batchSize > limit) throw wasmOutOfMemory()
+          return prepared.trainBatches(epoch, batchSize)
+        }
+      }
+    }
+  }
+}
+
+describe('runTraining', () => {
+  it('gives the caller’s callbacks the run it trains, then every epoch', async () => {
+    const settings = trainSettings({ epochs: 2 })
+    const runId = queueRun(project, settings)
+    const seen: RunInfo[] = []
+    const epochs: EpochMetrics[] = []
+    const result = await runTraining(inputFor(project, runId, settings, false), seedCnnPlug, {
+      ...recordingContext(),
+      callbacks: (run) => {
+        seen.push(run)
+        return [{ onEpochEnd: (metrics) => void epochs.push(metrics) }]
+      }
+    })
+    expect(seen).toEqual([{ runId, backend: 'wasm', settings }])
+    expect(epochs.map((epoch) => epoch.epoch)).toEqual([0, 1])
+    expect(result.epochsRun).toBe(2)
+    expect(runOf(project, runId).epochs).toEqual(epochs)
+  })
+
+  it('halves the batch when the backend runs out of memory, for any plug, and tells the callbacks', async () => {
+    await activateBackend('wasm')
+    const settings = trainSettings({ epochs: 2, batchSize: 16 })
+    const runId = queueRun(project, settings)
+    const notices: string[] = []
+    const batchSizes: number[] = []
+    const result = await runTraining(inputFor(project, runId, settings, false), withMemoryLimit(4), {
+      ...recordingContext(),
+      callbacks: () => [{ onNotice: (text) => void notices.push(text), onEpochEnd: (metrics) => void batchSizes.push(metrics.batchSize) }]
+    })
+    const halvings = ['Out of memory: retrying epoch 1 with batch size 8.', 'Out of memory: retrying epoch 1 with batch size 4.']
+    expect(notices).toEqual(halvings)
+    expect(result.notes).toEqual(halvings)
+    expect(batchSizes).toEqual([4, 4])
+    expect(runOf(project, runId)).toMatchObject({ status: 'done', hasModel: true })
+  })
+
+  it('fails the run with the error when even a batch of one does not fit', async () => {
+    const settings = trainSettings({ epochs: 1, batchSize: 2 })
+    const runId = queueRun(project, settings)
+    await expect(runTraining(inputFor(project, runId, settings, false), withMemoryLimit(0), recordingContext())).rejects.toBeInstanceOf(RangeError)
+    expect(runOf(project, runId)).toMatchObject({ status: 'failed', hasModel: false })
+    expect(runOf(project, runId).error).toMatch(/offset is out of bounds|Invalid typed array length|memory/i)
+  })
+})
