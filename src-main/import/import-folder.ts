@@ -4,23 +4,24 @@ import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
 import type { Database } from 'better-sqlite3'
 import { AppError } from '../core/errors'
-import { openProjectDatabase } from '../db/connection'
+import { withJobDatabase } from '../db/connection'
 import { classStatements } from '../db/queries/classes'
 import {
   imageWriteStatements,
   loadContentHashes,
   loadSourceIndex,
+  sourceImageCounts,
   type ImageRecord
 } from '../db/queries/images'
-import { finishImportRun, startImportRun } from '../db/queries/import-runs'
+import { finishImportRun, importRunStatus, startImportRun } from '../db/queries/import-runs'
 import { labelStatements } from '../db/queries/labels'
 import { ensureSource, markSourceScanned } from '../db/queries/sources'
+import { writeTransaction } from '../db/transaction'
 import type { JobContext } from '../jobs/job'
 import { fileErrorFromSystem, FileError } from './file-errors'
 import { interpretPath } from './folder-layout'
 import { analyseImage, DEFAULT_LIMITS, type AnalysisLimits, type ImageAnalysis } from './image-analysis'
 import { emptyReport, type ImportReport } from './import-report'
-import { countSourceImages } from './source-counts'
 import { ThumbnailStore } from './thumbnail-store'
 import { walkFolder, type FoundFile } from './walk'
 
@@ -35,7 +36,12 @@ export interface ImportInput {
   maxFileBytes?: number
 }
 
-/** Results are committed in batches: one transaction per batch keeps 100k-image imports fast. */
+/**
+ * Results are committed in batches: one transaction per batch keeps 100k-image imports fast. Each
+ * batch holds the project's write lock only while its rows are inserted (a few milliseconds):
+ * reading, hashing, decoding and thumbnailing all happen before, outside any transaction, so the
+ * app's label writes never wait long behind an import.
+ */
 const BATCH_SIZE = 256
 const BATCH_MAX_MS = 1000
 
@@ -54,20 +60,26 @@ export async function importFolder(input: ImportInput, { signal, onProgress }: J
   const walk = await walkFolder(folder, signal)
   report.skipped = walk.skipped
 
-  const db = openProjectDatabase(input.projectPath)
-  try {
-    const source = ensureSource(db, folder)
-    const runId = startImportRun(db, source.id)
+  // Its own connection: the import runs in a worker (or a second `pictor` process) beside the app.
+  return withJobDatabase(input.projectPath, async (db) => {
+    const { source, runId } = writeTransaction(db, () => {
+      const source = ensureSource(db, folder)
+      return { source, runId: startImportRun(db, source.id) }
+    })
     try {
       return await runImport(db, { input, folder, walk, report, source, runId, started, signal, onProgress })
     } catch (error) {
       // Whatever stopped it, the run is over: it must not look 'interrupted' on the next open.
-      if (latestStatus(db, runId) === 'running') finishImportRun(db, runId, 'failed', report)
+      try {
+        writeTransaction(db, () => {
+          if (importRunStatus(db, runId) === 'running') finishImportRun(db, runId, 'failed', report)
+        })
+      } catch {
+        // The project stayed busy: the run then shows as interrupted, and the first error is the one to report.
+      }
       throw error
     }
-  } finally {
-    db.close()
-  }
+  })
 }
 
 interface RunContext {
@@ -80,10 +92,6 @@ interface RunContext {
   started: number
   signal: AbortSignal
   onProgress: JobContext['onProgress']
-}
-
-function latestStatus(db: Database, runId: number): string | undefined {
-  return db.prepare('SELECT status FROM import_runs WHERE id = ?').pluck().get(runId) as string | undefined
 }
 
 async function runImport(db: Database, context: RunContext): Promise<ImportReport> {
@@ -104,9 +112,9 @@ async function runImport(db: Database, context: RunContext): Promise<ImportRepor
   // colours do not depend on which file finished decoding first. Unchanged files create none:
   // a class the user deleted or renamed stays that way.
   const classNames = new Set(todo.map((file) => interpretPath(file.relPath).className))
-  db.transaction(() => {
+  writeTransaction(db, () => {
     for (const name of [...classNames].filter((n): n is string => n !== null).sort()) writer.ensureClass(name)
-  })()
+  })
   const thumbnails = new ThumbnailStore(input.thumbnailDir)
   const limits = input.limits ?? DEFAULT_LIMITS
   const maxFileBytes = input.maxFileBytes ?? 512 * 1024 * 1024
@@ -121,17 +129,19 @@ async function runImport(db: Database, context: RunContext): Promise<ImportRepor
     const outcomes = batch.sort((a, b) => (a.file.relPath < b.file.relPath ? -1 : 1))
     batch = []
     lastFlush = Date.now()
-    db.transaction(() => {
-      for (const outcome of outcomes) {
-        const known = index.get(outcome.file.relPath)
-        if ('error' in outcome) {
-          report.failed++
-          report.errors.push({ path: outcome.file.relPath, code: outcome.error.code, message: outcome.error.message })
-        } else if (known && known.status !== 'missing') report.updated++
-        else report.imported++
-        writer.write(outcome)
-      }
-    })()
+    // Synchronous from BEGIN to COMMIT: no file is read or decoded while the lock is held.
+    writeTransaction(db, () => {
+      for (const outcome of outcomes) writer.write(outcome)
+    })
+    // Counted once committed, so the report only ever counts what is on disk.
+    for (const outcome of outcomes) {
+      const known = index.get(outcome.file.relPath)
+      if ('error' in outcome) {
+        report.failed++
+        report.errors.push({ path: outcome.file.relPath, code: outcome.error.code, message: outcome.error.message })
+      } else if (known && known.status !== 'missing') report.updated++
+      else report.imported++
+    }
   }
 
   let next = 0
@@ -163,36 +173,41 @@ async function runImport(db: Database, context: RunContext): Promise<ImportRepor
   flush()
   if (fatal !== null) {
     const message = `cannot write thumbnails to ${input.thumbnailDir}: ${(fatal as Error).message}`
-    finishImportRun(db, runId, 'failed', { ...report, errors: [...report.errors, { path: '', code: 'IO_ERROR', message }] })
+    const failed = { ...report, errors: [...report.errors, { path: '', code: 'IO_ERROR', message }] }
+    writeTransaction(db, () => finishImportRun(db, runId, 'failed', failed))
     throw new AppError('IO_ERROR', message)
   }
 
   report.cancelled = signal.aborted
-  db.transaction(() => {
-    // Problems found while walking (loops, dangling links, unreadable folders) are recorded too.
+  // Problems found while walking (loops, dangling links, unreadable folders) are recorded too.
+  for (const problem of walk.problems) {
+    report.failed++
+    report.errors.push({ path: problem.relPath, code: problem.code, message: problem.message })
+  }
+  const vanished: number[] = []
+  if (!report.cancelled) {
+    const seen = new Set(walk.files.map((file) => file.relPath))
+    for (const problem of walk.problems) seen.add(problem.relPath)
+    for (const [relPath, known] of index) if (!seen.has(relPath) && known.status !== 'missing') vanished.push(known.id)
+  }
+  report.removed += vanished.length
+  report.durationMs = Date.now() - started
+  report.imagesPerSecond = report.durationMs > 0 ? Math.round((done * 1000) / report.durationMs) : 0
+  const counts = writeTransaction(db, () => {
     for (const problem of walk.problems) {
-      report.failed++
-      report.errors.push({ path: problem.relPath, code: problem.code, message: problem.message })
       writer.write({
         file: { relPath: problem.relPath, absPath: '', bytes: 0, mtimeMs: 0 },
         error: new FileError(problem.code, problem.message)
       })
     }
-    if (!report.cancelled) {
-      const seen = new Set(walk.files.map((file) => file.relPath))
-      for (const problem of walk.problems) seen.add(problem.relPath)
-      for (const [relPath, known] of index) {
-        if (seen.has(relPath) || known.status === 'missing') continue
-        writer.markMissing(known.id)
-        report.removed++
-      }
-      markSourceScanned(db, source.id)
-    }
-    Object.assign(report, countSourceImages(db, source.id))
-    report.durationMs = Date.now() - started
-    report.imagesPerSecond = report.durationMs > 0 ? Math.round((done * 1000) / report.durationMs) : 0
-    finishImportRun(db, runId, report.cancelled ? 'cancelled' : 'done', report)
-  })()
+    for (const id of vanished) writer.markMissing(id)
+    if (!report.cancelled) markSourceScanned(db, source.id)
+    // Counted inside the transaction so the stored report matches the rows it commits with.
+    const counts = sourceImageCounts(db, source.id)
+    finishImportRun(db, runId, report.cancelled ? 'cancelled' : 'done', { ...report, ...counts })
+    return counts
+  })
+  Object.assign(report, counts)
   return report
 }
 

@@ -1,4 +1,5 @@
 import type { Handlers } from '../core/dispatcher'
+import { writeTransaction } from '../db/transaction'
 import { applySplits, setSplitRatios, setUserSplit } from '../splits/apply-splits'
 import { balanceReport } from './balance'
 import type { ServiceContext } from './context'
@@ -15,15 +16,21 @@ export function balanceHandlers({ session, events }: ServiceContext): Pick<Handl
       return balanceReport(session.db)
     },
     'splits.setRatios': (ratios) => {
-      setSplitRatios(session.db, ratios)
-      applySplits(session.db)
+      // One transaction: the new ratios and the assignment they lead to commit together.
+      writeTransaction(session.db, () => {
+        setSplitRatios(session.db, ratios)
+        applySplits(session.db)
+      })
       changed()
       return balanceReport(session.db)
     },
     'images.setSplit': ({ imageIds, split }) => {
-      setUserSplit(session.db, imageIds, split)
-      // Re-assign so the image's duplicates follow it and cleared overrides get an automatic split.
-      applySplits(session.db)
+      // Re-assign so the image's duplicates follow it and cleared overrides get an automatic split,
+      // in the same transaction so no one sees the override without its consequences.
+      writeTransaction(session.db, () => {
+        setUserSplit(session.db, imageIds, split)
+        applySplits(session.db)
+      })
       changed()
       return balanceReport(session.db)
     }

@@ -1,6 +1,9 @@
 import type { Database } from 'better-sqlite3'
 import type { BalanceReport } from '../contract/types'
 import { listClassesWithCounts } from '../db/queries/classes'
+import { countImages } from '../db/queries/images'
+import { labelCountsByClassAndSplit } from '../db/queries/labels'
+import { readTransaction } from '../db/transaction'
 import { getSplitRatios } from '../splits/apply-splits'
 
 /** Below these, a class cannot be learned or judged reliably; the UI says so where the user looks. */
@@ -11,20 +14,15 @@ export const IMBALANCE_WARNING = 3
 
 /** Counts per class × split, the imbalance ratio, and plain-language warnings. */
 export function balanceReport(db: Database): BalanceReport {
-  const cells = db
-    .prepare(
-      `SELECT l.class_id AS classId, coalesce(i.split, 'none') AS split, count(*) AS n
-       FROM images i JOIN labels l ON l.image_id = i.id
-       WHERE i.status = 'ok' GROUP BY l.class_id, coalesce(i.split, 'none')`
-    )
-    .all() as { classId: number; split: 'train' | 'val' | 'test' | 'none'; n: number }[]
-  const unlabeled = db
-    .prepare(
-      `SELECT count(*) FROM images i LEFT JOIN labels l ON l.image_id = i.id WHERE i.status = 'ok' AND l.image_id IS NULL`
-    )
-    .pluck()
-    .get() as number
-  const classes = listClassesWithCounts(db).map((item) => {
+  // One snapshot, so the cells, the class list and the unlabeled count agree while an import writes.
+  const { cells, counts, classList, ratios } = readTransaction(db, () => ({
+    cells: labelCountsByClassAndSplit(db),
+    counts: countImages(db),
+    classList: listClassesWithCounts(db),
+    ratios: getSplitRatios(db)
+  }))
+  const unlabeled = counts.total - counts.labeled
+  const classes = classList.map((item) => {
     const row = { classId: item.id, name: item.name, color: item.color, train: 0, val: 0, test: 0, none: 0, total: 0 }
     for (const cell of cells) if (cell.classId === item.id) row[cell.split] += cell.n
     row.total = row.train + row.val + row.test + row.none
@@ -51,5 +49,5 @@ export function balanceReport(db: Database): BalanceReport {
     )
   }
   if (unlabeled > 0) warnings.push(`${unlabeled} images are unlabeled and will not be used for training.`)
-  return { ratios: getSplitRatios(db), classes, unlabeled, imbalanceRatio, warnings }
+  return { ratios, classes, unlabeled, imbalanceRatio, warnings }
 }

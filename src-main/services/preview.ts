@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import sharp from 'sharp'
+import { imageFileLocation } from '../db/queries/images'
 import type { ProjectSession } from './project-session'
 
 export const PREVIEW_SIZE = 2048
@@ -11,12 +12,7 @@ export const PREVIEW_SIZE = 2048
  */
 export async function renderPreview(session: ProjectSession, imageId: number): Promise<Buffer | null> {
   if (!session.summary) return null
-  const row = session.db
-    .prepare(
-      `SELECT s.root_path AS root, i.rel_path AS relPath FROM images i JOIN sources s ON s.id = i.source_id
-       WHERE i.id = ? AND i.status = 'ok'`
-    )
-    .get(imageId) as { root: string; relPath: string } | undefined
+  const row = imageFileLocation(session.db, imageId)
   if (!row) return null
   try {
     const bytes = await readFile(join(row.root, row.relPath))

@@ -8,6 +8,7 @@ import {
   writeSplitRatiosSetting,
   writeUserSplit
 } from '../db/queries/splits'
+import { writeTransaction } from '../db/transaction'
 import { type ClassSplitCounts, assignSplits } from './assign-splits'
 import { DEFAULT_SPLIT_RATIOS, type ImageSplit, SPLITS, type SplitRatios, validateSplitRatios } from './split-ratios'
 
@@ -37,7 +38,7 @@ export function getSplitRatios(db: Database): SplitRatios {
 /** Validates (INVALID_REQUEST) and stores the ratios; does not re-assign — call applySplits for that. */
 export function setSplitRatios(db: Database, ratios: SplitRatios): SplitRatios {
   const checked = validateSplitRatios(ratios)
-  if (!writeSplitRatiosSetting(db, checked)) throw new AppError('NOT_FOUND', 'the project record is missing')
+  if (!writeTransaction(db, () => writeSplitRatiosSetting(db, checked))) throw new AppError('NOT_FOUND', 'the project record is missing')
   return checked
 }
 
@@ -48,19 +49,17 @@ export function setSplitRatios(db: Database, ratios: SplitRatios): SplitRatios {
  */
 export function applySplits(db: Database, ratios: SplitRatios = getSplitRatios(db)): SplitApplyResult {
   const checked = validateSplitRatios(ratios)
-  return db
-    .transaction(() => {
-      const assignment = assignSplits(loadSplitInputs(db), checked)
-      const changed = writeAutoSplits(db, assignment.changes)
-      return {
-        ratios: checked,
-        changed,
-        counts: assignment.counts,
-        groups: assignment.groups,
-        conflictingGroups: assignment.conflictingGroups
-      }
-    })
-    .immediate()
+  return writeTransaction(db, () => {
+    const assignment = assignSplits(loadSplitInputs(db), checked)
+    const changed = writeAutoSplits(db, assignment.changes)
+    return {
+      ratios: checked,
+      changed,
+      counts: assignment.counts,
+      groups: assignment.groups,
+      conflictingGroups: assignment.conflictingGroups
+    }
+  })
 }
 
 function checkImageIds(imageIds: readonly number[]): void {
@@ -80,5 +79,5 @@ export function setUserSplit(db: Database, imageIds: readonly number[], split: I
   if (split !== null && !SPLITS.includes(split)) {
     throw new AppError('INVALID_REQUEST', `split must be train, val, test or null, got ${String(split)}`)
   }
-  return db.transaction(() => (split === null ? clearUserSplit(db, imageIds) : writeUserSplit(db, imageIds, split)))()
+  return writeTransaction(db, () => (split === null ? clearUserSplit(db, imageIds) : writeUserSplit(db, imageIds, split)))
 }

@@ -18,26 +18,19 @@
 //     On top, a class with at least 3 groups gets at least one group in every split whose ratio is
 //     > 0: a group moves from the class's largest split (keeping ≥ 1 there), the one whose u lies
 //     nearest the missing split's interval. Deterministic, because it only looks at keys and u.
+import type { SplitInput } from '../db/queries/splits'
 import { groupDuplicates } from './duplicate-groups'
 import {
   type ImageSplit,
   SPLITS,
-  type SplitOrigin,
   type SplitRatios,
   seededUniform,
   splitForUniform,
   validateSplitRatios
 } from './split-ratios'
 
-export interface SplitInput {
-  id: number
-  /** sha256 hex; null only for rows without one, which then group by id alone. */
-  contentHash: string | null
-  phash: string | null
-  classId: number | null
-  split: ImageSplit | null
-  splitOrigin: SplitOrigin | null
-}
+// The row shape lives with its query (db is the lower floor); re-exported for the assignment's callers.
+export type { SplitInput }
 
 /** A row to write: `split` with origin 'auto'. Only rows whose split or origin differ are listed. */
 export interface SplitChange {

@@ -3,9 +3,7 @@ import { AppError } from '../core/errors'
 import type { ImageSplit } from '../contract/types'
 
 export type { ImageSplit }
-
-/** Who decided an image's split: an imported train/val/test folder, the seeded assignment, or the user. */
-export type SplitOrigin = 'folder' | 'auto' | 'user'
+export type { SplitOrigin } from '../db/queries/splits'
 
 /** In the order the uniform draw fills them: [0, train) → train, then val, then test. */
 export const SPLITS: readonly ImageSplit[] = ['train', 'val', 'test']

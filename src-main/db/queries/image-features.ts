@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3'
+import { writeTransaction } from '../transaction'
 
 /** One image's features as stored: float32 values for one content hash under one model version. */
 export interface FeatureRow {
@@ -39,9 +40,9 @@ export function insertFeatures(db: Database, modelVersion: string, rows: readonl
     `INSERT INTO image_features (content_hash, model_version, features, created_at) VALUES (?, ?, ?, ?)
      ON CONFLICT (content_hash, model_version) DO UPDATE SET features = excluded.features, created_at = excluded.created_at`
   )
-  db.transaction(() => {
+  writeTransaction(db, () => {
     for (const row of rows) insert.run(row.contentHash, modelVersion, encodeFloat32LE(row.features), now)
-  })()
+  })
 }
 
 export function countFeatures(db: Database, modelVersion?: string): number {
@@ -55,13 +56,13 @@ export function countFeatures(db: Database, modelVersion?: string): number {
  * given, features of every other model version (a replaced base model). Returns rows deleted.
  */
 export function pruneFeatures(db: Database, keepVersion?: string): number {
-  return db.transaction(() => {
+  return writeTransaction(db, () => {
     let deleted = db
       .prepare('DELETE FROM image_features WHERE content_hash NOT IN (SELECT content_hash FROM images WHERE content_hash IS NOT NULL)')
       .run().changes
     if (keepVersion !== undefined) deleted += db.prepare('DELETE FROM image_features WHERE model_version <> ?').run(keepVersion).changes
     return deleted
-  })()
+  })
 }
 
 // Every machine Pictor ships on is little-endian; the DataView paths keep the format right anyway.

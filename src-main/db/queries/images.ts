@@ -22,6 +22,17 @@ export function countImages(db: Database): ImageCounts {
 export type ImageStatus = 'ok' | 'failed' | 'missing'
 export type Split = 'train' | 'val' | 'test'
 
+/** Each listed image's status; ids with no image row are absent. */
+export function imageStatuses(db: Database, imageIds: readonly number[]): Map<number, ImageStatus> {
+  const select = db.prepare('SELECT status FROM images WHERE id = ?').pluck()
+  const statuses = new Map<number, ImageStatus>()
+  for (const imageId of imageIds) {
+    const status = select.get(imageId) as ImageStatus | undefined
+    if (status !== undefined) statuses.set(imageId, status)
+  }
+  return statuses
+}
+
 export interface IndexedImage {
   id: number
   bytes: number
@@ -88,6 +99,44 @@ export function imageWriteStatements(db: Database) {
     upsert: (record: ImageRecord): number => (upsert.get(record) as { id: number }).id,
     markMissing: (id: number): void => void markMissing.run(id)
   }
+}
+
+/** Where one usable image's file is: its source folder and its path inside it. */
+export function imageFileLocation(db: Database, imageId: number): { root: string; relPath: string } | undefined {
+  return db
+    .prepare(
+      `SELECT s.root_path AS root, i.rel_path AS relPath FROM images i JOIN sources s ON s.id = i.source_id
+       WHERE i.id = ? AND i.status = 'ok'`
+    )
+    .get(imageId) as { root: string; relPath: string } | undefined
+}
+
+export interface SourceImageCounts {
+  /** Usable images per folder class name. */
+  classes: Record<string, number>
+  /** Usable images per split. */
+  splits: Record<Split, number>
+}
+
+/** Usable images of one source per folder class and per split, for the import report. */
+export function sourceImageCounts(db: Database, sourceId: number): SourceImageCounts {
+  const classes: Record<string, number> = {}
+  const byClass = db
+    .prepare(
+      `SELECT folder_class AS name, count(*) AS n FROM images
+       WHERE source_id = ? AND status = 'ok' AND folder_class IS NOT NULL
+       GROUP BY folder_class ORDER BY folder_class`
+    )
+    .all(sourceId) as { name: string; n: number }[]
+  for (const row of byClass) classes[row.name] = row.n
+  const splits = { train: 0, val: 0, test: 0 }
+  const bySplit = db
+    .prepare(
+      `SELECT split, count(*) AS n FROM images WHERE source_id = ? AND status = 'ok' AND split IS NOT NULL GROUP BY split`
+    )
+    .all(sourceId) as { split: Split; n: number }[]
+  for (const row of bySplit) splits[row.split] = row.n
+  return { classes, splits }
 }
 
 export interface ImagePageQuery {

@@ -33,6 +33,10 @@ export function finishImportRun(
   )
 }
 
+export function importRunStatus(db: Database, runId: number): ImportRunStatus | undefined {
+  return db.prepare('SELECT status FROM import_runs WHERE id = ?').pluck().get(runId) as ImportRunStatus | undefined
+}
+
 export function latestImportRun(db: Database): ImportRunRow | undefined {
   return db
     .prepare(

@@ -46,3 +46,20 @@ export function writeLabels(
 export function imagesLabeled(db: Database, classId: number): number[] {
   return db.prepare('SELECT image_id FROM labels WHERE class_id = ?').pluck().all(classId) as number[]
 }
+
+export interface ClassSplitCount {
+  classId: number
+  split: 'train' | 'val' | 'test' | 'none'
+  n: number
+}
+
+/** Labeled usable images per class × split ('none' for no split yet), for the balance report. */
+export function labelCountsByClassAndSplit(db: Database): ClassSplitCount[] {
+  return db
+    .prepare(
+      `SELECT l.class_id AS classId, coalesce(i.split, 'none') AS split, count(*) AS n
+       FROM images i JOIN labels l ON l.image_id = i.id
+       WHERE i.status = 'ok' GROUP BY l.class_id, coalesce(i.split, 'none')`
+    )
+    .all() as ClassSplitCount[]
+}

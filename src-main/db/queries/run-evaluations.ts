@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3'
 import { insertPredictions, type StoredPrediction } from './predictions'
+import { writeTransaction } from '../transaction'
 
 // One evaluation per run (table `run_evaluations`, schema v6): which class each output unit meant
 // when the predictions were computed, and by what engine. Metrics are never stored (see
@@ -29,7 +30,7 @@ export function replaceRunEvaluation(
   evaluation: RunEvaluationRow,
   predictions: Iterable<StoredPrediction>
 ): number {
-  return db.transaction(() => {
+  return writeTransaction(db, () => {
     // predictions hangs off training_runs (v1's table), not run_evaluations: clear both.
     db.prepare('DELETE FROM predictions WHERE run_id = ?').run(evaluation.runId)
     db.prepare('DELETE FROM run_evaluations WHERE run_id = ?').run(evaluation.runId)
@@ -40,7 +41,7 @@ export function replaceRunEvaluation(
       evaluation.computedAt
     )
     return insertPredictions(db, evaluation.runId, predictions)
-  })()
+  })
 }
 
 

@@ -1,6 +1,19 @@
 import type { Database } from 'better-sqlite3'
 import type { ImageSplit } from '../../contract/types'
-import type { SplitInput } from '../../splits/assign-splits'
+
+/** Who decided an image's split: an imported train/val/test folder, the seeded assignment, or the user. */
+export type SplitOrigin = 'folder' | 'auto' | 'user'
+
+/** One usable image as the split assignment sees it (the row loadSplitInputs reads). */
+export interface SplitInput {
+  id: number
+  /** sha256 hex; null only for rows without one, which then group by id alone. */
+  contentHash: string | null
+  phash: string | null
+  classId: number | null
+  split: ImageSplit | null
+  splitOrigin: SplitOrigin | null
+}
 
 /** What the split assignment needs of every usable image: hashes, label and current split. */
 export function loadSplitInputs(db: Database): SplitInput[] {
