@@ -30,12 +30,12 @@ export const evalCommand: Command = {
       unwrap(await services.call('project.open', { path: values.project }))
       let evaluation = unwrap(await services.call('review.evaluation', { ...(runId ? { runId } : {}), split }))
       if (!evaluation) {
-        let evaluated = 0
-        const outcome = await runCliJob(
+        const {
+          started: { runId: evaluated },
+          outcome
+        } = await runCliJob(
           services,
-          async () => {
-            ;({ runId: evaluated } = unwrap(await services.call('review.evaluate', runId ? { runId } : {})))
-          },
+          async () => unwrap(await services.call('review.evaluate', runId ? { runId } : {})),
           values.json ? () => {} : progressPrinter()
         )
         if (outcome.state === 'failed') throw new CliFailure(outcome.message)

@@ -29,13 +29,18 @@ export const importCommand: Command = {
     try {
       unwrap(await services.call('project.open', { path: values.project }))
       // Ctrl+C cancels cleanly: the files done so far stay imported, a re-run does the rest.
-      const outcome = await runCliJob(
+      const { outcome } = await runCliJob(
         services,
-        async () => void unwrap(await services.call('import.start', { folder })),
+        async () => unwrap(await services.call('import.start', { folder })),
         (progress) => !values.json && showProgress(progress)
       )
       if (outcome.state === 'failed') throw new CliFailure(outcome.message)
-      const report = unwrap(await services.call('import.lastRun', {}))?.report
+      // This import's own report (a cancelled one too), not whichever import ran last.
+      const report = outcome.result?.kind === 'import' ? outcome.result.report : null
+      if (!report && outcome.state === 'cancelled') {
+        process.stderr.write('import cancelled while scanning the folder: nothing was imported\n')
+        return 1
+      }
       if (!report) throw new CliFailure('the import finished without a report')
       if (values.json) printJson(report)
       else printSummary(report)

@@ -32,9 +32,9 @@ export const issuesCommand: Command = {
       let report = unwrap(await services.call('review.labelIssues', {}))
       if (!report || values.rescan || (folds !== undefined && folds !== report.folds)) {
         let lastShown = ''
-        const outcome = await runCliJob(
+        const { outcome } = await runCliJob(
           services,
-          async () => void unwrap(await services.call('review.findLabelIssues', folds === undefined ? {} : { folds })),
+          async () => unwrap(await services.call('review.findLabelIssues', folds === undefined ? {} : { folds })),
           (progress) => {
             // A phase's last update and the job's end can carry the same message: print it once.
             const shown = progress.done === progress.total || progress.state !== 'running'

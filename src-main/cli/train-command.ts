@@ -78,16 +78,13 @@ export const trainCommand: Command = {
     try {
       unwrap(await services.call('project.open', { path: values.project }))
       const resume = numberOption(values.resume, 'resume', true)
-      let runId = 0
-      const outcome = await runCliJob(
+      const {
+        started: { runId },
+        outcome
+      } = await runCliJob(
         services,
-        async () => {
-          ;({ runId } = unwrap(
-            resume === undefined
-              ? await services.call('train.start', { settings })
-              : await services.call('train.resume', { runId: resume })
-          ))
-        },
+        async () =>
+          unwrap(resume === undefined ? await services.call('train.start', { settings }) : await services.call('train.resume', { runId: resume })),
         (progress) => {
           if (values.json) return
           if (progress.detail?.epochMetrics) process.stderr.write(`${progress.message}\n`)

@@ -5,7 +5,10 @@ export interface EventMap {
   'project.changed': ProjectSummary | null
   'library.changed': { reason: string }
   'job.progress': JobProgress
-  /** Labels or classes changed (imageIds empty when only classes did). */
+  /**
+   * Labels or classes changed; carries what moved (undo/redo, count deltas, classes), so a view
+   * applies it without asking again. The same change (same changeId) answers the call that made it.
+   */
   'labels.changed': LabelChange
 }
 

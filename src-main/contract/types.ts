@@ -53,10 +53,35 @@ export interface ClassCount {
   count: number
 }
 
-/** What a label change did, so every view can update exactly the images it touched. */
+/**
+ * What a label change did, so every view updates exactly what it touched without asking again: the
+ * response of the call that made it and the `labels.changed` event both carry it.
+ */
 export interface LabelChange {
+  /** Unique per change: a window that applied its own call's answer skips the event of the same change. */
+  changeId: string
   description: string
   imageIds: number[]
+  /** Undo/redo as they stand after this change. */
+  history: LabelHistory
+  counts: LabelCountChanges
+  /** The live classes with their counts when classes themselves changed (created, edited, merged, deleted, restored); else null. */
+  classes: ClassCount[] | null
+}
+
+/** How one label change moved the counts the Library, the class palette and the suggest bar show. */
+export interface LabelCountChanges {
+  /** Usable images gained (+) or lost (−) per class; classes that did not move are left out. */
+  perClass: { classId: number; delta: number }[]
+  /** Usable labeled images gained (+) or lost (−); the unlabeled count moves the other way. */
+  labeled: number
+  /**
+   * Visible suggestions hidden (−1: the image got a label) or shown again (+1: unlabeled again), at
+   * the whole percent "Accept all ≥ N%" counts each one at. Empty when classes changed: re-read then.
+   */
+  suggestions: { percent: number; delta: number }[]
+  /** LibrarySummary.labelsPerMinute after this change. */
+  labelsPerMinute: number
 }
 
 export interface LabelHistory {
@@ -88,7 +113,15 @@ export interface JobProgress {
   etaSeconds: number | null
   /** Kind-specific detail (training: TrainingProgress). */
   detail?: TrainingProgress | null
+  /**
+   * What the job produced, on its last event, for jobs whose starter needs it (a CLI command follows
+   * its own job by id and reads its result here instead of asking for "the latest" afterwards).
+   */
+  result?: JobResult
 }
+
+/** The result a finished job publishes on its last progress event, by kind. */
+export type JobResult = { kind: 'import'; report: ImportReport }
 
 export type ImageSplit = 'train' | 'val' | 'test'
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import type { JobProgress, JobState } from '../contract/types'
+import type { JobProgress, JobResult, JobState } from '../contract/types'
 import { AppError } from '../core/errors'
 import type { EventBus } from '../core/event-bus'
 import type { JobContext, ProgressUpdate } from './job'
@@ -25,7 +25,15 @@ export class JobManager {
 
   constructor(private readonly events: EventBus) {}
 
-  start<R>(kind: string, run: (context: JobContext) => Promise<R>): { jobId: string; done: Promise<R> } {
+  /**
+   * Starts a job. `publish` turns what it returns (finished or cancelled midway) into the result its
+   * last event carries, for a starter that follows the job by id from elsewhere (the CLI).
+   */
+  start<R>(
+    kind: string,
+    run: (context: JobContext) => Promise<R>,
+    publish?: (result: R) => JobResult
+  ): { jobId: string; done: Promise<R> } {
     const jobId = randomUUID()
     const controller = new AbortController()
     const tracked: Tracked = {
@@ -39,7 +47,8 @@ export class JobManager {
     const context: JobContext = { signal: controller.signal, onProgress: (update) => this.#update(tracked, update) }
     const done = run(context).then(
       (result) => {
-        this.#finish(tracked, controller.signal.aborted ? 'cancelled' : 'done', tracked.progress.message)
+        const state = controller.signal.aborted ? 'cancelled' : 'done'
+        this.#finish(tracked, state, tracked.progress.message, publish?.(result))
         return result
       },
       (error: unknown) => {
@@ -83,8 +92,8 @@ export class JobManager {
     this.#emit(tracked, update.important === true)
   }
 
-  #finish(tracked: Tracked, state: JobState, message: string): void {
-    tracked.progress = { ...tracked.progress, state, message, etaSeconds: null }
+  #finish(tracked: Tracked, state: JobState, message: string, result?: JobResult): void {
+    tracked.progress = { ...tracked.progress, state, message, etaSeconds: null, ...(result ? { result } : {}) }
     this.#emit(tracked, true)
     const finished = [...this.#jobs.values()].filter((job) => job.progress.state !== 'running')
     for (const old of finished.slice(0, Math.max(0, finished.length - KEEP_FINISHED))) this.#jobs.delete(old.progress.jobId)

@@ -37,7 +37,8 @@ export function importHandlers({ session, jobs, events, thumbnails }: ServiceCon
               events.emit('library.changed', { reason: 'import' })
             }
           }
-        })
+        }),
+        (report) => ({ kind: 'import', report })
       )
       done.then(
         () => events.emit('library.changed', { reason: 'import' }),

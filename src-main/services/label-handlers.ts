@@ -20,31 +20,35 @@ type LabelMethods =
 
 export function labelHandlers({ session, events }: ServiceContext): Pick<Handlers, LabelMethods> {
   const labeling = new Labeling(() => session.db)
-  /** Other windows (and the counts) learn about every committed change. */
+  /**
+   * Other windows learn every committed change from its event, which carries what moved (undo/redo,
+   * counts, classes); the window that made it also gets it as the answer (same changeId).
+   * A change that moved nothing and changed no class is not announced.
+   */
   const announce = <T extends LabelChange | null>(change: T): T => {
-    if (change && change.imageIds.length > 0) events.emit('labels.changed', change)
+    if (change && (change.imageIds.length > 0 || change.classes !== null)) events.emit('labels.changed', change)
     return change
-  }
-  const announceAction = (change: LabelChange | null): LabelChange | null => {
-    if (change) events.emit('labels.changed', change)
-    return change
-  }
-  const classesChanged = <T>(value: T): T => {
-    events.emit('labels.changed', { description: 'classes changed', imageIds: [] })
-    return value
   }
   return {
     'images.query': (query) => ({ ids: queryImageIds(session.db, query) }),
     'images.get': ({ ids }) => imageDetails(session.db, ids),
     'labels.assign': ({ imageIds, classId }) => announce(labeling.assign(imageIds, classId)),
-    // Undo and redo may restore or delete a class even when no image changes: announce any action.
-    'labels.undo': () => announceAction(labeling.undo()),
-    'labels.redo': () => announceAction(labeling.redo()),
+    // Undo and redo may restore or delete a class even when no image changes: those carry the classes.
+    'labels.undo': () => announce(labeling.undo()),
+    'labels.redo': () => announce(labeling.redo()),
     'labels.history': () => labeling.history(),
     'classes.list': () => listClassesWithCounts(session.db),
-    'classes.create': ({ name, color, hotkey }) => classesChanged(labeling.createClass(name, color, hotkey)),
-    'classes.update': ({ id, ...changes }) => classesChanged(labeling.updateClass(id, changes)),
-    'classes.merge': ({ sourceId, targetId }) => classesChanged(announce(labeling.mergeClasses(sourceId, targetId))),
-    'classes.delete': ({ id }) => classesChanged(announce(labeling.deleteClass(id)))
+    'classes.create': ({ name, color, hotkey }) => {
+      const { created, change } = labeling.createClass(name, color, hotkey)
+      announce(change)
+      return created
+    },
+    'classes.update': ({ id, ...changes }) => {
+      const { updated, change } = labeling.updateClass(id, changes)
+      announce(change)
+      return updated
+    },
+    'classes.merge': ({ sourceId, targetId }) => announce(labeling.mergeClasses(sourceId, targetId)),
+    'classes.delete': ({ id }) => announce(labeling.deleteClass(id))
   }
 }

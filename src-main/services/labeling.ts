@@ -1,17 +1,18 @@
+import { randomUUID } from 'node:crypto'
 import type { Database } from 'better-sqlite3'
 import type { ClassCount, LabelChange, LabelHistory } from '../contract/types'
 import { AppError } from '../core/errors'
 import {
-  CLASS_PALETTE,
-  HOTKEY_ORDER,
   findLiveClassByHotkey,
   findLiveClassByName,
   getClass,
+  insertClass,
   listClassesWithCounts,
   setClassDeleted,
   updateClass,
   type ClassRow
 } from '../db/queries/classes'
+import { imageStatuses } from '../db/queries/images'
 import {
   actionChanges,
   earliestUndoneAction,
@@ -21,10 +22,13 @@ import {
   type LabelChangeRow
 } from '../db/queries/label-history'
 import { currentLabels, imagesLabeled, writeLabels } from '../db/queries/labels'
+import { writeTransaction } from '../db/transaction'
+import { countLabelMoves, type LabelMove } from './label-counts'
 
 /**
  * Every label change goes through here: it is written together with its undo record in one
- * transaction, so what the UI shows as done is on disk, and undo/redo survive a restart.
+ * transaction, so what the UI shows as done is on disk, and undo/redo survive a restart. Each change
+ * comes back with what it moved (undo/redo, counts, classes), computed in the same transaction.
  */
 export class Labeling {
   constructor(private readonly db: () => Database) {}
@@ -32,22 +36,23 @@ export class Labeling {
   /** Labels (or, with null, unlabels) images as one undoable action; unchanged images are left out. */
   assign(imageIds: readonly number[], classId: number | null): LabelChange {
     const db = this.db()
-    const target = classId === null ? null : this.#liveClass(db, classId)
-    return db.transaction(() => {
+    return writeTransaction(db, () => {
+      const target = classId === null ? null : this.#liveClass(db, classId)
+      this.#ensureImagesExist(db, imageIds)
       const before = currentLabels(db, imageIds)
       const changes: LabelChangeRow[] = []
       for (const imageId of new Set(imageIds)) {
         const oldClassId = before.get(imageId) ?? null
         if (oldClassId !== classId) changes.push({ imageId, oldClassId, newClassId: classId })
       }
-      this.#ensureImagesExist(db, imageIds)
       const noun = changes.length === 1 ? 'image' : `${changes.length} images`
       const description = target ? `Label ${noun} as ${target.name}` : `Remove the label of ${noun}`
-      if (changes.length === 0) return { description, imageIds: [] }
+      if (changes.length === 0) return this.#unchanged(db, description)
       recordAction(db, description, changes)
       writeLabels(db, changes.map((c) => ({ imageId: c.imageId, classId: c.newClassId })), 'user')
-      return { description, imageIds: changes.map((c) => c.imageId) }
-    })()
+      // A new action empties the redo stack, and it is what Ctrl+Z undoes now.
+      return this.#changed(db, description, changes, { undo: description, redo: null })
+    })
   }
 
   /**
@@ -60,23 +65,23 @@ export class Labeling {
     origin: 'user' | 'model'
   ): LabelChange {
     const db = this.db()
-    return db.transaction(() => {
+    return writeTransaction(db, () => {
       for (const classId of new Set(targets.map((t) => t.classId))) this.#liveClass(db, classId)
       this.#ensureImagesExist(db, targets.map((t) => t.imageId))
       const before = currentLabels(db, targets.map((t) => t.imageId))
       const changes = targets
         .map(({ imageId, classId }) => ({ imageId, oldClassId: before.get(imageId) ?? null, newClassId: classId }))
         .filter((c) => c.oldClassId !== c.newClassId)
-      if (changes.length === 0) return { description, imageIds: [] }
+      if (changes.length === 0) return this.#unchanged(db, description)
       recordAction(db, description, changes, { origin })
       writeLabels(db, changes.map((c) => ({ imageId: c.imageId, classId: c.newClassId })), origin)
-      return { description, imageIds: changes.map((c) => c.imageId) }
-    })()
+      return this.#changed(db, description, changes, { undo: description, redo: null })
+    })
   }
 
   undo(): LabelChange | null {
     const db = this.db()
-    return db.transaction(() => {
+    return writeTransaction(db, () => {
       const action = latestDoneAction(db)
       if (!action) return null
       const changes = actionChanges(db, action.id)
@@ -88,21 +93,25 @@ export class Labeling {
         writeLabels(db, restored.map((c) => ({ imageId: c.imageId, classId: c.oldClassId })), origin)
       }
       setActionUndone(db, action.id, true)
-      return { description: `Undo: ${action.description}`, imageIds: changes.map((c) => c.imageId) }
-    })()
+      const moves = changes.map((c) => ({ imageId: c.imageId, oldClassId: c.newClassId, newClassId: c.oldClassId }))
+      // Done actions are a prefix of the history: the one just undone is now the first to redo.
+      const history = { undo: latestDoneAction(db)?.description ?? null, redo: action.description }
+      return this.#changed(db, `Undo: ${action.description}`, moves, history, action.deletesClassId !== null)
+    })
   }
 
   redo(): LabelChange | null {
     const db = this.db()
-    return db.transaction(() => {
+    return writeTransaction(db, () => {
       const action = earliestUndoneAction(db)
       if (!action) return null
       const changes = actionChanges(db, action.id)
       writeLabels(db, changes.map((c) => ({ imageId: c.imageId, classId: c.newClassId })), action.origin)
       if (action.deletesClassId !== null) setClassDeleted(db, action.deletesClassId, Date.now())
       setActionUndone(db, action.id, false)
-      return { description: `Redo: ${action.description}`, imageIds: changes.map((c) => c.imageId) }
-    })()
+      const history = { undo: action.description, redo: earliestUndoneAction(db)?.description ?? null }
+      return this.#changed(db, `Redo: ${action.description}`, changes, history, action.deletesClassId !== null)
+    })
   }
 
   history(): LabelHistory {
@@ -110,28 +119,21 @@ export class Labeling {
     return { undo: latestDoneAction(db)?.description ?? null, redo: earliestUndoneAction(db)?.description ?? null }
   }
 
-  createClass(name: string, color?: string, hotkey?: string | null): ClassCount {
+  /** Adds a class; the change carries the new class list (the class is in it). */
+  createClass(name: string, color?: string, hotkey?: string | null): { created: ClassCount; change: LabelChange } {
     const db = this.db()
-    return db.transaction(() => {
+    return writeTransaction(db, () => {
       if (findLiveClassByName(db, name)) throw new AppError('ALREADY_EXISTS', `a class named “${name}” already exists`)
       if (hotkey) this.#freeHotkey(db, hotkey, null)
-      const { total, lastPosition } = db
-        .prepare('SELECT count(*) AS total, coalesce(max(position), -1) AS lastPosition FROM classes')
-        .get() as { total: number; lastPosition: number }
-      const used = new Set(listClassesWithCounts(db).map((c) => c.hotkey))
-      const key = hotkey === undefined ? (HOTKEY_ORDER.find((k) => !used.has(k)) ?? null) : hotkey
-      const id = Number(
-        db
-          .prepare('INSERT INTO classes (name, color, hotkey, position, created_at) VALUES (?, ?, ?, ?, ?)')
-          .run(name, color ?? CLASS_PALETTE[total % CLASS_PALETTE.length]!, key, lastPosition + 1, Date.now()).lastInsertRowid
-      )
-      return this.#summary(db, id)
-    })()
+      const id = insertClass(db, name, { ...(color === undefined ? {} : { color }), ...(hotkey === undefined ? {} : { hotkey }) })
+      const change = this.#changed(db, `Added class ${name}`, [], this.history(), true)
+      return { created: change.classes!.find((c) => c.id === id)!, change }
+    })
   }
 
-  updateClass(id: number, changes: { name?: string; color?: string; hotkey?: string | null }): ClassCount {
+  updateClass(id: number, changes: { name?: string; color?: string; hotkey?: string | null }): { updated: ClassCount; change: LabelChange } {
     const db = this.db()
-    return db.transaction(() => {
+    return writeTransaction(db, () => {
       this.#liveClass(db, id)
       if (changes.name !== undefined) {
         const clash = findLiveClassByName(db, changes.name)
@@ -141,15 +143,17 @@ export class Labeling {
       }
       if (changes.hotkey) this.#freeHotkey(db, changes.hotkey, id)
       updateClass(db, id, changes)
-      return this.#summary(db, id)
-    })()
+      const change = this.#changed(db, 'Updated a class', [], this.history(), true)
+      const updated = change.classes!.find((c) => c.id === id)!
+      return { updated, change: { ...change, description: `Updated class ${updated.name}` } }
+    })
   }
 
   /** Relabels every image of `sourceId` as `targetId` and deletes the source: one undo entry. */
   mergeClasses(sourceId: number, targetId: number): LabelChange {
     if (sourceId === targetId) throw new AppError('INVALID_REQUEST', 'a class cannot be merged into itself')
     const db = this.db()
-    return db.transaction(() => {
+    return writeTransaction(db, () => {
       const source = this.#liveClass(db, sourceId)
       const target = this.#liveClass(db, targetId)
       const imageIds = imagesLabeled(db, sourceId)
@@ -158,14 +162,14 @@ export class Labeling {
       recordAction(db, description, changes, { deletesClassId: sourceId })
       writeLabels(db, changes.map((c) => ({ imageId: c.imageId, classId: targetId })), 'user')
       setClassDeleted(db, sourceId, Date.now())
-      return { description, imageIds }
-    })()
+      return this.#changed(db, description, changes, { undo: description, redo: null }, true)
+    })
   }
 
   /** Deletes a class; its images become unlabeled (not deleted). One undo entry brings both back. */
   deleteClass(id: number): LabelChange {
     const db = this.db()
-    return db.transaction(() => {
+    return writeTransaction(db, () => {
       const doomed = this.#liveClass(db, id)
       const imageIds = imagesLabeled(db, id)
       const changes = imageIds.map((imageId) => ({ imageId, oldClassId: id, newClassId: null }))
@@ -173,8 +177,25 @@ export class Labeling {
       recordAction(db, description, changes, { deletesClassId: id })
       writeLabels(db, changes.map((c) => ({ imageId: c.imageId, classId: null })), 'user')
       setClassDeleted(db, id, Date.now())
-      return { description, imageIds }
-    })()
+      return this.#changed(db, description, changes, { undo: description, redo: null }, true)
+    })
+  }
+
+  /** A change as the UI learns it: what moved, counted from the moved images, inside the transaction. */
+  #changed(db: Database, description: string, moves: readonly LabelMove[], history: LabelHistory, classesChanged = false): LabelChange {
+    return {
+      changeId: randomUUID(),
+      description,
+      imageIds: moves.map((move) => move.imageId),
+      history,
+      counts: countLabelMoves(db, moves, classesChanged),
+      classes: classesChanged ? listClassesWithCounts(db) : null
+    }
+  }
+
+  /** Nothing to do (every image already had that label): nothing moved, nothing to announce. */
+  #unchanged(db: Database, description: string): LabelChange {
+    return this.#changed(db, description, [], this.history())
   }
 
   /**
@@ -203,13 +224,9 @@ export class Labeling {
   }
 
   #ensureImagesExist(db: Database, imageIds: readonly number[]): void {
-    const exists = db.prepare('SELECT 1 FROM images WHERE id = ?').pluck()
-    const missing = imageIds.find((imageId) => exists.get(imageId) === undefined)
+    const known = imageStatuses(db, imageIds)
+    const missing = imageIds.find((imageId) => !known.has(imageId))
     if (missing !== undefined) throw new AppError('NOT_FOUND', `image ${missing} does not exist`)
-  }
-
-  #summary(db: Database, id: number): ClassCount {
-    return listClassesWithCounts(db).find((c) => c.id === id)!
   }
 }
 

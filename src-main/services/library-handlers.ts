@@ -1,10 +1,8 @@
 import type { Handlers } from '../core/dispatcher'
 import { listClassesWithCounts } from '../db/queries/classes'
 import { countImages, pageImages } from '../db/queries/images'
-import { recentLabelCount } from '../db/queries/label-history'
 import type { ServiceContext } from './context'
-
-const RATE_WINDOW_MINUTES = 10
+import { labelsPerMinute } from './label-counts'
 
 export function libraryHandlers({ session }: ServiceContext): Pick<Handlers, 'library.summary' | 'images.page'> {
   return {
@@ -14,7 +12,7 @@ export function libraryHandlers({ session }: ServiceContext): Pick<Handlers, 'li
         ...counts,
         unlabeled: counts.total - counts.labeled,
         classes: listClassesWithCounts(session.db),
-        labelsPerMinute: Math.round((recentLabelCount(session.db, RATE_WINDOW_MINUTES) / RATE_WINDOW_MINUTES) * 10) / 10
+        labelsPerMinute: labelsPerMinute(session.db)
       }
     },
     'images.page': (query) => pageImages(session.db, query)

@@ -2,6 +2,7 @@ import type { LabelChange } from '../contract/types'
 import type { Handlers } from '../core/dispatcher'
 import { AppError } from '../core/errors'
 import { getClass } from '../db/queries/classes'
+import { writeTransaction } from '../db/transaction'
 import { hasUnlabeledImages, suggestionSummary, suggestionsAtLeast, suggestionsFor, type SuggestionRow } from '../db/queries/suggestions'
 import { runWithModel } from '../classifier/run-choice'
 import { runInWorker } from '../jobs/worker-job'
@@ -15,13 +16,10 @@ type Methods = 'suggestions.compute' | 'suggestions.summary' | 'suggestions.acce
 export function suggestionHandlers({ session, jobs, events, modelsDir }: ServiceContext): Pick<Handlers, Methods> {
   const labeling = new Labeling(() => session.db)
 
-
   const accept = (rows: SuggestionRow[], what: string): LabelChange => {
     if (rows.length === 0) throw new AppError('INVALID_REQUEST', `nothing to accept: ${what}`)
     const description = describe(rows, (classId) => getClass(session.db, classId)?.name ?? `class ${classId}`)
-    const change = labeling.assignEach(rows, description, 'model')
-    if (change.imageIds.length > 0) events.emit('labels.changed', change)
-    return change
+    return labeling.assignEach(rows, description, 'model')
   }
 
   return {
@@ -39,15 +37,19 @@ export function suggestionHandlers({ session, jobs, events, modelsDir }: Service
       return { runId: chosen, jobId }
     },
     'suggestions.summary': () => suggestionSummary(session.db),
-    'suggestions.accept': ({ imageIds, minConfidence }) =>
-      session.db.transaction(() =>
+    // What to accept is read in the write transaction that accepts it: nothing can change in between.
+    'suggestions.accept': ({ imageIds, minConfidence }) => {
+      const change = writeTransaction(session.db, () =>
         imageIds !== undefined
           ? accept(suggestionsFor(session.db, imageIds), 'none of these images is unlabeled with a suggestion')
           : accept(
               suggestionsAtLeast(session.db, minConfidence!),
               `no unlabeled image has a suggestion at or above ${Number((minConfidence! * 100).toFixed(1))}% confidence`
             )
-      )()
+      )
+      if (change.imageIds.length > 0) events.emit('labels.changed', change)
+      return change
+    }
   }
 }
 

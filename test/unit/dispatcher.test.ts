@@ -14,6 +14,14 @@ function errorOf(envelope: Envelope<unknown>): { code: string; message: string }
   return envelope.error
 }
 
+const noChange = {
+  changeId: 'c',
+  description: '',
+  imageIds: [],
+  history: { undo: null, redo: null },
+  counts: { perClass: [], labeled: 0, suggestions: [], labelsPerMinute: 0 },
+  classes: null
+}
 const balance = { ratios: { train: 0.8, val: 0.1, test: 0.1 }, classes: [], unlabeled: 0, imbalanceRatio: null, warnings: [] }
 
 /** A complete handler table whose project.* handlers echo what they were given. */
@@ -35,15 +43,15 @@ function handlers(overrides: Partial<Handlers> = {}): Handlers {
     'library.summary': () => ({ total: 0, labeled: 0, unlabeled: 0, failed: 0, classes: [], labelsPerMinute: 0 }),
     'images.query': () => ({ ids: [] }),
     'images.get': () => [],
-    'labels.assign': () => ({ description: '', imageIds: [] }),
+    'labels.assign': () => noChange,
     'labels.undo': () => null,
     'labels.redo': () => null,
     'labels.history': () => ({ undo: null, redo: null }),
     'classes.list': () => [],
     'classes.create': ({ name }) => ({ id: 1, name, color: '#000000', hotkey: null, position: 0, count: 0 }),
     'classes.update': ({ id }) => ({ id, name: 'x', color: '#000000', hotkey: null, position: 0, count: 0 }),
-    'classes.merge': () => ({ description: '', imageIds: [] }),
-    'classes.delete': () => ({ description: '', imageIds: [] }),
+    'classes.merge': () => noChange,
+    'classes.delete': () => noChange,
     'balance.report': () => balance,
     'splits.assign': () => balance,
     'splits.setRatios': () => balance,
@@ -74,7 +82,7 @@ function handlers(overrides: Partial<Handlers> = {}): Handlers {
     'review.robustness': () => null,
     'suggestions.compute': () => ({ runId: 1, jobId: 'j' }),
     'suggestions.summary': () => null,
-    'suggestions.accept': () => ({ description: '', imageIds: [] }),
+    'suggestions.accept': () => noChange,
     'export.run': () => ({ runId: 1, dir: '/', files: [] }),
     ...overrides
   }

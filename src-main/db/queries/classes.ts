@@ -63,6 +63,24 @@ export const CLASS_PALETTE = ['#5b9cff', '#f2994a', '#27ae60', '#eb5757', '#9b51
 /** Hotkeys handed out to new classes in order: 1–9, then letters ('z' stays free for undo habits). */
 export const HOTKEY_ORDER = [...'123456789', ...'abcdefghijklmnopqrstuvwxy']
 
+/**
+ * Adds a live class after the others and returns its id. A left-out colour is the palette's next; a
+ * left-out hotkey (undefined) is the first free one of HOTKEY_ORDER; null means none.
+ */
+export function insertClass(db: Database, name: string, options: { color?: string; hotkey?: string | null } = {}, now = Date.now()): number {
+  const [total, lastPosition] = db.prepare('SELECT count(*), coalesce(max(position), -1) FROM classes').raw().get() as [number, number]
+  let hotkey = options.hotkey
+  if (hotkey === undefined) {
+    const taken = new Set(db.prepare('SELECT hotkey FROM classes WHERE hotkey IS NOT NULL AND deleted_at IS NULL').pluck().all() as string[])
+    hotkey = HOTKEY_ORDER.find((key) => !taken.has(key)) ?? null
+  }
+  const color = options.color ?? CLASS_PALETTE[total % CLASS_PALETTE.length]!
+  return db
+    .prepare('INSERT INTO classes (name, color, hotkey, position, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id')
+    .pluck()
+    .get(name, color, hotkey, lastPosition + 1, now) as number
+}
+
 /** Prepared once per import: the id of a class by name, creating it with a colour and hotkey if new. */
 export function classStatements(db: Database) {
   const find = db.prepare('SELECT id FROM classes WHERE name = ? AND deleted_at IS NULL').pluck()

@@ -93,14 +93,36 @@ export function suggestionSummary(db: Database): SuggestionSummary | null {
  */
 export function countsAtLeast(values: readonly number[]): number[] {
   const exact = new Array<number>(101).fill(0)
-  for (const value of values) {
-    let percent = Math.min(100, Math.max(0, Math.floor(value * 100)))
-    if (percent < 100 && value >= (percent + 1) / 100) percent++
-    else if (percent > 0 && value < percent / 100) percent--
-    exact[percent]!++
-  }
+  for (const value of values) exact[confidencePercent(value)]!++
   for (let n = 99; n >= 0; n--) exact[n]! += exact[n + 1]!
   return exact
+}
+
+/** The highest whole percent n with `value >= n/100`, compared as the accept query compares. */
+export function confidencePercent(value: number): number {
+  let percent = Math.min(100, Math.max(0, Math.floor(value * 100)))
+  if (percent < 100 && value >= (percent + 1) / 100) percent++
+  else if (percent > 0 && value < percent / 100) percent--
+  return percent
+}
+
+/**
+ * The confidence of each listed image's suggestion whose class is live, labeled or not: a label
+ * only hides it, so this tells which suggestions a label change hides or shows again.
+ */
+export function liveSuggestionConfidences(db: Database, imageIds: readonly number[]): Map<number, number> {
+  const select = db
+    .prepare(
+      `SELECT sg.confidence FROM suggestions sg JOIN classes c ON c.id = sg.class_id
+       WHERE sg.image_id = ? AND c.deleted_at IS NULL`
+    )
+    .pluck()
+  const confidences = new Map<number, number>()
+  for (const imageId of imageIds) {
+    const confidence = select.get(imageId) as number | undefined
+    if (confidence !== undefined) confidences.set(imageId, confidence)
+  }
+  return confidences
 }
 
 /** Visible suggestions of these images (others are left out), in the order given. */

@@ -73,14 +73,15 @@ describe('classes.create and classes.update', () => {
     expect(await listed()).toEqual([{ name: 'cat', hotkey: '1', count: 0 }])
   })
 
-  it('announces class changes with an empty labels.changed event', async () => {
+  it('announces class changes with a labels.changed event carrying the new class list', async () => {
     const p = project()
     p.events.length = 0
     const [cat] = await p.classes('cat')
     await p.value('classes.update', { id: cat!, name: 'kitten' })
-    expect(p.events).toEqual([
-      { name: 'labels.changed', payload: { description: 'classes changed', imageIds: [] } },
-      { name: 'labels.changed', payload: { description: 'classes changed', imageIds: [] } }
+    const noCounts = { perClass: [], labeled: 0, suggestions: [] }
+    expect(p.events).toMatchObject([
+      { name: 'labels.changed', payload: { description: 'Added class cat', imageIds: [], counts: noCounts, classes: [{ id: cat, name: 'cat' }] } },
+      { name: 'labels.changed', payload: { description: 'Updated class kitten', imageIds: [], counts: noCounts, classes: [{ id: cat, name: 'kitten' }] } }
     ])
   })
 })

@@ -141,7 +141,7 @@ describe('suggestions.summary and suggestions.accept', () => {
     expect(p.labelsOf(ids)).toEqual([dog, null, cat, null, cat, null])
     expect(p.count('labels', "origin = 'model'")).toBe(2)
     const single = await p.value('suggestions.accept', { minConfidence: 0.5 })
-    expect(single).toEqual({ description: 'Accept the suggestion for 1 image (dog)', imageIds: [ids[1]!] })
+    expect(single).toMatchObject({ description: 'Accept the suggestion for 1 image (dog)', imageIds: [ids[1]!] })
     // Two accepts, two undo steps.
     await p.value('labels.undo', {})
     await p.value('labels.undo', {})
