@@ -29,10 +29,7 @@ export function pictorLintConfig(root) {
       languageOptions: {
         ecmaVersion: 2023,
         sourceType: 'module',
-        globals: { ...globals.node },
-        // Also read by import-x when it parses a .svelte file that a .ts file imports (for no-cycle):
-        // their scripts are TypeScript. Parsers other than Svelte's ignore it.
-        parserOptions: { parser: tseslint.parser }
+        globals: { ...globals.node }
       }
     },
     {
