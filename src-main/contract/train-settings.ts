@@ -1,6 +1,9 @@
 import { z } from 'zod'
 
-/** Settings with the defaults a first run should use; the contract and the CLI both parse with this. */
+/**
+ * The one source of the training settings: their names, limits and defaults. The contract, the CLI,
+ * the Train view and Review's "retrain" all derive from it.
+ */
 export const trainSettingsSchema = z
   .object({
     /** 'mobilenetv2': frozen ImageNet features, cached per image, and a small trained head. */
@@ -17,8 +20,30 @@ export const trainSettingsSchema = z
     dropout: z.number().min(0).max(0.9).default(0),
     classWeights: z.boolean().default(false),
     oversample: z.boolean().default(false),
+    /** Epochs without validation improvement before stopping; 0 turns early stopping off. */
     patience: z.number().int().min(0).max(1000).default(0),
     backend: z.enum(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).nullable().default(null),
     seed: z.number().int().min(0).max(2 ** 31).default(1)
   })
   .strict()
+
+type Settings = z.output<typeof trainSettingsSchema>
+
+/** Every setting at its default: the seed CNN's first run. */
+export const TRAIN_DEFAULTS: Readonly<Settings> = Object.freeze(trainSettingsSchema.parse({}))
+
+/** The settings' names, in the schema's order. */
+export const TRAIN_SETTING_KEYS = Object.freeze(Object.keys(trainSettingsSchema.shape) as (keyof Settings)[])
+
+/**
+ * One-click transfer learning with MobileNetV2: what differs from TRAIN_DEFAULTS. A head on frozen
+ * features converges fast and overfits easily, so more epochs with early stopping and some dropout;
+ * 224 px is the input size MobileNetV2 was trained at.
+ */
+export const MOBILENET_DEFAULTS = Object.freeze({
+  model: 'mobilenetv2',
+  epochs: 20,
+  patience: 5,
+  dropout: 0.2,
+  imageSize: 224
+} as const satisfies Partial<Settings>)

@@ -1,7 +1,10 @@
 // Response and event payload types shared by main and renderer. Plain data only: everything here
 // crosses a process boundary as structured-clone or JSON.
+import type { z } from 'zod'
+import type { trainSettingsSchema } from './train-settings'
 
-export type Transport = 'electron' | 'browser' | 'cli'
+/** Which app shell runs the services: the desktop app, browser mode (`pictor ui`), or a CLI command. */
+export type AppShell = 'electron' | 'browser' | 'cli'
 
 export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu'
 
@@ -16,7 +19,7 @@ export interface BackendReport {
 
 export interface AppInfo {
   version: string
-  transport: Transport
+  transport: AppShell
   platform: string
   /** Electron gives native open/save dialogs; browser mode asks for a path instead. */
   nativeDialogs: boolean
@@ -249,26 +252,8 @@ export interface EpochMetrics {
   batchSize: number
 }
 
-/** What the Train view and `pictor train` choose; defaults are filled in by the contract. */
-export interface TrainSettings {
-  model: 'cnn' | 'mobilenetv2'
-  epochs: number
-  batchSize: number
-  learningRate: number
-  optimizer: 'adam' | 'sgd'
-  momentum: number
-  imageSize: number
-  channels: 1 | 3
-  augment: boolean
-  batchNorm: boolean
-  dropout: number
-  classWeights: boolean
-  oversample: boolean
-  /** Epochs without validation improvement before stopping; 0 turns early stopping off. */
-  patience: number
-  backend: BackendName | null
-  seed: number
-}
+/** What the Train view and `pictor train` choose; defaults are filled in by the contract (train-settings.ts, the one source of keys and defaults). */
+export type TrainSettings = z.output<typeof trainSettingsSchema>
 
 export interface RunResult {
   epochsRun: number

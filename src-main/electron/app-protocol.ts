@@ -1,13 +1,9 @@
-import { stat } from 'node:fs/promises'
-import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { net, protocol } from 'electron'
 import type { ThumbnailStore } from '../import/thumbnail-store'
-import { previewIdFor, renderPreview } from '../services/preview'
 import type { ProjectSession } from '../services/project-session'
-import { resolveConfinedPath } from '../server/confined-path'
+import { answerPath, type RouteContext } from '../server/app-routes'
 import { SECURITY_HEADERS } from '../server/csp'
-import { THUMBNAIL_PREFIX, thumbnailFileFor } from '../server/thumbnail-route'
 
 export const APP_SCHEME = 'app'
 export const APP_ORIGIN = `${APP_SCHEME}://pictor`
@@ -20,32 +16,20 @@ export function registerAppScheme(): void {
 }
 
 /**
- * Serves the built renderer (and thumbnails) from app://pictor/ instead of file://, so the page gets
- * a real origin, a CSP header, and no way to read files outside those two folders.
+ * Serves the built renderer, thumbnails and previews from app://pictor/ instead of file://, so the
+ * page gets a real origin, a CSP header, and no way to read files outside what app-routes allows
+ * (the same routes browser mode serves).
  */
 export function serveApp(rendererDir: string, thumbnails: ThumbnailStore, session: ProjectSession): void {
+  const routes: RouteContext = { rendererDir, thumbnails, session }
   protocol.handle(APP_SCHEME, async (request) => {
     const url = new URL(request.url)
-    if (url.host !== 'pictor') return new Response('not found', { status: 404 })
-    if (url.pathname.startsWith('/previews/')) {
-      const id = previewIdFor(url.pathname)
-      const webp = id === null ? null : await renderPreview(session, id)
-      return webp
-        ? new Response(new Uint8Array(webp), { headers: { 'content-type': 'image/webp', ...SECURITY_HEADERS } })
-        : new Response('not found', { status: 404 })
-    }
-    let file: string | null
-    if (url.pathname.startsWith(THUMBNAIL_PREFIX)) {
-      file = thumbnailFileFor(url.pathname, thumbnails)
-      if (!file || !(await stat(file).catch(() => null))?.isFile()) return new Response('not found', { status: 404 })
-    } else {
-      file = resolveConfinedPath(rendererDir, url.pathname === '/' ? '/index.html' : url.pathname)
-      if (!file) return new Response('bad path', { status: 400 })
-      if (!(await stat(file).catch(() => null))?.isFile()) file = join(rendererDir, 'index.html')
-    }
-    const upstream = await net.fetch(pathToFileURL(file).toString())
-    const headers = new Headers(upstream.headers)
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) headers.set(name, value)
-    return new Response(upstream.body, { status: upstream.status, headers })
+    if (url.host !== 'pictor') return new Response('not found', { status: 404, headers: SECURITY_HEADERS })
+    const answer = await answerPath(url.pathname, routes)
+    if (answer.kind === 'refused') return new Response(answer.text, { status: answer.status, headers: SECURITY_HEADERS })
+    const headers = { ...SECURITY_HEADERS, 'content-type': answer.contentType, 'cache-control': answer.cacheControl }
+    if (answer.kind === 'bytes') return new Response(new Uint8Array(answer.body), { headers })
+    const file = await net.fetch(pathToFileURL(answer.path).toString())
+    return new Response(file.body, { status: file.status, headers })
   })
 }

@@ -1,15 +1,11 @@
 import { createReadStream } from 'node:fs'
-import { stat } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { join } from 'node:path'
 import { fail, type Envelope } from '../contract/envelope'
 import type { Services } from '../services/services'
+import { answerPath, type RouteContext } from './app-routes'
 import { cookieName, isAllowedHost, isLoopbackAddress, newToken, requestToken, sameToken } from './auth'
-import { contentTypeFor, resolveConfinedPath } from './confined-path'
 import { SECURITY_HEADERS } from './csp'
-import { THUMBNAIL_PREFIX, thumbnailFileFor } from './thumbnail-route'
-import { previewIdFor, renderPreview } from '../services/preview'
 
 const MAX_BODY_BYTES = 1024 * 1024
 const HEARTBEAT_MS = 15_000
@@ -41,6 +37,7 @@ export interface BrowserServer {
 export async function startBrowserServer(options: BrowserServerOptions): Promise<BrowserServer> {
   const token = options.token ?? newToken()
   const { services, rendererDir } = options
+  const routes: RouteContext = { rendererDir, thumbnails: services.thumbnails, session: services.session }
   const streams = new Set<ServerResponse>()
   let port = 0
 
@@ -83,23 +80,22 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     if (url.pathname.startsWith('/api/')) {
       return sendEnvelope(response, 404, fail('NOT_FOUND', `no such endpoint: ${url.pathname}`))
     }
-    if (url.pathname.startsWith(THUMBNAIL_PREFIX)) return serveThumbnail(request, response, url.pathname)
-    if (url.pathname.startsWith('/previews/')) return servePreview(response, url.pathname)
-    return serveRenderer(request, response, url.pathname)
+    return serveStatic(request, response, url.pathname)
   }
 
-  async function serveThumbnail(request: IncomingMessage, response: ServerResponse, pathname: string): Promise<void> {
-    const file = thumbnailFileFor(pathname, services.thumbnails)
-    const info = file ? await stat(file).catch(() => null) : null
-    if (!file || !info?.isFile()) return sendText(response, 404, 'no such thumbnail')
-    // Named by content hash: the bytes behind a URL never change.
-    response.writeHead(200, {
-      'content-type': 'image/webp',
-      'content-length': info.size,
-      'cache-control': 'private, max-age=31536000, immutable'
-    })
+  /** Thumbnails, previews and the renderer, as app-routes answers them (the same for Electron). */
+  async function serveStatic(request: IncomingMessage, response: ServerResponse, pathname: string): Promise<void> {
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      response.setHeader('allow', 'GET, HEAD')
+      return sendText(response, 405, 'method not allowed')
+    }
+    const answer = await answerPath(pathname, routes)
+    if (answer.kind === 'refused') return sendText(response, answer.status, answer.text)
+    const size = answer.kind === 'file' ? answer.size : answer.body.length
+    response.writeHead(200, { 'content-type': answer.contentType, 'content-length': size, 'cache-control': answer.cacheControl })
     if (request.method === 'HEAD') return void response.end()
-    createReadStream(file).pipe(response)
+    if (answer.kind === 'bytes') return void response.end(answer.body)
+    createReadStream(answer.path).pipe(response)
   }
 
   async function handleCall(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {
@@ -145,39 +141,6 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
       unsubscribe()
       streams.delete(response)
     })
-  }
-
-  async function servePreview(response: ServerResponse, pathname: string): Promise<void> {
-    const id = previewIdFor(pathname)
-    const webp = id === null ? null : await renderPreview(services.session, id)
-    if (!webp) return sendText(response, 404, 'no preview for this image')
-    response.writeHead(200, { 'content-type': 'image/webp', 'content-length': webp.length, 'cache-control': 'no-cache' })
-    response.end(webp)
-  }
-
-  async function serveRenderer(request: IncomingMessage, response: ServerResponse, pathname: string): Promise<void> {
-    if (request.method !== 'GET' && request.method !== 'HEAD') {
-      response.setHeader('allow', 'GET, HEAD')
-      return sendText(response, 405, 'method not allowed')
-    }
-    let file = resolveConfinedPath(rendererDir, pathname === '/' ? '/index.html' : pathname)
-    if (!file) return sendText(response, 400, 'bad path')
-    let info = await stat(file).catch(() => null)
-    if (!info?.isFile()) {
-      // Unknown paths without an extension are client-side views: answer with the app shell.
-      if (/\.[a-z0-9]+$/i.test(pathname)) return sendText(response, 404, 'not found')
-      file = join(rendererDir, 'index.html')
-      info = await stat(file).catch(() => null)
-      if (!info?.isFile()) return sendText(response, 500, 'the renderer is not built: run npm run build')
-    }
-    response.writeHead(200, {
-      'content-type': contentTypeFor(file),
-      'content-length': info.size,
-      // Hashed asset names can be cached forever; the shell must always be fresh.
-      'cache-control': pathname.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache'
-    })
-    if (request.method === 'HEAD') return void response.end()
-    createReadStream(file).pipe(response)
   }
 
   function refuse(response: ServerResponse, url: URL): void {

@@ -26,9 +26,3 @@ export async function renderPreview(session: ProjectSession, imageId: number): P
     return null
   }
 }
-
-/** `/previews/<id>.webp` → the image id, for both transports. */
-export function previewIdFor(pathname: string): number | null {
-  const match = /^\/previews\/([1-9]\d{0,15})\.webp$/.exec(pathname)
-  return match ? Number(match[1]) : null
-}

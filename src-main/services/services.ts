@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import pkg from '../../package.json'
 import type { Envelope } from '../contract/envelope'
 import type { MethodName, RequestOf, ResponseOf } from '../contract/methods'
-import type { AppInfo, Transport } from '../contract/types'
+import type { AppInfo, AppShell } from '../contract/types'
 import { createDispatcher, type Dispatch, type Handlers } from '../core/dispatcher'
 import { EventBus } from '../core/event-bus'
 import { ThumbnailStore } from '../import/thumbnail-store'
@@ -11,7 +11,7 @@ import { JobManager } from '../jobs/job-manager'
 import { modelsDirectory } from '../models/base-model-store'
 import { loadOnnxRuntime } from '../classifier/onnx-runtime'
 import { inferenceReport } from '../classifier/inference-engine'
-import { probeBackends } from './backend-probe'
+import { probeBackends } from '../tfjs/backends'
 import type { ServiceContext } from './context'
 import type { DialogProvider } from './dialogs'
 import { balanceHandlers } from './balance-handlers'
@@ -30,7 +30,7 @@ import { RecentProjects } from './recent-projects'
 
 export interface ServiceOptions {
   dataDir: string
-  transport: Transport
+  transport: AppShell
   dialogs?: DialogProvider
 }
 

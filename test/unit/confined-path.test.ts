@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, relative, sep } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { contentTypeFor, resolveConfinedPath } from '../../src-main/server/confined-path'
+import { contentTypeFor, resolveConfinedPath } from '../../src-main/server/app-routes'
 import { useTempDir } from '../helpers/temp-dir'
 
 // The one gate for every route that serves files: whatever the URL, the answer is a path inside

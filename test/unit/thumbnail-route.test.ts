@@ -1,8 +1,14 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
+import { followJob } from '../../src-main/cli/job-session'
+import { unwrap } from '../../src-main/cli/output'
 import { ThumbnailStore } from '../../src-main/import/thumbnail-store'
-import { thumbnailFileFor } from '../../src-main/server/thumbnail-route'
+import { answerPath, thumbnailFileFor, type RouteContext } from '../../src-main/server/app-routes'
 import { rawRequest, SECRET, useBrowserServer } from '../helpers/browser-server'
+import { useLabelingProject } from '../helpers/labeling-project'
+import { writeGroups } from '../helpers/training-project'
 
 const HASH = 'ab'.repeat(32)
 
@@ -47,5 +53,56 @@ describe('the thumbnail route in browser mode', () => {
       expect(answer.body).not.toContain(SECRET)
       expect(answer.status).toBeGreaterThanOrEqual(400)
     }
+  })
+})
+
+// The routes both app shells serve (Electron's app:// and browser mode), on a real imported image.
+describe('answerPath', () => {
+  const project = useLabelingProject()
+
+  async function importOne(): Promise<{ id: number; contentHash: string; routes: RouteContext }> {
+    const p = project()
+    const folder = join(p.dir, 'photos')
+    await writeGroups(folder, [{ dir: 'red', look: 'red', count: 1 }])
+    const never = new AbortController().signal
+    await followJob(p.services, async () => unwrap(await p.services.call('import.start', { folder })), () => {}, never)
+    const [id] = (await p.value('images.query', {})).ids
+    const [detail] = await p.value('images.get', { ids: [id!] })
+    const rendererDir = join(p.dir, 'renderer')
+    return { id: id!, contentHash: detail!.contentHash!, routes: { rendererDir, thumbnails: p.services.thumbnails, session: p.services.session } }
+  }
+
+  it('renders a preview of an image by its id and a thumbnail by its hash, and nothing else', async () => {
+    const { id, contentHash, routes } = await importOne()
+    const preview = await answerPath(`/previews/${id}.webp`, routes)
+    expect(preview).toMatchObject({ kind: 'bytes', contentType: 'image/webp', cacheControl: 'no-cache' })
+    expect(await sharp((preview as { body: Buffer }).body).metadata()).toMatchObject({ format: 'webp', width: 20, height: 20 })
+    for (const path of [`/previews/${id + 1}.webp`, '/previews/0.webp', `/previews/${id}.png`, '/previews/../secret.txt']) {
+      expect(await answerPath(path, routes)).toMatchObject({ kind: 'refused', status: 404 })
+    }
+    expect(await answerPath(`/thumbs/${contentHash}.webp`, routes)).toMatchObject({
+      kind: 'file',
+      path: thumbnailFileFor(`/thumbs/${contentHash}.webp`, routes.thumbnails),
+      contentType: 'image/webp'
+    })
+    expect(await answerPath(`/thumbs/${'cd'.repeat(32)}.webp`, routes)).toMatchObject({ kind: 'refused', status: 404 })
+  })
+
+  it('answers renderer files with their type, the app shell for client-side views, and refuses the rest', async () => {
+    const { routes } = await importOne()
+    expect(await answerPath('/', routes)).toMatchObject({ kind: 'refused', status: 500 })
+    mkdirSync(join(routes.rendererDir, 'assets'), { recursive: true })
+    writeFileSync(join(routes.rendererDir, 'index.html'), '<!doctype html>')
+    writeFileSync(join(routes.rendererDir, 'assets', 'app-1a2b.js'), 'console.log(1)')
+    const shell = { kind: 'file', path: join(routes.rendererDir, 'index.html'), contentType: 'text/html; charset=utf-8', cacheControl: 'no-cache' }
+    expect(await answerPath('/', routes)).toMatchObject(shell)
+    expect(await answerPath('/label', routes)).toMatchObject(shell)
+    expect(await answerPath('/assets/app-1a2b.js', routes)).toMatchObject({
+      kind: 'file',
+      contentType: 'text/javascript; charset=utf-8',
+      cacheControl: 'public, max-age=31536000, immutable'
+    })
+    expect(await answerPath('/assets/missing.js', routes)).toMatchObject({ kind: 'refused', status: 404 })
+    expect(await answerPath('/%2e%2e/secret.txt', routes)).toMatchObject({ kind: 'refused', status: 400 })
   })
 })

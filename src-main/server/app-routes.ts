@@ -1,0 +1,128 @@
+import { stat } from 'node:fs/promises'
+import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path'
+import type { ThumbnailStore } from '../import/thumbnail-store'
+import { renderPreview } from '../services/preview'
+import type { ProjectSession } from '../services/project-session'
+
+// Every path the page loads that is not a contract call — the built renderer, thumbnails, large
+// previews — is answered here, for both app shells: the Electron app:// protocol and browser mode's
+// HTTP server only turn the answer into their kind of response. So which files can be read, under
+// which names and with which content type, is decided in one place.
+
+export const THUMBNAIL_PREFIX = '/thumbs/'
+export const PREVIEW_PREFIX = '/previews/'
+
+/** What a path answers, whatever carries it. */
+export type RouteAnswer =
+  | { kind: 'file'; path: string; size: number; contentType: string; cacheControl: string }
+  | { kind: 'bytes'; body: Buffer; contentType: string; cacheControl: string }
+  | { kind: 'refused'; status: 400 | 404 | 500; text: string }
+
+export interface RouteContext {
+  /** The built renderer (out/renderer). */
+  rendererDir: string
+  thumbnails: ThumbnailStore
+  session: ProjectSession
+}
+
+/** Answers one GET (or HEAD) path: a thumbnail, a preview, or a file of the renderer. */
+export async function answerPath(pathname: string, context: RouteContext): Promise<RouteAnswer> {
+  if (pathname.startsWith(THUMBNAIL_PREFIX)) return thumbnail(pathname, context.thumbnails)
+  if (pathname.startsWith(PREVIEW_PREFIX)) return preview(pathname, context.session)
+  return rendererFile(pathname, context.rendererDir)
+}
+
+async function thumbnail(pathname: string, store: ThumbnailStore): Promise<RouteAnswer> {
+  const path = thumbnailFileFor(pathname, store)
+  const info = path ? await stat(path).catch(() => null) : null
+  if (!path || !info?.isFile()) return { kind: 'refused', status: 404, text: 'no such thumbnail' }
+  // Named by content hash: the bytes behind a URL never change.
+  return { kind: 'file', path, size: info.size, contentType: 'image/webp', cacheControl: 'private, max-age=31536000, immutable' }
+}
+
+async function preview(pathname: string, session: ProjectSession): Promise<RouteAnswer> {
+  const id = previewIdFor(pathname)
+  const body = id === null ? null : await renderPreview(session, id)
+  if (!body) return { kind: 'refused', status: 404, text: 'no preview for this image' }
+  return { kind: 'bytes', body, contentType: 'image/webp', cacheControl: 'no-cache' }
+}
+
+async function rendererFile(pathname: string, rendererDir: string): Promise<RouteAnswer> {
+  let path = resolveConfinedPath(rendererDir, pathname === '/' ? '/index.html' : pathname)
+  if (!path) return { kind: 'refused', status: 400, text: 'bad path' }
+  let info = await stat(path).catch(() => null)
+  if (!info?.isFile()) {
+    // Unknown paths without an extension are client-side views: answer with the app shell.
+    if (/\.[a-z0-9]+$/i.test(pathname)) return { kind: 'refused', status: 404, text: 'not found' }
+    path = join(rendererDir, 'index.html')
+    info = await stat(path).catch(() => null)
+    if (!info?.isFile()) return { kind: 'refused', status: 500, text: 'the renderer is not built: run npm run build' }
+  }
+  return {
+    kind: 'file',
+    path,
+    size: info.size,
+    contentType: contentTypeFor(path),
+    // Hashed asset names can be cached forever; the shell must always be fresh.
+    cacheControl: pathname.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache'
+  }
+}
+
+/**
+ * `/thumbs/<sha256>.webp` → the cached thumbnail's path. Anything else under the prefix is null:
+ * the only input that reaches the file system is a validated 64-hex-digit hash.
+ */
+export function thumbnailFileFor(pathname: string, store: ThumbnailStore): string | null {
+  const match = /^\/thumbs\/([0-9a-f]{64})\.webp$/.exec(pathname)
+  return match ? store.pathFor(match[1]!) : null
+}
+
+/**
+ * `/previews/<id>.webp` → the image id. The file is then found through the project database by
+ * id, never from a path the client sends.
+ */
+export function previewIdFor(pathname: string): number | null {
+  const match = /^\/previews\/([1-9]\d{0,15})\.webp$/.exec(pathname)
+  return match ? Number(match[1]) : null
+}
+
+/**
+ * Maps a URL path onto a file inside `root`, or null when it would escape it: `..`, encoded
+ * `%2e%2e`, absolute paths, backslashes and NUL bytes are refused here, for every route.
+ */
+export function resolveConfinedPath(root: string, urlPath: string): string | null {
+  let decoded: string
+  try {
+    decoded = decodeURIComponent(urlPath)
+  } catch {
+    return null
+  }
+  if (decoded.includes('\0') || decoded.includes('\\')) return null
+  const segments = decoded.split('/').filter((segment) => segment !== '' && segment !== '.')
+  if (segments.some((segment) => segment === '..')) return null
+  const base = resolve(root)
+  const target = resolve(base, ...segments)
+  const inside = relative(base, target)
+  if (isAbsolute(inside) || inside.split(sep).includes('..')) return null
+  return target
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.jpeg': 'image/jpeg',
+  '.webp': 'image/webp',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.wasm': 'application/wasm'
+}
+
+export function contentTypeFor(path: string): string {
+  return CONTENT_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream'
+}
