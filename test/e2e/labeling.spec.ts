@@ -118,3 +118,52 @@ test('opens the detail view with Space and shows the shortcut sheet with ?', asy
   await page.keyboard.press('?')
   await expect(page.getByRole('dialog', { name: 'Keyboard shortcuts' })).toBeVisible()
 })
+
+test('a label key is one call, and another window follows the change from its event alone', async ({ app, page }) => {
+  const folder = join(app.workDir, 'photos')
+  await makeFolder(folder)
+  await openLabelView(page, app.url, join(app.workDir, 'windows.pictor'), true)
+  await page.getByLabel('Folder to import').fill(folder)
+  await page.getByRole('button', { name: 'Import', exact: true }).click()
+  await expect(page.getByTestId('import-new')).toHaveText('10')
+  await page.keyboard.press('Control+2')
+  await page.getByLabel('Label filter').selectOption('unlabeled')
+  await expect(inFilter(page)).toContainText('1 / 6 in this filter')
+
+  // A second window (same browser, same server) on the Label view of the open project.
+  const other = await page.context().newPage()
+  await other.goto(app.url)
+  await expect(other.getByRole('heading', { name: 'Library', level: 1 })).toBeVisible()
+  await other.keyboard.press('Control+2')
+  await expect(classCount(other, 'cat')).toHaveText('2')
+  const undoButton = (window: Page) => window.getByRole('button', { name: 'Undo' })
+  await expect(undoButton(other)).toBeDisabled()
+
+  const calls = new Map<Page, string[]>([[page, []], [other, []]])
+  for (const [window, list] of calls) {
+    window.on('request', (request) => {
+      const path = new URL(request.url()).pathname
+      if (path.startsWith('/api/call/')) list.push(path.slice('/api/call/'.length))
+    })
+  }
+  await page.keyboard.press('1')
+  await page.keyboard.press('2')
+  for (const window of [page, other]) {
+    await expect(classCount(window, 'cat')).toHaveText('3')
+    await expect(classCount(window, 'dog')).toHaveText('3')
+    await expect(window.getByTestId('label-progress')).toContainText('6 of 10 labeled')
+    await expect(undoButton(window)).toHaveAttribute('title', 'Label image as dog')
+  }
+  await expect(inFilter(page)).toContainText('1 / 4 in this filter')
+  // Long enough for any delayed re-read to have gone out.
+  await page.waitForTimeout(800)
+  expect(calls.get(page)).toEqual(['labels.assign', 'labels.assign'])
+  expect(calls.get(other)).toEqual([])
+
+  // Undo in the other window: this one follows, again without asking.
+  await other.keyboard.press('Control+z')
+  await expect(classCount(page, 'dog')).toHaveText('2')
+  await expect(undoButton(page)).toHaveAttribute('title', 'Label image as cat')
+  await page.waitForTimeout(800)
+  expect(calls.get(page)).toEqual(['labels.assign', 'labels.assign'])
+})

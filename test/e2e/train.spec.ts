@@ -11,15 +11,23 @@ test('trains a CNN with live curves, cancels a run, and lists both runs', async 
   await page.keyboard.press('Control+4')
   // The seed CNN, chosen explicitly: with MobileNetV2's weights installed it would be the default.
   await page.getByRole('combobox', { name: 'Model' }).selectOption('cnn')
-  await page.getByLabel('Epochs').fill('3')
+  await page.getByLabel('Epochs').fill('6')
+  // Each epoch's metrics arrive with its progress event and join the run in place: the run list
+  // is read when the run starts and when it ends, never once per epoch.
+  const listCalls: string[] = []
+  page.on('request', (request) => {
+    const path = new URL(request.url()).pathname
+    if (path === '/api/call/runs.list' || path === '/api/call/jobs.list') listCalls.push(path)
+  })
   await page.getByRole('button', { name: 'Train', exact: true }).click()
   const status = page.getByTestId('train-status')
   await expect(status).toContainText('Epoch', { timeout: 60_000 })
   await expect(page.getByRole('img', { name: 'Accuracy' })).toBeVisible({ timeout: 60_000 })
   const first = page.getByTestId('run-1')
   await expect(first.locator('.status')).toHaveText('done', { timeout: 120_000 })
-  await expect(first).toContainText('3/3')
+  await expect(first).toContainText('6/6')
   await expect(first).toContainText('wasm')
+  expect(listCalls.filter((path) => path.endsWith('runs.list')).length).toBeLessThanOrEqual(3)
 
   // A second, long run is cancelled once it has finished an epoch, and can be resumed later.
   await page.getByLabel('Epochs').fill('500')

@@ -1,7 +1,8 @@
 import { getContext, setContext } from 'svelte'
-import type { AppInfo, LibrarySummary, ProjectSummary, RecentProject } from '@contract/types'
+import type { AppInfo, LabelChange, LibrarySummary, ProjectSummary, RecentProject } from '@contract/types'
 import { ApiError, type Client } from '../api/client'
 import { ImportState } from './import-state.svelte'
+import { LabelChangeFeed } from './label-change-feed'
 import type { ViewId } from './views'
 
 const KEY = Symbol('pictor.app-state')
@@ -15,11 +16,17 @@ export class AppState {
   #connected = $state(true)
   #error = $state<string | null>(null)
   #busy = $state(false)
+  /** Bumped by every label change applied to the counts: a summary read meanwhile may predate it. */
+  #changesApplied = 0
   view = $state<ViewId>('library')
   readonly imports: ImportState
+  /** Every label change, once, for every view of this window. */
+  readonly labelChanges: LabelChangeFeed
 
   constructor(readonly api: Client) {
     this.imports = new ImportState(api)
+    this.labelChanges = new LabelChangeFeed(api)
+    this.labelChanges.subscribe((change) => this.#applyCounts(change))
   }
 
   get info() {
@@ -47,7 +54,7 @@ export class AppState {
   async start(): Promise<void> {
     this.api.on('project.changed', (project) => void this.#adopt(project))
     this.api.on('library.changed', () => void this.refreshLibrary())
-    this.api.transport.onConnectionChange((connected) => {
+    this.api.connection.onConnectionChange((connected) => {
       this.#connected = connected
       // After a server restart, re-read everything rather than trust what the page remembers.
       if (connected) void this.#load()
@@ -89,12 +96,39 @@ export class AppState {
     return path ? this.createProject(path) : false
   }
 
+  /**
+   * Re-reads the counts (a project opened, an import ran). Label changes move them by what they
+   * carry instead; one that lands while this read is in flight may or may not be in its answer, so
+   * the read is taken again (a few times at most: the user may be labeling fast meanwhile).
+   */
   async refreshLibrary(): Promise<void> {
-    this.#library = this.#project ? await this.api.call('library.summary', {}).catch(() => null) : null
+    let summary: LibrarySummary | null = null
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const applied = this.#changesApplied
+      summary = this.#project ? await this.api.call('library.summary', {}).catch(() => null) : null
+      if (applied === this.#changesApplied) break
+    }
+    this.#library = summary
   }
 
   dismissError(): void {
     this.#error = null
+  }
+
+  /** What the Library and the Label view count, moved by one label change without asking again. */
+  #applyCounts(change: LabelChange): void {
+    this.#changesApplied++
+    const library = this.#library
+    if (!library) return
+    const moved = new Map(change.counts.perClass.map(({ classId, delta }) => [classId, delta]))
+    this.#library = {
+      ...library,
+      labeled: library.labeled + change.counts.labeled,
+      unlabeled: library.unlabeled - change.counts.labeled,
+      // Unmoved classes keep their objects, so only what changed re-renders.
+      classes: change.classes ?? library.classes.map((item) => (moved.has(item.id) ? { ...item, count: item.count + moved.get(item.id)! } : item)),
+      labelsPerMinute: change.counts.labelsPerMinute
+    }
   }
 
   async #load(): Promise<void> {

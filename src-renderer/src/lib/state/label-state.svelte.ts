@@ -1,33 +1,30 @@
-import type { ClassCount, LabelChange, LabelHistory } from '@contract/types'
+import type { ClassCount, LabelChange } from '@contract/types'
 import { getContext, setContext } from 'svelte'
-import { ApiError } from '../api/client'
 import type { AppState } from './app-state.svelte'
-import { GridState } from './grid-state.svelte'
+import { GridState, type PendingLabel } from './grid-state.svelte'
 import { SuggestionState } from './suggestion-state.svelte'
+import { UndoToastState } from './undo-toast.svelte'
 
 const KEY = Symbol('pictor.label-state')
-const TOAST_MS = 2500
-/**
- * Counts (labeled/total, per class) are re-read this long after the last change, not after every
- * key: at 100k images they cost tens of milliseconds on the server, which must answer the next key.
- */
-const COUNTS_DELAY_MS = 400
 
-/** The Label view's state: the grid, the classes, undo/redo, and a short note of what just happened. */
+/**
+ * The Label view's state: the grid, the classes, undo/redo and the note of what just happened.
+ * Label keys act in two halves: which images and the cursor move happen at the keypress; the
+ * commits run one after another in the order pressed, so a fast typist loses no key and the label
+ * of each image shows only once main has written it. Counts and undo/redo move by what each change
+ * carries (LabelChangeFeed): a key costs one call.
+ */
 export class LabelState {
   readonly grid: GridState
   readonly suggestions: SuggestionState
-  #toast = $state<{ text: string; error: boolean } | null>(null)
-  #history = $state.raw<LabelHistory>({ undo: null, redo: null })
-  #toastTimer: ReturnType<typeof setTimeout> | undefined
-  #countsTimer: ReturnType<typeof setTimeout> | undefined
-  #unsubscribe: () => void
+  readonly changes: UndoToastState
+  /** Commits (and undo/redo, which must follow them) in the order the keys were pressed. */
+  #queue: Promise<unknown> = Promise.resolve()
 
   constructor(private readonly app: AppState) {
     this.grid = new GridState(app.api)
-    this.suggestions = new SuggestionState(app.api, () => void this.grid.refreshAll())
-    // Changes made elsewhere (another window, the CLI through the same server) show up here too.
-    this.#unsubscribe = app.api.on('labels.changed', () => void this.#refreshHistory())
+    this.suggestions = new SuggestionState(app, () => void this.grid.refreshAll())
+    this.changes = new UndoToastState(app)
   }
 
   get classes(): ClassCount[] {
@@ -37,127 +34,120 @@ export class LabelState {
     return new Map(this.classes.map((item) => [item.id, item]))
   }
   get toast() {
-    return this.#toast
+    return this.changes.toast
   }
   get history() {
-    return this.#history
+    return this.changes.history
   }
 
   async start(): Promise<void> {
-    await Promise.all([this.grid.reload(), this.#refreshHistory(), this.suggestions.start()])
+    await Promise.all([this.grid.reload(), this.changes.load(), this.suggestions.start()])
   }
 
   dispose(): void {
-    this.#unsubscribe()
     this.suggestions.dispose()
-    clearTimeout(this.#countsTimer)
-    clearTimeout(this.#toastTimer)
+    this.changes.dispose()
   }
 
-  async assignHotkey(key: string): Promise<boolean> {
+  /** A class hotkey: false when no class has it. */
+  labelWithHotkey(key: string): boolean {
     const target = this.classes.find((item) => item.hotkey === key)
     if (!target) return false
-    await this.assign(target.id)
+    void this.assign(target.id)
     return true
   }
 
-  async assign(classId: number | null): Promise<void> {
-    await this.#act(async () => this.grid.label(classId))
+  /** A class key or palette click (null: remove the label) for the selection or the current image. */
+  assign(classId: number | null): Promise<void> {
+    return this.#commit(this.grid.beginLabel(), (pending) => this.grid.commitLabel(pending, classId))
   }
 
   /** Enter: the selection's (or the current image's) suggestions become labels; then the next image. */
-  async acceptSuggestion(): Promise<void> {
-    await this.#act(async () => this.grid.acceptSuggestions())
+  acceptSuggestion(): Promise<void> {
+    return this.#commit(this.grid.beginLabel(), (pending) => this.grid.commitAccept(pending))
   }
 
   /** "Accept all ≥ N%": one undo step, then the filter is re-read (many images may leave it). */
-  async acceptAtLeast(percent: number): Promise<void> {
-    await this.#act(async () => {
-      const change = await this.app.api.call('suggestions.accept', { minConfidence: percent / 100 })
+  acceptAtLeast(percent: number): Promise<void> {
+    return this.#enqueue(async () => {
+      const change = await this.changes.act(() => this.app.api.call('suggestions.accept', { minConfidence: percent / 100 }))
       await this.grid.refreshAfter(change)
-      return change
     })
   }
 
-  async undo(): Promise<void> {
-    await this.#act(async () => {
-      const change = await this.app.api.call('labels.undo', {})
-      await this.grid.refreshAfter(change)
-      return change ?? { description: 'Nothing to undo', imageIds: [] }
-    })
+  undo(): Promise<void> {
+    return this.#enqueue(async () => this.grid.refreshAfter(await this.changes.undo()))
   }
 
-  async redo(): Promise<void> {
-    await this.#act(async () => {
-      const change = await this.app.api.call('labels.redo', {})
-      await this.grid.refreshAfter(change)
-      return change ?? { description: 'Nothing to redo', imageIds: [] }
-    })
+  redo(): Promise<void> {
+    return this.#enqueue(async () => this.grid.refreshAfter(await this.changes.redo()))
   }
 
   async setSplit(imageId: number, split: 'train' | 'val' | 'test' | null): Promise<boolean> {
-    return this.#act(async () => {
+    try {
       await this.app.api.call('images.setSplit', { imageIds: [imageId], split })
-      const change = { description: split ? `Moved the image to ${split}` : 'The image follows the automatic split again', imageIds: [imageId] }
-      await this.grid.refreshAfter(change)
-      return change
-    })
+    } catch (error) {
+      this.changes.show(messageOf(error), true)
+      return false
+    }
+    this.changes.show(split ? `Moved the image to ${split}` : 'The image follows the automatic split again')
+    await this.grid.refreshAfter({ imageIds: [imageId] })
+    return true
   }
 
+  /** New classes and edits reach the palette through their labels.changed event (the class list). */
   async createClass(name: string): Promise<boolean> {
-    return this.#act(async () => {
+    return this.#classEdit(async () => {
       const created = await this.app.api.call('classes.create', { name })
-      return { description: `Added class ${created.name}${created.hotkey ? ` (key ${created.hotkey})` : ''}`, imageIds: [] }
+      return `Added class ${created.name}${created.hotkey ? ` (key ${created.hotkey})` : ''}`
     })
   }
 
   async updateClass(id: number, changes: { name?: string; color?: string; hotkey?: string | null }): Promise<boolean> {
-    return this.#act(async () => {
-      const updated = await this.app.api.call('classes.update', { id, ...changes })
-      return { description: `Updated class ${updated.name}`, imageIds: [] }
-    })
+    return this.#classEdit(async () => `Updated class ${(await this.app.api.call('classes.update', { id, ...changes })).name}`)
   }
 
   async mergeClasses(sourceId: number, targetId: number): Promise<boolean> {
-    return this.#act(async () => {
-      const change = await this.app.api.call('classes.merge', { sourceId, targetId })
+    return this.#enqueue(async () => {
+      const change = await this.changes.act(() => this.app.api.call('classes.merge', { sourceId, targetId }))
       await this.grid.refreshAfter(change)
-      return change
+      return change !== null
     })
   }
 
   async deleteClass(id: number): Promise<boolean> {
-    return this.#act(async () => {
-      const change = await this.app.api.call('classes.delete', { id })
+    return this.#enqueue(async () => {
+      const change = await this.changes.act(() => this.app.api.call('classes.delete', { id }))
       await this.grid.refreshAfter(change)
-      return change
+      return change !== null
     })
   }
 
-  /** Runs a change; the toast appears only after main has committed it. */
-  async #act(action: () => Promise<LabelChange | null>): Promise<boolean> {
+  /** Queues the second half of a label key: main's commit, noted and applied when it answers. */
+  #commit(pending: PendingLabel | null, commit: (pending: PendingLabel) => Promise<LabelChange>): Promise<void> {
+    if (!pending) return Promise.resolve()
+    return this.#enqueue(() => this.changes.act(() => commit(pending))).then(() => {})
+  }
+
+  #enqueue<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.#queue.then(work)
+    this.#queue = next.catch(() => {})
+    return next
+  }
+
+  async #classEdit(edit: () => Promise<string>): Promise<boolean> {
     try {
-      const change = await action()
-      if (change) this.#show(change.description, false)
-      // The undo/redo buttons follow the labels.changed event; the counts follow a little later.
-      clearTimeout(this.#countsTimer)
-      this.#countsTimer = setTimeout(() => void this.app.refreshLibrary(), COUNTS_DELAY_MS)
+      this.changes.show(await edit())
       return true
     } catch (error) {
-      this.#show(error instanceof ApiError ? error.message : String(error), true)
+      this.changes.show(messageOf(error), true)
       return false
     }
   }
+}
 
-  #show(text: string, error: boolean): void {
-    clearTimeout(this.#toastTimer)
-    this.#toast = { text, error }
-    this.#toastTimer = setTimeout(() => (this.#toast = null), TOAST_MS)
-  }
-
-  async #refreshHistory(): Promise<void> {
-    this.#history = await this.app.api.call('labels.history', {}).catch(() => this.#history)
-  }
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
 }
 
 export function provideLabelState(state: LabelState): void {

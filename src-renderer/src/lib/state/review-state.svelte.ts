@@ -1,4 +1,5 @@
-import type { ClassCount, Evaluation, EvaluationSplit, JobProgress, LabelChange, LabelHistory, RunSummary } from '@contract/types'
+import type { ClassCount, Evaluation, EvaluationSplit, JobProgress, LabelChange, RunSummary } from '@contract/types'
+import { TRAIN_SETTING_KEYS } from '@contract/train-settings'
 import { ApiError } from '../api/client'
 import type { AppState } from './app-state.svelte'
 import { JobTracker } from './job-tracker.svelte'
@@ -6,16 +7,12 @@ import { ReviewIssuesState } from './review-issues-state.svelte'
 import { ReviewItemsState } from './review-items-state.svelte'
 import { ReviewDetail } from './review-detail.svelte'
 import { ReviewRobustnessState } from './review-robustness-state.svelte'
+import { UndoToastState } from './undo-toast.svelte'
 
 export type ReviewTab = 'matrix' | 'losses' | 'issues' | 'robustness'
 
-const TOAST_MS = 2500
 /** Label changes arrive in bursts while someone relabels from the keyboard: refresh once they settle. */
 const SETTLE_MS = 250
-const SETTING_KEYS = [
-  'model', 'epochs', 'batchSize', 'learningRate', 'optimizer', 'momentum', 'imageSize', 'channels', 'augment',
-  'batchNorm', 'dropout', 'classWeights', 'oversample', 'patience', 'backend', 'seed'
-] as const
 
 /**
  * The Review view: which run and split, its evaluation against the current labels, the images of
@@ -30,6 +27,8 @@ export class ReviewState {
   readonly robustness: ReviewRobustnessState
   readonly evaluateJob: JobTracker
   readonly trainJob: JobTracker
+  /** Undo/redo and the note of the last change (shared with the Label view's kind). */
+  readonly changes: UndoToastState
   tab = $state<ReviewTab>('matrix')
   /** Confusion matrix as row percentages instead of counts. */
   normalized = $state(false)
@@ -40,11 +39,8 @@ export class ReviewState {
   #evaluation = $state.raw<Evaluation | null>(null)
   #evaluationLoaded = $state(false)
   #error = $state<string | null>(null)
-  #toast = $state<{ text: string; error: boolean } | null>(null)
-  #history = $state.raw<LabelHistory>({ undo: null, redo: null })
   #retrainRunId: number | null = null
   #evaluationTicket = 0
-  #toastTimer: ReturnType<typeof setTimeout> | undefined
   #settleTimer: ReturnType<typeof setTimeout> | undefined
   #unsubscribe: (() => void)[]
 
@@ -56,8 +52,9 @@ export class ReviewState {
     this.robustness = new ReviewRobustnessState(api)
     this.evaluateJob = new JobTracker(api, 'evaluate', (job) => this.#onEvaluated(job))
     this.trainJob = new JobTracker(api, 'train', (job) => void this.#onRetrained(job), false)
+    this.changes = new UndoToastState(app)
     this.#unsubscribe = [
-      api.on('labels.changed', () => this.#settle()),
+      app.labelChanges.subscribe(() => this.#settle()),
       api.on('library.changed', () => void this.refreshRuns())
     ]
   }
@@ -87,10 +84,10 @@ export class ReviewState {
     return this.evaluateJob.failure ?? this.trainJob.failure ?? this.#error
   }
   get toast() {
-    return this.#toast
+    return this.changes.toast
   }
   get history() {
-    return this.#history
+    return this.changes.history
   }
   get classes(): ClassCount[] {
     return this.app.library?.classes ?? []
@@ -100,13 +97,13 @@ export class ReviewState {
   }
 
   async start(): Promise<void> {
-    await Promise.all([this.refreshRuns(), this.#refreshHistory(), this.evaluateJob.adopt(), this.issues.job.adopt(), this.robustness.job.adopt()])
+    await Promise.all([this.refreshRuns(), this.changes.load(), this.evaluateJob.adopt(), this.issues.job.adopt(), this.robustness.job.adopt()])
   }
 
   dispose(): void {
     for (const unsubscribe of this.#unsubscribe) unsubscribe()
     for (const job of [this.evaluateJob, this.trainJob, this.issues.job, this.robustness.job]) job.dispose()
-    clearTimeout(this.#toastTimer)
+    this.changes.dispose()
     clearTimeout(this.#settleTimer)
   }
 
@@ -179,7 +176,7 @@ export class ReviewState {
     this.#error = null
     this.trainJob.clear()
     const settings: Record<string, unknown> = {}
-    for (const key of SETTING_KEYS) if (run.settings[key] !== undefined) settings[key] = run.settings[key]
+    for (const key of TRAIN_SETTING_KEYS) if (run.settings[key] !== undefined) settings[key] = run.settings[key]
     try {
       const { runId, jobId } = await this.app.api.call('train.start', { settings })
       this.#retrainRunId = runId
@@ -213,7 +210,7 @@ export class ReviewState {
   }
 
   async relabel(classId: number | null): Promise<void> {
-    await this.#act(() => this.items.relabel(classId))
+    await this.#afterChange(await this.changes.act(() => this.items.relabel(classId)))
   }
 
   async decideIssue(decision: 'accept' | 'reject'): Promise<void> {
@@ -222,35 +219,28 @@ export class ReviewState {
     const updated = await this.issues.decide(issue.imageId, decision)
     if (updated && decision === 'accept') {
       const name = this.classById.get(updated.suggestedClassId)?.name ?? 'the suggestion'
-      this.#show(`Relabeled ${updated.relPath} as ${name}`, false)
+      this.changes.show(`Relabeled ${updated.relPath} as ${name}`)
       await this.loadEvaluation()
     }
   }
 
   async undo(): Promise<void> {
-    await this.#act(async () => (await this.app.api.call('labels.undo', {})) ?? { description: 'Nothing to undo', imageIds: [] }, true)
+    await this.#afterChange(await this.changes.undo(), true)
   }
 
   async redo(): Promise<void> {
-    await this.#act(async () => (await this.app.api.call('labels.redo', {})) ?? { description: 'Nothing to redo', imageIds: [] }, true)
+    await this.#afterChange(await this.changes.redo(), true)
   }
 
   /**
-   * Runs a label change, then re-reads the metrics at once without waiting for them: the next key
-   * is handled as soon as main has committed this one. After undo/redo the list itself is re-read
-   * first, so the next key acts on the image that came back.
+   * After a label change made here: the metrics are re-read at once without waiting for them, so
+   * the next key is handled as soon as main has committed this one. After undo/redo the list itself
+   * is re-read first, so the next key acts on the image that came back.
    */
-  async #act(action: () => Promise<LabelChange | null>, reloadList = false): Promise<void> {
-    try {
-      const change = await action()
-      if (!change) return
-      this.#show(change.description, false)
-      void this.loadEvaluation()
-      void this.#refreshHistory()
-      if (reloadList) await Promise.all([this.items.reload(), this.issues.loaded ? this.issues.refresh() : Promise.resolve()])
-    } catch (error) {
-      this.#show(messageOf(error), true)
-    }
+  async #afterChange(change: LabelChange | null, reloadList = false): Promise<void> {
+    if (!change) return
+    void this.loadEvaluation()
+    if (reloadList) await Promise.all([this.items.reload(), this.issues.loaded ? this.issues.refresh() : Promise.resolve()])
   }
 
   #onEvaluated(job: JobProgress): void {
@@ -265,32 +255,23 @@ export class ReviewState {
     this.#retrainRunId = null
     if (job.state !== 'done' || runId === null) return
     await this.refreshRuns()
-    this.#show(`Run #${runId} trained; evaluating it`, false)
+    this.changes.show(`Run #${runId} trained; evaluating it`)
     // Choosing the new, never-evaluated run evaluates it.
     await this.chooseRun(runId)
   }
 
-  /** Labels changed (here, in another view or window): metrics, the open list, undo state, issues. */
+  /**
+   * Labels changed (here, in another view or window): the metrics, the open list and the issues
+   * are re-read once the burst settles (they are computed from predictions, not moved by deltas).
+   * Undo/redo and the class counts follow the change itself (UndoToastState, AppState).
+   */
   #settle(): void {
     clearTimeout(this.#settleTimer)
     this.#settleTimer = setTimeout(() => {
       void this.loadEvaluation()
       void this.items.reload()
-      void this.#refreshHistory()
-      // Class counts elsewhere (Label view, sidebar) follow labels changed here.
-      void this.app.refreshLibrary()
       if (this.issues.loaded) void this.issues.refresh()
     }, SETTLE_MS)
-  }
-
-  #show(text: string, error: boolean): void {
-    clearTimeout(this.#toastTimer)
-    this.#toast = { text, error }
-    this.#toastTimer = setTimeout(() => (this.#toast = null), TOAST_MS)
-  }
-
-  async #refreshHistory(): Promise<void> {
-    this.#history = await this.app.api.call('labels.history', {}).catch(() => this.#history)
   }
 }
 

@@ -1,9 +1,7 @@
-import type { JobProgress, RunSummary, SuggestionSummary } from '@contract/types'
+import type { JobProgress, LabelChange, RunSummary, SuggestionSummary } from '@contract/types'
 import { ApiError, type Client } from '../api/client'
+import type { AppState } from './app-state.svelte'
 import { JobTracker } from './job-tracker.svelte'
-
-/** The summary is re-read this long after the last label change, not on every key (see label-state). */
-const SUMMARY_DELAY_MS = 400
 
 /**
  * Model-assisted labeling in the Label view: which run suggests, the suggest job while it runs,
@@ -20,18 +18,20 @@ export class SuggestionState {
   runId = $state<number | null>(null)
   /** "Accept all ≥ threshold %". */
   threshold = $state(90)
-  #summaryTimer: ReturnType<typeof setTimeout> | undefined
+  readonly #api: Client
   #unsubscribe: (() => void)[]
 
   /** `oncomputed` runs when a suggest job ends: the grid must re-read its details. */
   constructor(
-    private readonly api: Client,
+    app: AppState,
     private readonly oncomputed: () => void
   ) {
+    const api = app.api
+    this.#api = api
     this.suggestJob = new JobTracker(api, 'suggest', (job) => this.#onComputed(job))
     this.#unsubscribe = [
       () => this.suggestJob.dispose(),
-      api.on('labels.changed', () => this.#refreshSummarySoon()),
+      app.labelChanges.subscribe((change) => this.#apply(change)),
       api.on('library.changed', ({ reason }) => {
         if (reason === 'training' || reason === 'run deleted') void this.#refreshRuns()
       })
@@ -60,13 +60,12 @@ export class SuggestionState {
 
   dispose(): void {
     for (const unsubscribe of this.#unsubscribe) unsubscribe()
-    clearTimeout(this.#summaryTimer)
   }
 
   async compute(): Promise<void> {
     this.#error = null
     try {
-      const { jobId } = await this.api.call('suggestions.compute', this.runId === null ? {} : { runId: this.runId })
+      const { jobId } = await this.#api.call('suggestions.compute', this.runId === null ? {} : { runId: this.runId })
       this.suggestJob.follow(jobId)
     } catch (error) {
       this.#error = error instanceof ApiError ? error.message : String(error)
@@ -74,16 +73,29 @@ export class SuggestionState {
   }
 
   async refreshSummary(): Promise<void> {
-    this.#summary = await this.api.call('suggestions.summary', {}).catch(() => this.#summary)
+    this.#summary = await this.#api.call('suggestions.summary', {}).catch(() => this.#summary)
   }
 
-  #refreshSummarySoon(): void {
-    clearTimeout(this.#summaryTimer)
-    this.#summaryTimer = setTimeout(() => void this.refreshSummary(), SUMMARY_DELAY_MS)
+  /**
+   * A label hides its image's suggestion and unlabeling shows it again: the change says at which
+   * percent, so "Accept all ≥ N%" counts move without asking. When classes changed (a deleted class
+   * hides its suggestions everywhere) the summary is read again.
+   */
+  #apply(change: LabelChange): void {
+    const summary = this.#summary
+    if (change.classes !== null) return void this.refreshSummary()
+    if (!summary || change.counts.suggestions.length === 0) return
+    const atLeast = [...summary.atLeast]
+    let count = summary.count
+    for (const { percent, delta } of change.counts.suggestions) {
+      count += delta
+      for (let n = 0; n <= percent; n++) atLeast[n]! += delta
+    }
+    this.#summary = { ...summary, count, atLeast }
   }
 
   async #refreshRuns(): Promise<void> {
-    const runs = await this.api.call('runs.list', {}).catch(() => null)
+    const runs = await this.#api.call('runs.list', {}).catch(() => null)
     if (runs) this.#runs = runs.filter((run) => run.status === 'done' && run.hasModel)
     if (this.runId !== null && !this.#runs.some((run) => run.id === this.runId)) this.runId = null
   }

@@ -1,29 +1,11 @@
-import type { BaseModelStatus, JobProgress, RunSummary, TrainSettings, TrainingProgress } from '@contract/types'
+import type { BaseModelStatus, EpochMetrics, JobProgress, RunSummary, TrainSettings, TrainingProgress } from '@contract/types'
+import { MOBILENET_DEFAULTS, TRAIN_DEFAULTS } from '@contract/train-settings'
 import { ApiError, type Client } from '../api/client'
 
 export type SettingsDraft = Omit<TrainSettings, 'seed'>
 
-/** The seed CNN's defaults; MOBILENET_DEFAULTS changes what differs for transfer learning. */
-export const DEFAULT_SETTINGS: SettingsDraft = {
-  model: 'cnn',
-  epochs: 10,
-  batchSize: 64,
-  learningRate: 0.001,
-  optimizer: 'adam',
-  momentum: 0.9,
-  imageSize: 32,
-  channels: 3,
-  augment: false,
-  batchNorm: false,
-  dropout: 0,
-  classWeights: false,
-  oversample: false,
-  patience: 0,
-  backend: null
-}
-
-/** One-click transfer learning: a head on frozen features converges fast and overfits easily. */
-export const MOBILENET_DEFAULTS: Partial<SettingsDraft> = { model: 'mobilenetv2', epochs: 20, patience: 5, dropout: 0.2, imageSize: 224 }
+/** The contract's defaults (the seed CNN's) less the seed, which the form does not show. */
+const { seed: _seed, ...DEFAULT_SETTINGS }: TrainSettings = TRAIN_DEFAULTS
 
 /** The Train view: settings, the run in progress with its live curves, and every past run. */
 export class TrainState {
@@ -38,6 +20,8 @@ export class TrainState {
   #notice = $state<string | null>(null)
   #baseModel = $state.raw<BaseModelStatus | null>(null)
   #refreshes = 0
+  /** Epochs of the current job's run as its events reported them: kept across a refresh that predates them. */
+  #liveEpochs: { runId: number; epochs: EpochMetrics[] } | null = null
   #unsubscribe: () => void
 
   constructor(private readonly api: Client) {
@@ -110,7 +94,7 @@ export class TrainState {
     const ticket = ++this.#refreshes
     const runs = await this.api.call('runs.list', {}).catch(() => this.#runs)
     if (ticket !== this.#refreshes) return
-    this.#runs = runs
+    this.#runs = runs.map((run) => this.#withLiveEpochs(run))
     const jobs = await this.api.call('jobs.list', {}).catch(() => [])
     if (ticket !== this.#refreshes) return
     const running = jobs.find((job) => job.kind === 'train' && job.state === 'running')
@@ -142,6 +126,11 @@ export class TrainState {
     })
   }
 
+  /**
+   * A training job's progress. An epoch's end carries its metrics: they join the run in place. The
+   * run list is read again only when a run this view does not list yet starts (another window
+   * started it) and when the job ends (status, summary, model).
+   */
   #onProgress(progress: JobProgress): void {
     if (progress.kind !== 'train') return
     this.#job = progress
@@ -151,8 +140,22 @@ export class TrainState {
       const x = detail.epoch + detail.batch / Math.max(1, detail.batchesPerEpoch)
       this.#batchLoss = [...this.#batchLoss.slice(-2000), { x, y: detail.loss }]
     }
-    // Epoch ends and the end of the run change what the run list shows.
-    if (detail?.epochMetrics || progress.state !== 'running') void this.refresh()
+    if (detail?.epochMetrics) {
+      if (this.#liveEpochs?.runId !== detail.runId) this.#liveEpochs = { runId: detail.runId, epochs: [] }
+      this.#liveEpochs.epochs.push(detail.epochMetrics)
+      this.#runs = this.#runs.map((run) => this.#withLiveEpochs(run))
+    }
+    const unknownRun = detail !== null && detail !== undefined && !this.#runs.some((run) => run.id === detail.runId)
+    if (unknownRun || progress.state !== 'running') void this.refresh()
+  }
+
+  /** The run with the epochs its job reported that the stored copy does not have yet. */
+  #withLiveEpochs(run: RunSummary): RunSummary {
+    const live = this.#liveEpochs
+    if (live?.runId !== run.id) return run
+    const stored = new Set(run.epochs.map((epoch) => epoch.epoch))
+    const missing = live.epochs.filter((epoch) => !stored.has(epoch.epoch))
+    return missing.length === 0 ? run : { ...run, epochs: [...run.epochs, ...missing].sort((a, b) => a.epoch - b.epoch) }
   }
 
   async #attempt(action: () => Promise<void>): Promise<void> {

@@ -1,12 +1,12 @@
 import type { Envelope } from '@contract/envelope'
 import type { PushEvent } from '@contract/events'
-import type { Transport } from './transport'
+import type { MainConnection } from './main-connection'
 
 /**
  * Browser mode: POST /api/call/<method> and a server-sent event stream. The session cookie set by
  * the token URL authenticates both; the page never sees the token itself.
  */
-export class HttpTransport implements Transport {
+export class HttpConnection implements MainConnection {
   readonly kind = 'browser'
   #events: EventSource | null = null
   #eventListeners = new Set<(event: PushEvent) => void>()
