@@ -137,7 +137,7 @@ export function metadataFromOnnxProps(props: Record<string, string>): ExportMeta
   try {
     return parseMetadata(JSON.parse(whole))
   } catch (error) {
-    throw new Error(`the model's Pictor metadata is damaged: ${(error as Error).message}`)
+    throw new Error(`the model's Pictor metadata is damaged: ${(error as Error).message}`, { cause: error })
   }
 }
 

@@ -6,6 +6,7 @@ import type { Database } from 'better-sqlite3'
 import type { BackendName, TrainSettings } from '../contract/types'
 import { AppError } from '../core/errors'
 import { loadRunModel } from '../db/queries/run-models'
+import { classIdForRecordedName } from '../db/queries/classes'
 import { getRun, runClassIds } from '../db/queries/training-runs'
 import { activateBackend } from '../tfjs/backend'
 import { decodeExample, type InputShape } from './decode'
@@ -133,11 +134,8 @@ export async function loadRunClassifier(db: Database, runId: number, options: Lo
  * keeps its id for history). A class renamed since can no longer be matched: a clear error.
  */
 export function classIdsOf(db: Database, classNames: readonly string[]): number[] {
-  const find = db.prepare(
-    'SELECT id FROM classes WHERE name = ? ORDER BY deleted_at IS NOT NULL, deleted_at DESC, id DESC LIMIT 1'
-  ).pluck()
   return classNames.map((name) => {
-    const id = find.get(name) as number | undefined
+    const id = classIdForRecordedName(db, name)
     if (id === undefined) {
       throw new AppError('INVALID_REQUEST', `the run's class "${name}" no longer exists (renamed since training?); retrain to review it`)
     }

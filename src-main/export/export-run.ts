@@ -6,7 +6,7 @@
 // place. A failure at any point removes the staging folders, leaving `dir` as it was. An existing
 // `<dir>/onnx` or `<dir>/tfjs` is replaced only when it is empty or a previous Pictor export (its
 // metadata.json says exportedBy: 'pictor'); anything else is the user's and is refused (ALREADY_EXISTS).
-import { access, chmod, constants, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
+import { access, chmod, constants, mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { Database } from 'better-sqlite3'
 import type { BackendName, ExportFormat, ExportResult } from '../contract/types'

@@ -3,7 +3,8 @@
 // new one at the very end, so a cancelled or crashed evaluation leaves the previous one intact.
 import type { BackendName } from '../contract/types'
 import { AppError } from '../core/errors'
-import { openProjectDatabase } from '../db/connection'
+import type { Database } from 'better-sqlite3'
+import { withJobDatabase } from '../db/connection'
 import { replaceRunEvaluation } from '../db/queries/run-evaluations'
 import { loadTrainingExamples } from '../db/queries/training-data'
 import type { JobContext } from '../jobs/job'
@@ -30,9 +31,12 @@ export interface EvaluateResult {
 
 const CANCELLED_MESSAGE = 'evaluation was cancelled; the previous evaluation (if any) is kept'
 
-export async function evaluateRun(input: EvaluateInput, { signal, onProgress }: JobContext): Promise<EvaluateResult> {
+export function evaluateRun(input: EvaluateInput, context: JobContext): Promise<EvaluateResult> {
+  return withJobDatabase(input.projectPath, (db) => evaluateWith(db, input, context))
+}
+
+async function evaluateWith(db: Database, input: EvaluateInput, { signal, onProgress }: JobContext): Promise<EvaluateResult> {
   const started = performance.now()
-  const db = openProjectDatabase(input.projectPath)
   let classifier: RunClassifier | null = null
   try {
     onProgress({ done: 0, total: null, message: `Loading run ${input.runId}'s model…` })
@@ -62,6 +66,5 @@ export async function evaluateRun(input: EvaluateInput, { signal, onProgress }: 
     throw error
   } finally {
     classifier?.dispose()
-    db.close()
   }
 }

@@ -2,6 +2,7 @@
 // splits, so a relabel or a split change shows in the matrix at once without re-predicting.
 import type { Database } from 'better-sqlite3'
 import type { Evaluation, EvaluationSplit } from '../contract/types'
+import { getClass } from '../db/queries/classes'
 import { labelPredictionCounts } from '../db/queries/predictions'
 import { getRunEvaluation, labelsChangedSince, type RunEvaluationRow } from '../db/queries/run-evaluations'
 import { getRun } from '../db/queries/training-runs'
@@ -44,6 +45,8 @@ export function evaluationReport(db: Database, runId: number, split: EvaluationS
  * the new one); a deleted class keeps the name the run trained it under.
  */
 function classLabels(db: Database, stored: RunEvaluationRow, runClassNames: readonly string[]): string[] {
-  const find = db.prepare('SELECT name FROM classes WHERE id = ? AND deleted_at IS NULL').pluck()
-  return stored.classIds.map((classId, index) => (find.get(classId) as string | undefined) ?? runClassNames[index] ?? `class ${classId}`)
+  return stored.classIds.map((classId, index) => {
+    const live = getClass(db, classId)
+    return (live?.deletedAt === null ? live.name : undefined) ?? runClassNames[index] ?? `class ${classId}`
+  })
 }

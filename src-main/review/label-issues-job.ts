@@ -5,11 +5,12 @@ import { existsSync } from 'node:fs'
 import type { Database } from 'better-sqlite3'
 import type { BackendName } from '../contract/types'
 import { AppError } from '../core/errors'
-import { openProjectDatabase } from '../db/connection'
+import { withJobDatabase } from '../db/connection'
 import { getFeatures } from '../db/queries/image-features'
 import { saveLabelIssueScan } from '../db/queries/label-issue-scans'
 import { replaceLabelIssues } from '../db/queries/label-issues'
 import { loadTrainingExamples } from '../db/queries/training-data'
+import { writeTransaction } from '../db/transaction'
 import type { JobContext } from '../jobs/job'
 import { activateBackend } from '../tfjs/backend'
 import { locateBaseModel } from '../classifier/features/base-model'
@@ -45,13 +46,8 @@ export interface LabelIssuesResult {
 export const NO_BASE_MODEL =
   'finding label errors needs the MobileNetV2 base model: install it in the Train view (or `pictor models fetch`), then try again'
 
-export async function runLabelIssues(input: LabelIssuesInput, context: JobContext): Promise<LabelIssuesResult> {
-  const db = openProjectDatabase(input.projectPath)
-  try {
-    return await scan(db, input, context)
-  } finally {
-    db.close()
-  }
+export function runLabelIssues(input: LabelIssuesInput, context: JobContext): Promise<LabelIssuesResult> {
+  return withJobDatabase(input.projectPath, (db) => scan(db, input, context))
 }
 
 async function scan(db: Database, input: LabelIssuesInput, { signal, onProgress }: JobContext): Promise<LabelIssuesResult> {
@@ -85,7 +81,7 @@ async function scan(db: Database, input: LabelIssuesInput, { signal, onProgress 
   const suspects = findSuspects(probabilities, set.classIndices, input.rule ? { rule: input.rule } : {})
   signal.throwIfAborted()
 
-  db.transaction(() => {
+  writeTransaction(db, () => {
     saveLabelIssueScan(db, { folds, examined: set.size, modelVersion: extraction.modelVersion, computedAt })
     replaceLabelIssues(
       db,
@@ -98,7 +94,7 @@ async function scan(db: Database, input: LabelIssuesInput, { signal, onProgress 
         rank
       }))
     )
-  })()
+  })
   onProgress({ done: folds, total: folds, message: `Checked ${set.size} labels: ${suspects.length} look wrong`, important: true })
   return {
     folds,

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import type { Database } from 'better-sqlite3'
 import type { BackendName, ImageSplit, RobustnessPoint, RobustnessReport } from '../contract/types'
 import { AppError } from '../core/errors'
-import { openProjectDatabase } from '../db/connection'
+import { withJobDatabase } from '../db/connection'
 import { saveRobustnessReport } from '../db/queries/robustness-reports'
 import { loadTrainingExamples } from '../db/queries/training-data'
 import type { JobContext } from '../jobs/job'
@@ -42,18 +42,15 @@ export interface ScoredImage {
   label: number
 }
 
-export async function runRobustness(input: RobustnessInput, context: JobContext): Promise<RobustnessResult> {
-  const db = openProjectDatabase(input.projectPath)
-  try {
+export function runRobustness(input: RobustnessInput, context: JobContext): Promise<RobustnessResult> {
+  return withJobDatabase(input.projectPath, async (db) => {
     const classifier = await loadRunClassifier(db, input.runId, { modelsDir: input.modelsDir, backend: input.backend ?? null })
     try {
       return await measure(db, classifier, input, context)
     } finally {
       classifier.dispose()
     }
-  } finally {
-    db.close()
-  }
+  })
 }
 
 /**

@@ -3,7 +3,7 @@
 import type { Database } from 'better-sqlite3'
 import type { BackendName } from '../contract/types'
 import { AppError } from '../core/errors'
-import { openProjectDatabase } from '../db/connection'
+import { withJobDatabase } from '../db/connection'
 import { dropSuggestionsNotFrom, unlabeledImages, writeSuggestions, type SuggestionRow } from '../db/queries/suggestions'
 import type { JobContext } from '../jobs/job'
 import { extractMissingFeatures } from '../classifier/features/extract-features'
@@ -37,13 +37,8 @@ export interface SuggestResult {
  */
 export const DEFAULT_SUGGEST_BATCH = 256
 
-export async function suggestJob(input: SuggestInput, context: JobContext): Promise<SuggestResult> {
-  const db = openProjectDatabase(input.projectPath)
-  try {
-    return await suggestWith(db, input, context)
-  } finally {
-    db.close()
-  }
+export function suggestJob(input: SuggestInput, context: JobContext): Promise<SuggestResult> {
+  return withJobDatabase(input.projectPath, (db) => suggestWith(db, input, context))
 }
 
 /** The job on an open database (tests call it directly). */

@@ -6,7 +6,7 @@ import { getRun, latestRunWithModel } from '../db/queries/training-runs'
 import { runInWorker } from '../jobs/worker-job'
 import type { EvaluateInput } from '../review/evaluate-job'
 import { evaluationReport } from '../review/evaluate-report'
-import evaluateWorkerPath from '../review/evaluate-worker?modulePath'
+import evaluateWorkerPath from '../workers/evaluate-worker?modulePath'
 import { cellItems, topLossItems } from '../review/review-items'
 import type { ServiceContext } from './context'
 

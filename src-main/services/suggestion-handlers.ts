@@ -7,7 +7,7 @@ import { hasUnlabeledImages, suggestionSummary, suggestionsAtLeast, suggestionsF
 import { runWithModel } from '../classifier/run-choice'
 import { runInWorker } from '../jobs/worker-job'
 import type { SuggestInput, SuggestResult } from '../review/suggest-job'
-import suggestWorkerPath from '../review/suggest-worker?modulePath'
+import suggestWorkerPath from '../workers/suggest-worker?modulePath'
 import type { ServiceContext } from './context'
 import { Labeling } from './labeling'
 

@@ -5,22 +5,13 @@ import '@tensorflow/tfjs-backend-cpu'
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm'
 import type { BackendName } from '../contract/types'
 import { AppError } from '../core/errors'
+import { BACKEND_ORDER, BACKENDS } from './backends'
 import { registerWasmGradientKernels } from './kernels/register-wasm-gradients'
 import { withoutAddedProcessHandlers } from './kernels/wasm-process-handlers'
 
 export interface ActiveBackend {
   name: BackendName
   label: string
-}
-
-/** The engine's preference order; the first one that loads wins unless one is forced. */
-export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']
-
-const LABELS: Record<BackendName, string> = {
-  'tensorflow-gpu': 'TensorFlow (CUDA)',
-  tensorflow: 'TensorFlow (native CPU)',
-  wasm: 'WebAssembly (SIMD)',
-  cpu: 'JavaScript CPU'
 }
 
 const requireHere = createRequire(import.meta.url)
@@ -37,7 +28,7 @@ export async function activateBackend(forced?: BackendName): Promise<ActiveBacke
   for (const name of candidates) {
     try {
       await load(name)
-      active = { name, label: LABELS[name] }
+      active = { name, label: BACKENDS.find((backend) => backend.name === name)!.label }
       return active
     } catch (error) {
       failures.push(`${name}: ${(error as Error).message.split('\n')[0]}`)
@@ -49,7 +40,7 @@ export async function activateBackend(forced?: BackendName): Promise<ActiveBacke
 async function load(name: BackendName): Promise<void> {
   if (name === 'tensorflow' || name === 'tensorflow-gpu') {
     // A computed specifier keeps the bundler from resolving an optional package at build time.
-    const specifier = name === 'tensorflow-gpu' ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node'
+    const specifier = BACKENDS.find((backend) => backend.name === name)!.packageName
     await import(/* @vite-ignore */ specifier)
     if (!(await tf.setBackend('tensorflow'))) throw new Error('the tensorflow backend did not start')
     return

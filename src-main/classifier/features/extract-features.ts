@@ -88,7 +88,7 @@ export async function extractMissingFeatures(
 ): Promise<ExtractionReport> {
   const started = performance.now()
   const { signal } = options
-  let engine: FeatureEngine = options.engine ?? (options.extractor || options.backend ? 'tfjs' : (await onnxRuntimeChosen()) ? 'onnxruntime' : 'tfjs')
+  const engine: FeatureEngine = options.engine ?? (options.extractor || options.backend ? 'tfjs' : (await onnxRuntimeChosen()) ? 'onnxruntime' : 'tfjs')
   const batchSize = options.batchSize ?? (engine === 'onnxruntime' ? DEFAULT_ORT_BATCH : DEFAULT_EXTRACTION_BATCH)
   if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new RangeError(`batchSize must be a whole number ≥ 1, got ${batchSize}`)
   const modelVersion = options.extractor?.version ?? (await baseModelVersion(await locateBaseModel(options.modelsDir), BASE_MODEL_ID))
@@ -158,7 +158,6 @@ export async function extractMissingFeatures(
     } catch (error) {
       // ONNX Runtime is an optional native package: if it cannot run this graph, TF.js still can.
       report.fallback = `ONNX Runtime could not start (${(error as Error).message}); used TF.js`
-      engine = 'tfjs'
     }
     if (onnx) {
       if (onnx.version !== modelVersion) {

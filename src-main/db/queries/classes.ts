@@ -106,3 +106,14 @@ export function classStatements(db: Database) {
     }
   }
 }
+
+/**
+ * The class a name means in a run recorded before class ids were (schema < v6): the live class of
+ * that name, else the most recently deleted one (a deleted class keeps its id for history).
+ */
+export function classIdForRecordedName(db: Database, name: string): number | undefined {
+  return db
+    .prepare('SELECT id FROM classes WHERE name = ? ORDER BY deleted_at IS NOT NULL, deleted_at DESC, id DESC LIMIT 1')
+    .pluck()
+    .get(name) as number | undefined
+}

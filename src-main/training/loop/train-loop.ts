@@ -18,7 +18,8 @@ export interface TensorBatch {
   size: number
 }
 
-export interface Evaluation {
+/** Mean loss and accuracy of a model over some batches (not the Review view's evaluation of a run). */
+export interface LossAndAccuracy {
   loss: number
   accuracy: number
 }
@@ -32,7 +33,7 @@ export interface LoopOptions {
   batchSize: number
   batchesPerEpoch: number
   trainBatches(epoch: number): AsyncIterable<TensorBatch>
-  validate?(): Promise<Evaluation | null>
+  validate?(): Promise<LossAndAccuracy | null>
   callbacks: TrainingCallback[]
 }
 
@@ -132,7 +133,7 @@ function step(model: tfl.LayersModel, optimizer: tf.Optimizer, batch: TensorBatc
 }
 
 /** Loss and accuracy over batches in inference mode (dropout off, batch-norm on moving averages). */
-export async function evaluate(model: tfl.LayersModel, batches: AsyncIterable<TensorBatch>): Promise<Evaluation | null> {
+export async function evaluate(model: tfl.LayersModel, batches: AsyncIterable<TensorBatch>): Promise<LossAndAccuracy | null> {
   let seen = 0
   let lossSum = 0
   let correct = 0
