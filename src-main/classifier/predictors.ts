@@ -1,12 +1,16 @@
-// The two things `pictor predict` can predict with, behind one interface: an exported .onnx file
-// (needs ONNX Runtime; labels, input and preprocessing come from its metadata), or a project's run
-// (ONNX Runtime on the run's whole classifier when present, else TF.js).
+// What `pictor predict` (and later `pictor serve`) can predict with, behind one interface: a model
+// Pictor exported (an .onnx file, or a TF.js folder; labels, input and preprocessing come from its
+// metadata), or a project's run (ONNX Runtime on the run's whole classifier when present, else TF.js).
 import { availableParallelism } from 'node:os'
+import { existsSync, statSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { basename, dirname, join } from 'node:path'
+import * as tfl from '@tensorflow/tfjs-layers'
 import type { Database } from 'better-sqlite3'
 import type { BackendName } from '../contract/types'
 import { AppError } from '../core/errors'
+import { fileModelHandler } from '../models/tfjs-load'
+import { activateBackend } from '../tfjs/backend'
 import { loadOnnxRuntime, OnnxModel } from './onnx-runtime'
 import { exportLayersModelToOnnx, readOnnxMetadata } from '../onnx/export-onnx'
 import { loadRunClassifier } from './run-classifier'
@@ -58,6 +62,49 @@ export async function onnxFilePredictor(modelPath: string): Promise<Predictor> {
     preprocess: async (path) => applyByteTable(await decodeExample(path, { height, width, channels }), table),
     predict: (images) => runOnnx(model, images, [height, width, channels], metadata.labels.length),
     dispose: () => void model.dispose()
+  }
+}
+
+/**
+ * A model Pictor exported: an `.onnx` file, a TF.js folder (`model.json` + metadata.json), or the
+ * export folder holding `onnx/` and/or `tfjs/` (ONNX Runtime's copy when it is installed).
+ */
+export async function exportedModelPredictor(path: string): Promise<Predictor> {
+  const kind = (target: string) => (existsSync(target) ? (statSync(target).isDirectory() ? 'folder' : 'file') : null)
+  const found = kind(path)
+  if (found === null) throw new AppError('NOT_FOUND', `${path} does not exist`)
+  if (found === 'file') {
+    if (basename(path) === 'model.json') return tfjsFolderPredictor(dirname(path))
+    return onnxFilePredictor(path)
+  }
+  if (kind(join(path, 'model.json')) === 'file') return tfjsFolderPredictor(path)
+  if (kind(join(path, 'model.onnx')) === 'file') return onnxFilePredictor(join(path, 'model.onnx'))
+  const onnx = join(path, 'onnx', 'model.onnx')
+  const tfjs = join(path, 'tfjs', 'model.json')
+  if (kind(onnx) === 'file' && (kind(tfjs) !== 'file' || (await onnxRuntimeChosen()))) return onnxFilePredictor(onnx)
+  if (kind(tfjs) === 'file') return tfjsFolderPredictor(dirname(tfjs))
+  throw new AppError('INVALID_REQUEST', `${path} holds no exported model (model.onnx, model.json, onnx/ or tfjs/)`)
+}
+
+/** An exported TF.js layers folder, on the best TF.js backend here. */
+async function tfjsFolderPredictor(folder: string): Promise<Predictor> {
+  const metadata = await readOwnMetadata(folder)
+  if (!metadata) throw new AppError('INVALID_REQUEST', `${folder} has no Pictor metadata.json beside model.json`)
+  const backend = await activateBackend()
+  let model: tfl.LayersModel
+  try {
+    model = await tfl.loadLayersModel(fileModelHandler(join(folder, 'model.json')))
+  } catch (error) {
+    throw new AppError('INVALID_REQUEST', `${folder}/model.json does not load: ${(error as Error).message}`, { cause: error })
+  }
+  const { height, width, channels } = metadata.input
+  const table = scaleTable(metadata.preprocessing.scale, metadata.preprocessing.offset)
+  return {
+    engine: `tfjs-${backend.name}`,
+    labels: metadata.labels,
+    preprocess: async (path) => applyByteTable(await decodeExample(path, { height, width, channels }), table),
+    predict: (images) => predictRows(model, concat(images), [images.length, height, width, channels]),
+    dispose: () => model.dispose()
   }
 }
 

@@ -5,21 +5,21 @@ import { defaultDataDir } from '../core/data-dir'
 import { openProjectDatabase } from '../db/connection'
 import { csvHeader, csvRow } from '../export/prediction-csv'
 import { predictFolder, type PredictionRow } from '../export/predict-folder'
-import { onnxFilePredictor, runPredictor, type Predictor } from '../classifier/predictors'
+import { exportedModelPredictor, runPredictor, type Predictor } from '../classifier/predictors'
 import { modelsDirectory } from '../models/base-model-store'
 import type { Command } from './command'
 import { UsageError } from './output'
 
 /**
- * `pictor predict`: classify every image below a folder with a project's run or an exported .onnx
- * file. Rows stream out as batches finish (CSV file, JSON lines, or a readable table on stdout);
+ * `pictor predict`: classify every image below a folder with a project's run or a model Pictor
+ * exported (an .onnx file, a TF.js folder, or the export folder). Rows stream out as batches finish (CSV file, JSON lines, or a readable table on stdout);
  * Ctrl+C stops after the batch in progress with everything so far written; the summary goes to stderr.
  * Exit 0 when the run completed (even with unreadable images), 1 when cancelled.
  */
 export const predictCommand: Command = {
   name: 'predict',
-  usage: 'pictor predict (--project FILE [--run ID] | --model MODEL.onnx) FOLDER [--csv OUT.csv] [--json] [--top K]',
-  summary: 'predict the class of every image below a folder, with a run of a project or an exported ONNX model',
+  usage: 'pictor predict (--project FILE [--run ID] | --model MODEL.onnx|EXPORT_FOLDER) FOLDER [--csv OUT.csv] [--json] [--top K]',
+  summary: 'predict the class of every image below a folder, with a run of a project or an exported model',
   async run(args) {
     const { values, positionals } = parseArgs({
       args,
@@ -36,7 +36,7 @@ export const predictCommand: Command = {
     })
     const [folder] = positionals
     if (!folder || positionals.length > 1) throw new UsageError('predict takes exactly one folder')
-    if (Boolean(values.project) === Boolean(values.model)) throw new UsageError('predict needs either --project FILE or --model MODEL.onnx')
+    if (Boolean(values.project) === Boolean(values.model)) throw new UsageError('predict needs either --project FILE or --model MODEL.onnx|EXPORT_FOLDER')
     if (values.run !== undefined && !values.project) throw new UsageError('--run goes with --project')
     const runId = values.run === undefined ? undefined : Number(values.run)
     if (runId !== undefined && !(Number.isInteger(runId) && runId > 0)) throw new UsageError(`--run must be a run id, got ${values.run}`)
@@ -61,7 +61,7 @@ export const predictCommand: Command = {
     }
     process.stdout.on('error', closedOutput)
     try {
-      predictor = db ? await runPredictor(db, runId, { modelsDir: modelsDirectory(defaultDataDir()) }) : await onnxFilePredictor(resolve(values.model!))
+      predictor = db ? await runPredictor(db, runId, { modelsDir: modelsDirectory(defaultDataDir()) }) : await exportedModelPredictor(resolve(values.model!))
       const top = Math.min(requestedTop, predictor.labels.length)
       if (values.csv) {
         csv = await open(resolve(values.csv), 'w')

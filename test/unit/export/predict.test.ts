@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { exportRun } from '../../../src-main/export/export-run'
 import { csvHeader, csvRow } from '../../../src-main/export/prediction-csv'
 import { predictFolder, type PredictionRow } from '../../../src-main/export/predict-folder'
-import { onnxFilePredictor, runPredictor } from '../../../src-main/classifier/predictors'
+import { exportedModelPredictor, onnxFilePredictor, runPredictor } from '../../../src-main/classifier/predictors'
 import { loadRunClassifier } from '../../../src-main/classifier/run-classifier'
 import { activateBackend } from '../../../src-main/tfjs/backend'
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir'
@@ -125,6 +125,26 @@ describe('predictFolder', () => {
     expect(Object.keys(answers).sort()).toEqual(['onnxruntime', 'tfjs-wasm'])
     expect(answers.onnxruntime).toEqual(answers['tfjs-wasm'])
     expect(answers.onnxruntime!.size).toBe(8)
+  })
+
+  it('with an exported folder: the TF.js copy on TF.js, the whole export on ONNX Runtime, both the run’s argmax', async () => {
+    const out = join(dir, 'both-formats')
+    await withProjectDbAsync(trained.projectPath, (db) => exportRun(db, { dir: out, formats: ['onnx', 'tfjs'] }, { modelsDir, pictorVersion: 'test' }))
+    for (const [path, engine] of [[join(out, 'tfjs'), 'tfjs-wasm'], [join(out, 'tfjs', 'model.json'), 'tfjs-wasm'], [out, 'onnxruntime']] as const) {
+      const predictor = await exportedModelPredictor(path)
+      const rows: PredictionRow[] = []
+      const summary = await predictFolder(folder, predictor, { top: 1, onRows: (batch) => void rows.push(...batch) })
+      predictor.dispose()
+      expect(summary.engine).toBe(engine)
+      expect(summary.predicted).toBe(8)
+      for (const row of rows.filter((candidate) => candidate.error === null)) {
+        const probabilities = expected.get(basename(row.path))!
+        expect(row.top[0]!.label).toBe(['blue', 'red'][argmax(probabilities)])
+        expect(Math.abs(row.top[0]!.probability - Math.max(...probabilities))).toBeLessThan(1e-4)
+      }
+    }
+    await expect(exportedModelPredictor(join(dir, 'to-predict'))).rejects.toMatchObject({ code: 'INVALID_REQUEST' })
+    await expect(exportedModelPredictor(join(dir, 'nowhere'))).rejects.toMatchObject({ code: 'NOT_FOUND' })
   })
 })
 
