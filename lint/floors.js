@@ -9,8 +9,7 @@ export const FLOORS = [
   { name: 'core', folders: ['core'] },
   { name: 'storage', folders: ['db', 'jobs'] },
   { name: 'building blocks', folders: ['tfjs', 'models', 'onnx', 'import', 'splits'] },
-  // inference/ is what classifier/ replaces; it stays on this floor while it still exists.
-  { name: 'inference', folders: ['classifier', 'inference'] },
+  { name: 'inference', folders: ['classifier'] },
   { name: 'training', folders: ['training'] },
   { name: 'transfer learning', folders: ['transfer'] },
   { name: 'features', folders: ['review', 'export'] },
