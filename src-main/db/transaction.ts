@@ -67,6 +67,6 @@ function backoffMs(attempt: number): number {
 const sleeper = new Int32Array(new SharedArrayBuffer(4))
 
 /** A synchronous pause: transactions are synchronous, so the caller is blocked either way. */
-function sleepSync(ms: number): void {
+export function sleepSync(ms: number): void {
   if (ms > 0) Atomics.wait(sleeper, 0, 0, ms)
 }

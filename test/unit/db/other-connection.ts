@@ -24,13 +24,16 @@ parentPort.on('message', (command) => {
     const insert = db.prepare(command.sql)
     const until = Date.now() + command.ms
     let writes = 0
+    let longestMs = 0
     parentPort.postMessage({ type: 'writing' })
     while (Date.now() < until) {
+      const started = performance.now()
       insert.run()
+      longestMs = Math.max(longestMs, performance.now() - started)
       writes++
       pause(1)
     }
-    parentPort.postMessage({ type: 'wrote', writes })
+    parentPort.postMessage({ type: 'wrote', writes, longestMs })
   } else if (command.type === 'close') {
     db.close()
     parentPort.close()
@@ -41,6 +44,7 @@ parentPort.on('message', (command) => {
 interface Reply {
   type: string
   writes?: number
+  longestMs?: number
 }
 
 export class OtherConnection {
@@ -68,11 +72,14 @@ export class OtherConnection {
     return { released: this.#next('released').then(() => undefined) }
   }
 
-  /** Commits `sql` over and over for `ms`; resolves once writing has begun, with the final count. */
-  async writeFor(ms: number, sql: string): Promise<{ done: Promise<number> }> {
+  /**
+   * Commits `sql` over and over for `ms`; resolves once writing has begun, with the final count and
+   * the longest any one write took (waiting for the lock included).
+   */
+  async writeFor(ms: number, sql: string): Promise<{ done: Promise<{ writes: number; longestMs: number }> }> {
     this.#worker.postMessage({ type: 'write-for', ms, sql })
     await this.#next('writing')
-    return { done: this.#next('wrote').then((reply) => reply.writes ?? 0) }
+    return { done: this.#next('wrote').then((reply) => ({ writes: reply.writes ?? 0, longestMs: reply.longestMs ?? 0 })) }
   }
 
   async close(): Promise<void> {

@@ -113,7 +113,7 @@ describe('writeTransaction', () => {
       writeTransaction(app, () => readThenWrite(app))
       mine++
     }
-    const theirs = await done
+    const theirs = (await done).writes
     expect(mine).toBeGreaterThan(50)
     expect(theirs).toBeGreaterThan(50)
     expect(count(app)).toBe(mine + theirs)
