@@ -4,6 +4,7 @@ import BetterSqlite3, { type Database } from 'better-sqlite3'
 import { AppError, fromSystemError } from '../core/errors'
 import { LATEST_SCHEMA_VERSION, migrate, schemaVersion } from './migrations'
 import { registerTextFunctions } from './text-fold'
+import { writeTransaction } from './transaction'
 
 /** 'PICT' — lets Pictor tell its own projects from any other SQLite file. */
 export const PICTOR_APPLICATION_ID = 0x50494354
@@ -79,7 +80,7 @@ export function createProjectDatabase(path: string, initialise: (db: Database) =
     configure(db, SESSION_BUSY_TIMEOUT_MS)
     db.pragma(`application_id = ${PICTOR_APPLICATION_ID}`)
     migrate(db)
-    db.transaction(() => initialise(db))()
+    writeTransaction(db, () => initialise(db))
     return db
   } catch (error) {
     db.close()

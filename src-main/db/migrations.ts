@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3'
 import { AppError } from '../core/errors'
+import { writeTransaction } from './transaction'
 
 // Migration files are bundled as text at build time, so the app never looks for them on disk.
 const files = import.meta.glob('./migrations/*.sql', { query: '?raw', import: 'default', eager: true }) as Record<
@@ -57,14 +58,17 @@ export function migrate(db: Database, target?: number, migrations = MIGRATIONS):
   try {
     for (const migration of migrations) {
       if (migration.version <= current || migration.version > last) continue
-      db.transaction(() => {
+      writeTransaction(db, () => {
+        // Another process may have opened the same project a moment earlier and migrated it: with
+        // the write lock held, the version read now is final.
+        if (schemaVersion(db) >= migration.version) return
         db.exec(migration.sql)
         const broken = db.pragma('foreign_key_check') as unknown[]
         if (broken.length > 0) {
           throw new Error(`migration ${migration.version}-${migration.name} broke ${broken.length} foreign key(s)`)
         }
         db.pragma(`user_version = ${migration.version}`)
-      })()
+      })
     }
   } finally {
     if (enforced) db.pragma('foreign_keys = ON')

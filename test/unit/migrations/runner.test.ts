@@ -109,6 +109,27 @@ describe('migrate', () => {
     expect(db.prepare('SELECT type, name, sql FROM sqlite_schema ORDER BY name').all()).toEqual(before)
   })
 
+  it('skips a migration that another connection applied after this one read the version', () => {
+    const path = join(tempDir(), 'runner.sqlite')
+    const other = new BetterSqlite3(path)
+    // Both read v0; the other connection migrates first, just before this one's first migration.
+    class RacedMigrations extends Array<Migration> {
+      override *[Symbol.iterator](): ArrayIterator<Migration> {
+        migrate(other, 3, fake)
+        yield* fake
+      }
+    }
+    const raced = RacedMigrations.from(fake) as Migration[]
+    try {
+      expect(migrate(db, 3, raced)).toBe(3)
+      expect(tables()).toEqual(['a', 'b', 'c'])
+      // Migration 2's insert ran once, not once per connection.
+      expect(db.prepare('SELECT count(*) AS n FROM a').get()).toEqual({ n: 1 })
+    } finally {
+      other.close()
+    }
+  })
+
   it('refuses a database newer than the latest migration with SCHEMA_TOO_NEW, touching nothing', () => {
     db.pragma('user_version = 4')
     let caught: unknown
