@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import type { Database } from 'better-sqlite3'
 import type { SuggestionSummary } from '../../contract/types'
+import { writeTransaction } from '../transaction'
 
 /**
  * A suggestion counts only while its image is unlabeled and its class is live. Rows of labeled
@@ -55,9 +56,9 @@ export function writeSuggestions(db: Database, runId: number, rows: readonly Sug
      ON CONFLICT (image_id) DO UPDATE SET run_id = excluded.run_id, class_id = excluded.class_id,
        confidence = excluded.confidence, computed_at = excluded.computed_at`
   )
-  db.transaction(() => {
+  writeTransaction(db, () => {
     for (const row of rows) upsert.run(row.imageId, runId, row.classId, clamp01(row.confidence), computedAt)
-  })()
+  })
 }
 
 /**
