@@ -35,9 +35,13 @@ export function indicesInRows(firstRow: number, lastRow: number, columns: number
   return indices
 }
 
-/** Scrolls `viewport` (of client height `height`) just enough to show the row of item `index`. */
-export function scrollIntoView(viewport: HTMLElement, height: number, index: number, columns: number): void {
+/**
+ * Where to scroll a viewport of client height `height`, now at `scrollTop`, so that the row of item
+ * `index` shows — just enough — or null when it already does.
+ */
+export function scrollTopShowing(scrollTop: number, height: number, index: number, columns: number): number | null {
   const top = Math.floor(index / columns) * ROW
-  if (top < viewport.scrollTop) viewport.scrollTop = top
-  else if (top + ROW > viewport.scrollTop + height) viewport.scrollTop = top + ROW - height + GAP
+  if (top < scrollTop) return top
+  if (top + ROW > scrollTop + height) return top + ROW - height + GAP
+  return null
 }

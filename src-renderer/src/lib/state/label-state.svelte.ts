@@ -123,10 +123,18 @@ export class LabelState {
     })
   }
 
-  /** Queues the second half of a label key: main's commit, noted and applied when it answers. */
+  /**
+   * Queues the second half of a label key: main's commit, noted and applied when it answers. The
+   * call goes out in a task of its own, after the key's: the browser runs the frame that shows the
+   * cursor's move first when it is due (it favours rendering after input), instead of waiting for
+   * the request to be sent.
+   */
   #commit(pending: PendingLabel | null, commit: (pending: PendingLabel) => Promise<LabelChange>): Promise<void> {
     if (!pending) return Promise.resolve()
-    return this.#enqueue(() => this.changes.act(() => commit(pending))).then(() => {})
+    return this.#enqueue(async () => {
+      await afterThisTask()
+      await this.changes.act(() => commit(pending))
+    })
   }
 
   #enqueue<T>(work: () => Promise<T>): Promise<T> {
@@ -144,6 +152,15 @@ export class LabelState {
       return false
     }
   }
+}
+
+/** Resolves in a task of its own, after everything already queued (a message is not clamped like a timeout). */
+function afterThisTask(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel()
+    channel.port1.onmessage = () => resolve()
+    channel.port2.postMessage(null)
+  })
 }
 
 function messageOf(error: unknown): string {

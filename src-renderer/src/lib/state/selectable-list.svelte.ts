@@ -48,9 +48,18 @@ export class SelectableList<T> {
    * when that one left, so a keyboard labeler lands on the next image.
    */
   protected remove(gone: ReadonlySet<number>): void {
-    const removedBeforeCursor = this.#items.slice(0, this.#cursor).filter((item) => gone.has(this.idOf(item))).length
-    this.#items = this.#items.filter((item) => !gone.has(this.idOf(item)))
-    this.#cursor = Math.max(0, Math.min(this.#cursor - removedBeforeCursor, this.#items.length - 1))
+    // A key press removes one image, near the cursor, from lists of up to 100k: find the positions
+    // (stopping once all are found), then copy the rest in slices, not one callback per item.
+    const items = this.#items
+    const positions: number[] = []
+    for (let index = 0; index < items.length && positions.length < gone.size; index++) {
+      if (gone.has(this.idOf(items[index]!))) positions.push(index)
+    }
+    if (positions.length === 0) return
+    const kept = positions.length === 1 ? items.toSpliced(positions[0]!, 1) : withoutPositions(items, positions)
+    const removedBeforeCursor = positions.filter((position) => position < this.#cursor).length
+    this.#items = kept
+    this.#cursor = Math.max(0, Math.min(this.#cursor - removedBeforeCursor, kept.length - 1))
   }
 
   moveTo(index: number): void {
@@ -90,4 +99,15 @@ export class SelectableList<T> {
   clearSelection(): void {
     this.#selection = new Set()
   }
+}
+
+/** `items` without the ones at `positions` (ascending). */
+function withoutPositions<T>(items: readonly T[], positions: readonly number[]): T[] {
+  const kept: T[] = []
+  let from = 0
+  for (const position of [...positions, items.length]) {
+    for (let index = from; index < position; index++) kept.push(items[index]!)
+    from = position + 1
+  }
+  return kept
 }
