@@ -193,21 +193,24 @@ async function runImport(db: Database, context: RunContext): Promise<ImportRepor
   report.removed += vanished.length
   report.durationMs = Date.now() - started
   report.imagesPerSecond = report.durationMs > 0 ? Math.round((done * 1000) / report.durationMs) : 0
-  const counts = writeTransaction(db, () => {
-    for (const problem of walk.problems) {
-      writer.write({
-        file: { relPath: problem.relPath, absPath: '', bytes: 0, mtimeMs: 0 },
-        error: new FileError(problem.code, problem.message)
-      })
-    }
-    for (const id of vanished) writer.markMissing(id)
+  // In batches like the imports, so marking a removed folder's many files never holds the lock long;
+  // a re-run after a crash in between simply marks the rest.
+  const problems = walk.problems.map((problem) => ({
+    file: { relPath: problem.relPath, absPath: '', bytes: 0, mtimeMs: 0 },
+    error: new FileError(problem.code, problem.message)
+  }))
+  for (let start = 0; start < problems.length; start += BATCH_SIZE) {
+    writeTransaction(db, () => problems.slice(start, start + BATCH_SIZE).forEach((outcome) => writer.write(outcome)))
+  }
+  for (let start = 0; start < vanished.length; start += BATCH_SIZE) {
+    writeTransaction(db, () => vanished.slice(start, start + BATCH_SIZE).forEach((id) => writer.markMissing(id)))
+  }
+  // Counted from the committed rows before the lock is taken: two scans of the source's images.
+  Object.assign(report, sourceImageCounts(db, source.id))
+  writeTransaction(db, () => {
     if (!report.cancelled) markSourceScanned(db, source.id)
-    // Counted inside the transaction so the stored report matches the rows it commits with.
-    const counts = sourceImageCounts(db, source.id)
-    finishImportRun(db, runId, report.cancelled ? 'cancelled' : 'done', { ...report, ...counts })
-    return counts
+    finishImportRun(db, runId, report.cancelled ? 'cancelled' : 'done', report)
   })
-  Object.assign(report, counts)
   return report
 }
 
