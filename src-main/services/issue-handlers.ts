@@ -8,6 +8,7 @@ import { getLabelIssue, listLabelIssues } from '../db/queries/label-issues'
 import { currentLabels } from '../db/queries/labels'
 import { getRobustnessReport } from '../db/queries/robustness-reports'
 import { latestRunWithModel } from '../db/queries/training-runs'
+import { writeTransaction } from '../db/transaction'
 import { runWithModel } from '../classifier/run-choice'
 import { runInWorker } from '../jobs/worker-job'
 import { NO_BASE_MODEL, type LabelIssuesInput, type LabelIssuesResult } from '../review/label-issues-job'
@@ -57,11 +58,11 @@ export function issueHandlers({ session, jobs, events, modelsDir }: ServiceConte
     }
     // The relabel goes through the labeling service (one undoable action, like a key press in the
     // Label view) and the verdict lands with it, or neither does.
-    const change = db.transaction(() => {
+    const change = writeTransaction(db, () => {
       const made = labeling.assign([imageId], issue.suggestedClassId)
       recordIssueDecision(db, imageId, issue.givenClassId, 'accepted')
       return made
-    })()
+    })
     if (change.imageIds.length > 0) events.emit('labels.changed', change)
     return getLabelIssue(db, imageId)!
   }

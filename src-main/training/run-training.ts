@@ -9,7 +9,6 @@ import { withJobDatabase } from '../db/connection'
 import { deleteCheckpoint, saveCheckpoint, saveRunModel } from '../db/queries/run-models'
 import { loadTrainingExamples } from '../db/queries/training-data'
 import { finishRun, getRun, markRunStarted, recordEpoch } from '../db/queries/training-runs'
-import { writeTransaction } from '../db/transaction'
 import type { ProgressUpdate } from '../jobs/job'
 import { applySplits } from '../splits/apply-splits'
 import { activateBackend } from '../tfjs/backend'
@@ -129,13 +128,14 @@ async function train<Extra extends object>(
     const validation = await evaluate(model, prepared.evaluationBatches('val', batchSize))
     const test = await evaluate(model, prepared.evaluationBatches('test', batchSize))
     const done = summarize(validation?.accuracy ?? null, test?.accuracy ?? null)
-    // Serialized before the write lock is taken; the model, the end of the checkpoint and the
-    // 'done' status then land together or not at all.
+    // Serialized before the write lock is taken; large weights are then written in short chunks,
+    // and the model row, the end of the checkpoint and the 'done' status land together or not at all.
     const stored = await serializeModel(model)
-    writeTransaction(db, () => {
-      saveRunModel(db, runId, stored)
-      deleteCheckpoint(db, runId)
-      finishRun(db, runId, 'done', { summary: done })
+    saveRunModel(db, runId, stored, {
+      commitWith: () => {
+        deleteCheckpoint(db, runId)
+        finishRun(db, runId, 'done', { summary: done })
+      }
     })
     ended.recorded = true
     return done
