@@ -6,7 +6,7 @@ import { AppError, fromSystemError } from '../core/errors'
 import { latestImportRun } from '../db/queries/import-runs'
 import type { ImportInput } from '../import/import-folder'
 import type { ImportReport } from '../import/import-report'
-import importWorkerPath from '../import/import-worker?modulePath'
+import importWorkerPath from '../workers/import-worker?modulePath'
 import { runInWorker } from '../jobs/worker-job'
 import type { ServiceContext } from './context'
 
