@@ -1,6 +1,8 @@
 // A large Pictor project made in seconds for the UI benchmark: an empty project from `pictor create`,
 // then sources, classes, images and labels written straight into its SQLite file, and a small set
 // of distinct WebP thumbnails in the data dir that every image row points at (by content hash).
+// The labeled images were labeled by hand on an earlier day, one undoable action each, so the undo
+// history is as long as a real keyboard-labeled project's (every label key writes to it).
 // Nothing is decoded or imported; the UI only ever sees rows and thumbnails, as after a real import.
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
@@ -25,7 +27,7 @@ export interface GenerateOptions {
   thumbnails: number
   /** Longer side of each thumbnail; the importer makes them at most 256 px. */
   thumbnailSize: number
-  /** Share of images that get a (folder) label. */
+  /** Share of images that get a label (typed in by hand, one history action each, a day ago). */
   labeledShare: number
 }
 
@@ -128,7 +130,9 @@ export async function generateProject(options: GenerateOptions): Promise<Generat
                            folder_class, imported_at)
        VALUES (?, ?, ?, 'ok', ?, ?, ?, ?, ?, 'jpeg', ?, ?)`
     )
-    const insertLabel = db.prepare("INSERT INTO labels (image_id, class_id, origin, updated_at) VALUES (?, ?, 'folder', ?)")
+    const insertLabel = db.prepare("INSERT INTO labels (image_id, class_id, origin, updated_at) VALUES (?, ?, 'user', ?)")
+    const insertAction = db.prepare("INSERT INTO label_actions (description, created_at, undone, origin) VALUES (?, ?, 0, 'user')")
+    const insertChange = db.prepare('INSERT INTO label_changes (action_id, image_id, old_class_id, new_class_id) VALUES (?, ?, NULL, ?)')
     const random = mulberry32(20_240_601)
     db.transaction(() => {
       const sourceId = Number(insertSource.run(sourceRoot, now, now).lastInsertRowid)
@@ -155,7 +159,9 @@ export async function generateProject(options: GenerateOptions): Promise<Generat
           now - 3_600_000 + Math.floor(index / 100)
         )
         if (klass) {
-          insertLabel.run(id, klass.id, now - 3_600_000)
+          const at = now - 86_400_000 + labeled * 500
+          insertLabel.run(id, klass.id, at)
+          insertChange.run(Number(insertAction.run(`Label image as ${klass.name}`, at).lastInsertRowid), id, klass.id)
           labeled++
         }
       }

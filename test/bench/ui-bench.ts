@@ -217,6 +217,15 @@ const PAGE_PROBES = String.raw`
 })()
 `
 
+/** What PAGE_PROBES puts on the page's window, as the predicates passed to waitForFunction read it. */
+interface ProbedPage {
+  __pictorBench: {
+    filterText(): string
+    firstPaint: { painted: number | null }
+    label: { painted: number | null; committedPainted: number | null }
+  }
+}
+
 interface FirstPaintRecord {
   t0: number
   grid: number | null
@@ -338,7 +347,7 @@ async function waitForFilterTotal(page: Page, total: number): Promise<void> {
   // Functions, not strings: the app's CSP forbids eval, which string predicates need.
   await page.waitForFunction(
     (expected) => {
-      const text = (globalThis as any).__pictorBench.filterText() as string
+      const text = (globalThis as unknown as ProbedPage).__pictorBench.filterText() as string
       const match = /\/\s*(.+?)\s+in this filter/.exec(text)
       return !!match && Number(match[1]!.replace(/\D/g, '')) === expected
     },
@@ -379,7 +388,7 @@ async function measureFirstPaint(page: Page): Promise<FirstPaintResult> {
   await page.evaluate('performance.clearResourceTimings(); window.__pictorBench.armFirstPaint()')
   const started = performance.now()
   await page.keyboard.press('Control+2')
-  await page.waitForFunction(() => (globalThis as any).__pictorBench.firstPaint.painted !== null, null, { timeout: 60_000 })
+  await page.waitForFunction(() => (globalThis as unknown as ProbedPage).__pictorBench.firstPaint.painted !== null, null, { timeout: 60_000 })
   const wallMs = performance.now() - started
   const record = (await page.evaluate('window.__pictorBench.firstPaint')) as FirstPaintRecord
   const resources = (await page.evaluate(`window.__pictorBench.resourcesSince(${record.t0})`)) as Resource[]
@@ -427,10 +436,10 @@ async function measureLabeling(
     await page.evaluate(`window.__pictorBench.armLabel(${before.total - press - 1})`)
     const wallStart = performance.now()
     await page.keyboard.press(hotkeys[press % hotkeys.length]!)
-    await page.waitForFunction(() => (globalThis as any).__pictorBench.label.painted !== null, null, { timeout: 30_000 })
+    await page.waitForFunction(() => (globalThis as unknown as ProbedPage).__pictorBench.label.painted !== null, null, { timeout: 30_000 })
     wallMs.push(performance.now() - wallStart)
     // Each key is measured on its own: the next is pressed once this one's label is shown too.
-    await page.waitForFunction(() => (globalThis as any).__pictorBench.label.committedPainted !== null, null, { timeout: 30_000 })
+    await page.waitForFunction(() => (globalThis as unknown as ProbedPage).__pictorBench.label.committedPainted !== null, null, { timeout: 30_000 })
     const record = (await page.evaluate('window.__pictorBench.label')) as LabelRecord
     paintMs.push(record.painted - record.t0)
     domMs.push(record.mutated - record.t0)
@@ -472,7 +481,7 @@ async function measureMoves(page: Page, presses: number): Promise<number[]> {
     await page.evaluate('window.__pictorBench.armLabel(-1)')
     // Right, left, right…: the cursor stays in the first row, so no key scrolls the grid.
     await page.keyboard.press(press % 2 === 0 ? 'ArrowRight' : 'ArrowLeft')
-    await page.waitForFunction(() => (globalThis as any).__pictorBench.label.painted !== null, null, { timeout: 30_000 })
+    await page.waitForFunction(() => (globalThis as unknown as ProbedPage).__pictorBench.label.painted !== null, null, { timeout: 30_000 })
     const record = (await page.evaluate('window.__pictorBench.label')) as LabelRecord
     paintMs.push(record.painted - record.t0)
   }
@@ -582,7 +591,7 @@ async function main(): Promise<void> {
     const project = await generateProject({ workDir, dataDir, images: IMAGES, thumbnails: 200, thumbnailSize: 256, labeledShare: 0.5 })
     console.log(
       `  ${project.thumbnails} thumbnails (${Math.round(project.thumbnailBytes / 1024)} KiB) in ${ms(project.thumbnailMs)}; ` +
-        `${project.images.toLocaleString('en-US')} images, ${project.labeled.toLocaleString('en-US')} labeled, ` +
+        `${project.images.toLocaleString('en-US')} images, ${project.labeled.toLocaleString('en-US')} labeled (one undo-history action each), ` +
         `${project.classes.length} classes in ${ms(project.rowsMs)}`
     )
 

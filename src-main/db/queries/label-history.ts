@@ -30,7 +30,12 @@ export interface RecordOptions {
  * as in every editor.
  */
 export function recordAction(db: Database, description: string, changes: LabelChangeRow[], options: RecordOptions = {}): number {
-  db.prepare('DELETE FROM label_actions WHERE undone = 1').run()
+  // Undone actions are always the newest (undo walks back, redo forward, a new action clears them):
+  // look past the last done one only, not through the whole history, on every key press.
+  db.prepare(
+    `DELETE FROM label_actions
+     WHERE id > coalesce((SELECT id FROM label_actions WHERE undone = 0 ORDER BY id DESC LIMIT 1), 0) AND undone = 1`
+  ).run()
   const actionId = Number(
     db
       .prepare('INSERT INTO label_actions (description, created_at, deletes_class_id, origin) VALUES (?, ?, ?, ?)')
@@ -73,13 +78,19 @@ export function setActionUndone(db: Database, actionId: number, undone: boolean)
   db.prepare('UPDATE label_actions SET undone = ? WHERE id = ?').run(undone ? 1 : 0, actionId)
 }
 
-/** How many images the user labeled in the last `minutes` minutes (not undone), for the labeling rate. */
+/**
+ * How many images the user labeled in the last `minutes` minutes (not undone), for the labeling
+ * rate. Every label change reports it, so it reads only the recent actions: ids grow with time, so
+ * everything after the newest action older than the window is a candidate (then checked by time).
+ */
 export function recentLabelCount(db: Database, minutes: number, now = Date.now()): number {
+  const since = now - minutes * 60_000
   return db
     .prepare(
-      `SELECT count(*) FROM label_changes c JOIN label_actions a ON a.id = c.action_id
-       WHERE a.undone = 0 AND a.created_at >= ? AND c.new_class_id IS NOT NULL`
+      `SELECT count(*) FROM label_actions a CROSS JOIN label_changes c ON c.action_id = a.id
+       WHERE a.id > coalesce((SELECT id FROM label_actions WHERE created_at < @since ORDER BY id DESC LIMIT 1), 0)
+         AND a.undone = 0 AND a.created_at >= @since AND c.new_class_id IS NOT NULL`
     )
     .pluck()
-    .get(now - minutes * 60_000) as number
+    .get({ since }) as number
 }
