@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { TRAIN_BACKENDS, TRAIN_DEFAULTS, TRAIN_MODELS, TRAIN_OPTIMIZERS } from '../contract/train-settings'
 import type { RunSummary, TrainSettings } from '../contract/types'
 import { defaultDataDir } from '../core/data-dir'
 import { createServices } from '../services/services'
@@ -6,7 +7,6 @@ import type { Command } from './command'
 import { runCliJob } from './job-session'
 import { CliFailure, printJson, unwrap, UsageError } from './output'
 
-const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const
 
 function numberOption(value: string | undefined, name: string, integer: boolean): number | undefined {
   if (value === undefined) return undefined
@@ -19,16 +19,16 @@ function numberOption(value: string | undefined, name: string, integer: boolean)
 export const trainCommand: Command = {
   name: 'train',
   usage:
-    'pictor train --project FILE [--model cnn|mobilenetv2] [--epochs N] [--batch B] [--lr R] [--optimizer adam|sgd] [--size PX] ' +
-    '[--grayscale] [--augment] [--batch-norm] [--dropout R] [--class-weights] [--oversample] [--patience N] ' +
-    '[--backend tensorflow-gpu|tensorflow|wasm|cpu] [--resume RUN] [--json]',
+    `pictor train --project FILE [--model ${TRAIN_MODELS.join('|')}] [--epochs N] [--batch B] [--lr R] ` +
+    `[--optimizer ${TRAIN_OPTIMIZERS.join('|')}] [--size PX] [--grayscale] [--augment] [--batch-norm] [--dropout R] ` +
+    `[--class-weights] [--oversample] [--patience N] [--backend ${TRAIN_BACKENDS.join('|')}] [--resume RUN] [--json]`,
   summary: 'train a model (the seed CNN, or a head on cached MobileNetV2 features) on the labeled images',
   async run(args) {
     const { values } = parseArgs({
       args,
       options: {
         project: { type: 'string' },
-        model: { type: 'string', default: 'cnn' },
+        model: { type: 'string', default: TRAIN_DEFAULTS.model },
         epochs: { type: 'string' },
         batch: { type: 'string' },
         lr: { type: 'string' },
@@ -48,13 +48,15 @@ export const trainCommand: Command = {
       strict: true
     })
     if (!values.project) throw new UsageError('train needs --project FILE')
-    if (values.model !== 'cnn' && values.model !== 'mobilenetv2') {
-      throw new UsageError(`--model ${values.model} is not a model Pictor trains (models: cnn, mobilenetv2)`)
+    if (!oneOf(TRAIN_MODELS, values.model)) {
+      throw new UsageError(`--model ${values.model} is not a model Pictor trains (models: ${TRAIN_MODELS.join(', ')})`)
     }
-    if (values.backend && !(BACKENDS as readonly string[]).includes(values.backend)) {
-      throw new UsageError(`--backend must be one of ${BACKENDS.join(', ')}`)
+    if (values.backend && !oneOf(TRAIN_BACKENDS, values.backend)) {
+      throw new UsageError(`--backend must be one of ${TRAIN_BACKENDS.join(', ')}`)
     }
-    if (values.optimizer && values.optimizer !== 'adam' && values.optimizer !== 'sgd') throw new UsageError('--optimizer must be adam or sgd')
+    if (values.optimizer && !oneOf(TRAIN_OPTIMIZERS, values.optimizer)) {
+      throw new UsageError(`--optimizer must be ${TRAIN_OPTIMIZERS.join(' or ')}`)
+    }
     const settings: Partial<TrainSettings> = Object.fromEntries(
       Object.entries({
         model: values.model,
@@ -101,6 +103,10 @@ export const trainCommand: Command = {
       services.close()
     }
   }
+}
+
+function oneOf(choices: readonly string[], value: string | undefined): boolean {
+  return value !== undefined && choices.includes(value)
 }
 
 function resultObject(run: RunSummary) {

@@ -1,5 +1,10 @@
 import { z } from 'zod'
 
+/** The choices of the enumerated settings, for the CLI's usage checks and the Train view's pickers. */
+export const TRAIN_MODELS = ['cnn', 'mobilenetv2'] as const
+export const TRAIN_OPTIMIZERS = ['adam', 'sgd'] as const
+export const TRAIN_BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const
+
 /**
  * The one source of the training settings: their names, limits and defaults. The contract, the CLI,
  * the Train view and Review's "retrain" all derive from it.
@@ -7,11 +12,11 @@ import { z } from 'zod'
 export const trainSettingsSchema = z
   .object({
     /** 'mobilenetv2': frozen ImageNet features, cached per image, and a small trained head. */
-    model: z.enum(['cnn', 'mobilenetv2']).default('cnn'),
+    model: z.enum(TRAIN_MODELS).default('cnn'),
     epochs: z.number().int().min(1).max(1000).default(10),
     batchSize: z.number().int().min(1).max(4096).default(64),
     learningRate: z.number().positive().max(10).default(0.001),
-    optimizer: z.enum(['adam', 'sgd']).default('adam'),
+    optimizer: z.enum(TRAIN_OPTIMIZERS).default('adam'),
     momentum: z.number().min(0).max(0.999).default(0.9),
     imageSize: z.number().int().min(18).max(512).default(32),
     channels: z.union([z.literal(1), z.literal(3)]).default(3),
@@ -22,7 +27,7 @@ export const trainSettingsSchema = z
     oversample: z.boolean().default(false),
     /** Epochs without validation improvement before stopping; 0 turns early stopping off. */
     patience: z.number().int().min(0).max(1000).default(0),
-    backend: z.enum(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']).nullable().default(null),
+    backend: z.enum(TRAIN_BACKENDS).nullable().default(null),
     seed: z.number().int().min(0).max(2 ** 31).default(1)
   })
   .strict()
