@@ -4,7 +4,12 @@
  * changes. Items are whatever the view lists (bare ids, review rows); `idOf` names each one's image.
  */
 export class SelectableList<T> {
-  #items = $state.raw<readonly T[]>([])
+  /**
+   * The list itself is not reactive: a label key drops one image from up to 100k, and copying the
+   * array for that costs milliseconds per key. It is changed in place and `#version` tells readers.
+   */
+  #items: T[] = []
+  #version = $state(0)
   #cursor = $state(0)
   #selection = $state.raw<ReadonlySet<number>>(new Set())
   /** Where a Shift+click range starts: the last plain or Ctrl/Cmd click. */
@@ -12,30 +17,37 @@ export class SelectableList<T> {
 
   constructor(private readonly idOf: (item: T) => number) {}
 
+  /** The list as it is now (read it again after a change: removal edits it in place). */
   get items(): readonly T[] {
+    void this.#version
     return this.#items
   }
   get cursor() {
     return this.#cursor
   }
   get current(): T | undefined {
-    return this.#items[this.#cursor]
+    return this.items[this.#cursor]
   }
   get selection() {
     return this.#selection
   }
 
-  /** A new list from scratch: cursor at the top, nothing selected. */
-  protected reset(items: readonly T[] = []): void {
+  /** A new list from scratch (the array becomes the list's own): cursor at the top, nothing selected. */
+  protected reset(items: T[] = []): void {
     this.#items = items
+    this.#version++
     this.#cursor = 0
     this.#anchor = 0
     this.#selection = new Set()
   }
 
-  /** The list as re-read: the cursor goes to `cursor` (within bounds), the selection keeps what is still listed. */
-  protected replace(items: readonly T[], cursor = this.#cursor): void {
+  /**
+   * The list as re-read (the array becomes the list's own): the cursor goes to `cursor` (within
+   * bounds), the selection keeps what is still listed.
+   */
+  protected replace(items: T[], cursor = this.#cursor): void {
     this.#items = items
+    this.#version++
     this.#cursor = Math.max(0, Math.min(cursor, items.length - 1))
     // Nothing selected (the usual case) leaves the selection alone, so no cell re-renders for it.
     if (this.#selection.size === 0) return
@@ -49,17 +61,18 @@ export class SelectableList<T> {
    */
   protected remove(gone: ReadonlySet<number>): void {
     // A key press removes one image, near the cursor, from lists of up to 100k: find the positions
-    // (stopping once all are found), then copy the rest in slices, not one callback per item.
+    // (stopping once all are found), then take them out in place, last first.
     const items = this.#items
     const positions: number[] = []
     for (let index = 0; index < items.length && positions.length < gone.size; index++) {
       if (gone.has(this.idOf(items[index]!))) positions.push(index)
     }
     if (positions.length === 0) return
-    const kept = positions.length === 1 ? items.toSpliced(positions[0]!, 1) : withoutPositions(items, positions)
+    if (positions.length === 1) items.splice(positions[0]!, 1)
+    else this.#items = withoutPositions(items, positions)
     const removedBeforeCursor = positions.filter((position) => position < this.#cursor).length
-    this.#items = kept
-    this.#cursor = Math.max(0, Math.min(this.#cursor - removedBeforeCursor, kept.length - 1))
+    this.#version++
+    this.#cursor = Math.max(0, Math.min(this.#cursor - removedBeforeCursor, this.#items.length - 1))
   }
 
   moveTo(index: number): void {
