@@ -1,12 +1,12 @@
 // Response and event payload types shared by main and renderer. Plain data only: everything here
 // crosses a process boundary as structured-clone or JSON.
 import type { z } from 'zod'
-import type { trainSettingsSchema } from './train-settings'
+import type { TRAIN_BACKENDS, trainSettingsSchema } from './train-settings'
 
 /** Which app shell runs the services: the desktop app, browser mode (`pictor ui`), or a CLI command. */
 export type AppShell = 'electron' | 'browser' | 'cli'
 
-export type BackendName = 'tensorflow-gpu' | 'tensorflow' | 'wasm' | 'cpu'
+export type BackendName = (typeof TRAIN_BACKENDS)[number]
 
 export interface BackendReport {
   /** The backend training will use: the best one present, in the order the engine prefers. */

@@ -1,9 +1,10 @@
 // The trainable part of a transfer model: dropout + dense softmax on the backbone's pooled features.
 import * as tfl from '@tensorflow/tfjs-layers'
+import { MOBILENET_DEFAULTS } from '../contract/train-settings'
 import { FEATURE_SIZE } from '../classifier/features/base-model'
 
 /** The dropout a mobilenetv2 run uses when the user left dropout at its schema default (0). */
-export const DEFAULT_HEAD_DROPOUT = 0.2
+export const DEFAULT_HEAD_DROPOUT = MOBILENET_DEFAULTS.dropout
 
 export interface HeadOptions {
   classes: number

@@ -2,15 +2,16 @@
 // left it alone" can only mean "it equals the schema default"; such fields get values chosen for a
 // linear head on frozen features and for this project's data.
 import type { TrainSettings } from '../contract/types'
-import { trainSettingsSchema } from '../contract/train-settings'
+import { MOBILENET_DEFAULTS, TRAIN_DEFAULTS } from '../contract/train-settings'
 import { stepsPerEpoch } from '../training/data/sampler'
 import { DEFAULT_HEAD_DROPOUT } from './head-model'
 
 /** At least this many epochs, and at least ~this many optimizer steps (tiny projects have 1 step an epoch). */
-export const MIN_AUTO_EPOCHS = 20
+export const MIN_AUTO_EPOCHS = MOBILENET_DEFAULTS.epochs
 export const MIN_AUTO_STEPS = 300
 export const MAX_AUTO_EPOCHS = 100
-export const AUTO_PATIENCE = 5
+/** The one-click form's patience: early stopping restores the best epoch. */
+export const AUTO_PATIENCE = MOBILENET_DEFAULTS.patience
 /** Largest over smallest non-empty class at or above which class weights switch on by themselves. */
 export const IMBALANCE_FOR_WEIGHTS = 1.5
 
@@ -26,8 +27,6 @@ export interface ResolvedTransferSettings {
   chosen: string[]
 }
 
-const DEFAULTS = trainSettingsSchema.parse({}) as TrainSettings
-
 /**
  * The rule, field by field, applied only where the value equals the schema default:
  * - dropout 0 → 0.2;
@@ -40,17 +39,17 @@ const DEFAULTS = trainSettingsSchema.parse({}) as TrainSettings
 export function resolveTransferSettings(settings: TrainSettings, data: TransferData): ResolvedTransferSettings {
   const resolved = { ...settings }
   const chosen: string[] = []
-  if (settings.dropout === DEFAULTS.dropout) {
+  if (settings.dropout === TRAIN_DEFAULTS.dropout) {
     resolved.dropout = DEFAULT_HEAD_DROPOUT
     chosen.push(`dropout ${DEFAULT_HEAD_DROPOUT}`)
   }
-  if (settings.epochs === DEFAULTS.epochs) {
+  if (settings.epochs === TRAIN_DEFAULTS.epochs) {
     const classIndices = data.trainCounts.flatMap((count, index) => new Array<number>(count).fill(index))
     const steps = Math.max(1, stepsPerEpoch(classIndices, { batchSize: settings.batchSize, oversample: settings.oversample }))
     resolved.epochs = Math.min(MAX_AUTO_EPOCHS, Math.max(MIN_AUTO_EPOCHS, Math.ceil(MIN_AUTO_STEPS / steps)))
     chosen.push(`epochs ${resolved.epochs} (${steps} step${steps === 1 ? '' : 's'} per epoch)`)
   }
-  if (settings.patience === DEFAULTS.patience && data.hasValidation) {
+  if (settings.patience === TRAIN_DEFAULTS.patience && data.hasValidation) {
     resolved.patience = AUTO_PATIENCE
     chosen.push(`early stopping after ${AUTO_PATIENCE} epochs without improvement`)
   }
