@@ -139,7 +139,7 @@ export async function benchExtraction(settings: Settings): Promise<ExtractionRes
   const t0 = performance.now()
   const extractor = await FeatureExtractor.load(MODELS_DIR, { backend: 'wasm' })
   const loadMs = performance.now() - t0
-  let wasmThreads: number | null = null
+  let wasmThreads: number | null
   try {
     wasmThreads = getThreadsCount()
   } catch {

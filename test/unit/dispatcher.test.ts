@@ -203,7 +203,7 @@ describe('createDispatcher', () => {
     const dispatch = createDispatcher(
       handlers({
         'project.close': () => {
-          throw 'a string' // eslint-disable-line no-throw-literal
+          throw 'a string'
         }
       }),
       { logError: () => {} }

@@ -44,7 +44,7 @@ export function queryImageIds(db: Database, query: ImageQuery): number[] {
   }
   if (query.search) {
     // SQLite's LIKE folds ASCII letters only; other scripts go through the Unicode-aware function.
-    const ascii = /^[\x00-\x7f]*$/.test(query.search)
+    const ascii = /^\p{ASCII}*$/u.test(query.search)
     where.push(`${ascii ? 'i.rel_path' : 'pictor_fold(i.rel_path)'} LIKE @search ESCAPE '\\'`)
     const needle = ascii ? query.search : foldForSearch(query.search)
     params.search = `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`
