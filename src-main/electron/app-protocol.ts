@@ -4,9 +4,7 @@ import type { ThumbnailStore } from '../import/thumbnail-store'
 import type { ProjectSession } from '../services/project-session'
 import { answerPath, type RouteContext } from '../server/app-routes'
 import { SECURITY_HEADERS } from '../server/csp'
-
-export const APP_SCHEME = 'app'
-export const APP_ORIGIN = `${APP_SCHEME}://pictor`
+import { APP_HOST, APP_SCHEME } from './trusted-url'
 
 /** Must run before `app.ready`: makes app:// a standard, secure origin so fetch and CSP 'self' work. */
 export function registerAppScheme(): void {
@@ -24,7 +22,7 @@ export function serveApp(rendererDir: string, thumbnails: ThumbnailStore, sessio
   const routes: RouteContext = { rendererDir, thumbnails, session }
   protocol.handle(APP_SCHEME, async (request) => {
     const url = new URL(request.url)
-    if (url.host !== 'pictor') return new Response('not found', { status: 404, headers: SECURITY_HEADERS })
+    if (url.host !== APP_HOST) return new Response('not found', { status: 404, headers: SECURITY_HEADERS })
     const answer = await answerPath(url.pathname, routes)
     if (answer.kind === 'refused') return new Response(answer.text, { status: answer.status, headers: SECURITY_HEADERS })
     const headers = { ...SECURITY_HEADERS, 'content-type': answer.contentType, 'cache-control': answer.cacheControl }

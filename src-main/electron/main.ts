@@ -5,10 +5,11 @@ import { app, BrowserWindow, session } from 'electron'
 import icon from '../../resources/icon.png?asset'
 import { SQLITE_BINDING_ENV } from '../db/connection'
 import { createServices, type Services } from '../services/services'
-import { APP_ORIGIN, registerAppScheme, serveApp } from './app-protocol'
+import { registerAppScheme, serveApp } from './app-protocol'
 import { electronDialogs } from './dialogs'
 import { serveContractOverIpc } from './ipc'
 import { electronNativeBindingPath } from './native-binding'
+import { APP_ORIGIN, trustedUrlCheck } from './trusted-url'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
 const rendererDir = join(here, '../renderer')
@@ -17,10 +18,7 @@ const devServerUrl = app.isPackaged ? undefined : process.env.ELECTRON_RENDERER_
 
 registerAppScheme()
 
-function isTrustedUrl(url: string): boolean {
-  if (url.startsWith(`${APP_ORIGIN}/`)) return true
-  return devServerUrl !== undefined && url.startsWith(devServerUrl)
-}
+const isTrustedUrl = trustedUrlCheck(devServerUrl)
 
 function hardenWebContents(): void {
   app.on('web-contents-created', (_event, contents) => {
