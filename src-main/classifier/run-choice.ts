@@ -3,6 +3,7 @@
 import type { Database } from 'better-sqlite3'
 import type { RunSummary } from '../contract/types'
 import { AppError } from '../core/errors'
+import { found } from '../core/not-found'
 import { getRun, latestRunWithModel } from '../db/queries/training-runs'
 
 /**
@@ -12,8 +13,7 @@ import { getRun, latestRunWithModel } from '../db/queries/training-runs'
 export function runWithModel(db: Database, runId: number | undefined, purpose: string): RunSummary {
   const chosen = runId ?? latestRunWithModel(db)
   if (chosen === undefined) throw new AppError('INVALID_REQUEST', `there is no finished run with a trained model ${purpose}; train a model first`)
-  const run = getRun(db, chosen)
-  if (!run) throw new AppError('NOT_FOUND', `run ${chosen} does not exist`)
+  const run = found(getRun(db, chosen), 'run', chosen)
   if (!run.hasModel) throw new AppError('INVALID_REQUEST', `run ${chosen} has no trained model ${purpose} (status: ${run.status})`)
   return run
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { JobProgress, JobResult, JobState } from '../contract/types'
-import { AppError } from '../core/errors'
+import { notFound } from '../core/not-found'
 import type { EventBus } from '../core/event-bus'
 import type { JobContext, ProgressUpdate } from './job'
 
@@ -62,7 +62,7 @@ export class JobManager {
 
   cancel(jobId: string): void {
     const tracked = this.#jobs.get(jobId)
-    if (!tracked) throw new AppError('NOT_FOUND', `no job ${jobId}`)
+    if (!tracked) throw notFound('job', jobId)
     tracked.controller.abort()
   }
 

@@ -3,6 +3,7 @@ import { writeTransaction } from '../db/transaction'
 import { applySplits, setSplitRatios, setUserSplit } from '../splits/apply-splits'
 import { balanceReport } from './balance'
 import type { ServiceContext } from './context'
+import { requireImages } from './records'
 
 type BalanceMethods = 'balance.report' | 'splits.assign' | 'splits.setRatios' | 'images.setSplit'
 
@@ -28,6 +29,7 @@ export function balanceHandlers({ session, events }: ServiceContext): Pick<Handl
       // Re-assign so the image's duplicates follow it and cleared overrides get an automatic split,
       // in the same transaction so no one sees the override without its consequences.
       writeTransaction(session.db, () => {
+        requireImages(session.db, imageIds)
         setUserSplit(session.db, imageIds, split)
         applySplits(session.db)
       })

@@ -18,6 +18,7 @@ import robustnessWorkerPath from '../workers/robustness-worker?modulePath'
 import { locateBaseModel } from '../classifier/features/base-model'
 import type { ServiceContext } from './context'
 import { Labeling } from './labeling'
+import { requireImages, requireRun } from './records'
 
 type Methods = 'review.findLabelIssues' | 'review.labelIssues' | 'review.decideIssue' | 'review.checkRobustness' | 'review.robustness'
 
@@ -44,6 +45,7 @@ export function issueHandlers({ session, jobs, events, modelsDir }: ServiceConte
   }
 
   const decide = (imageId: number, decision: 'accept' | 'reject'): LabelIssue => {
+    requireImages(session.db, [imageId])
     const issue = getLabelIssue(session.db, imageId)
     if (!issue) throw new AppError('NOT_FOUND', `image ${imageId} is not among the suspected label errors`)
     const db = session.db
@@ -96,7 +98,7 @@ export function issueHandlers({ session, jobs, events, modelsDir }: ServiceConte
       return { runId: chosen, jobId }
     },
     'review.robustness': ({ runId }) => {
-      const chosen = runId ?? latestRunWithModel(session.db)
+      const chosen = runId === undefined ? latestRunWithModel(session.db) : requireRun(session.db, runId).id
       return chosen === undefined ? null : getRobustnessReport(session.db, chosen)
     }
   }

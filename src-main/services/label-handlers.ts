@@ -4,6 +4,7 @@ import { listClassesWithCounts } from '../db/queries/classes'
 import { imageDetails, queryImageIds } from '../db/queries/image-query'
 import type { ServiceContext } from './context'
 import { Labeling } from './labeling'
+import { requireClass, requireImages } from './records'
 
 type LabelMethods =
   | 'images.query'
@@ -30,8 +31,14 @@ export function labelHandlers({ session, events }: ServiceContext): Pick<Handler
     return change
   }
   return {
-    'images.query': (query) => ({ ids: queryImageIds(session.db, query) }),
-    'images.get': ({ ids }) => imageDetails(session.db, ids),
+    'images.query': (query) => {
+      if (typeof query.label === 'number') requireClass(session.db, query.label)
+      return { ids: queryImageIds(session.db, query) }
+    },
+    'images.get': ({ ids }) => {
+      requireImages(session.db, ids)
+      return imageDetails(session.db, ids)
+    },
     'labels.assign': ({ imageIds, classId }) => announce(labeling.assign(imageIds, classId)),
     // Undo and redo may restore or delete a class even when no image changes: those carry the classes.
     'labels.undo': () => announce(labeling.undo()),

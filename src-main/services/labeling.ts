@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Database } from 'better-sqlite3'
 import type { ClassCount, LabelChange, LabelHistory } from '../contract/types'
 import { AppError } from '../core/errors'
+import { allFound, notFound } from '../core/not-found'
 import {
   findLiveClassByHotkey,
   findLiveClassByName,
@@ -213,7 +214,7 @@ export class Labeling {
 
   #liveClass(db: Database, id: number): ClassRow {
     const row = getClass(db, id)
-    if (!row || row.deletedAt !== null) throw new AppError('NOT_FOUND', `class ${id} does not exist`)
+    if (!row || row.deletedAt !== null) throw notFound('class', id)
     return row
   }
 
@@ -224,9 +225,7 @@ export class Labeling {
   }
 
   #ensureImagesExist(db: Database, imageIds: readonly number[]): void {
-    const known = imageStatuses(db, imageIds)
-    const missing = imageIds.find((imageId) => !known.has(imageId))
-    if (missing !== undefined) throw new AppError('NOT_FOUND', `image ${missing} does not exist`)
+    allFound(imageIds, imageStatuses(db, imageIds), 'image')
   }
 }
 

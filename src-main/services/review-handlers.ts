@@ -2,13 +2,14 @@ import type { Handlers } from '../core/dispatcher'
 import { AppError } from '../core/errors'
 import { getRunEvaluation } from '../db/queries/run-evaluations'
 import { runWithModel } from '../classifier/run-choice'
-import { getRun, latestRunWithModel } from '../db/queries/training-runs'
+import { latestRunWithModel } from '../db/queries/training-runs'
 import { runInWorker } from '../jobs/worker-job'
 import type { EvaluateInput } from '../review/evaluate-job'
 import { evaluationReport } from '../review/evaluate-report'
 import evaluateWorkerPath from '../workers/evaluate-worker?modulePath'
 import { cellItems, topLossItems } from '../review/review-items'
 import type { ServiceContext } from './context'
+import { requireClass, requireRun } from './records'
 
 type Methods = 'review.evaluate' | 'review.evaluation' | 'review.cell' | 'review.topLoss'
 
@@ -17,8 +18,7 @@ export function reviewHandlers({ session, jobs, events, modelsDir }: ServiceCont
   /** An explicit run must exist; a left-out run means the latest finished run with a model (undefined if none). */
   const resolveRun = (runId: number | undefined): number | undefined => {
     if (runId === undefined) return latestRunWithModel(session.db)
-    if (!getRun(session.db, runId)) throw new AppError('NOT_FOUND', `run ${runId} does not exist`)
-    return runId
+    return requireRun(session.db, runId).id
   }
   const storedEvaluation = (runId: number | undefined) => (runId === undefined ? undefined : getRunEvaluation(session.db, runId))
 
@@ -41,7 +41,11 @@ export function reviewHandlers({ session, jobs, events, modelsDir }: ServiceCont
       return target === undefined ? null : evaluationReport(session.db, target, split)
     },
     'review.cell': ({ runId, split, trueClassId, predictedClassId, limit }) => {
-      const evaluation = storedEvaluation(resolveRun(runId))
+      const target = resolveRun(runId)
+      // The ids first, then the state: a class that never existed is NOT_FOUND whatever the run's state.
+      requireClass(session.db, trueClassId)
+      requireClass(session.db, predictedClassId)
+      const evaluation = storedEvaluation(target)
       if (!evaluation) throw new AppError('NOT_FOUND', `run ${runId} has not been evaluated yet`)
       return cellItems(session.db, evaluation, { split, trueClassId, predictedClassId, limit })
     },

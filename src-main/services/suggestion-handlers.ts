@@ -10,6 +10,7 @@ import type { SuggestInput, SuggestResult } from '../review/suggest-job'
 import suggestWorkerPath from '../workers/suggest-worker?modulePath'
 import type { ServiceContext } from './context'
 import { Labeling } from './labeling'
+import { requireImages } from './records'
 
 type Methods = 'suggestions.compute' | 'suggestions.summary' | 'suggestions.accept'
 
@@ -39,14 +40,14 @@ export function suggestionHandlers({ session, jobs, events, modelsDir }: Service
     'suggestions.summary': () => suggestionSummary(session.db),
     // What to accept is read in the write transaction that accepts it: nothing can change in between.
     'suggestions.accept': ({ imageIds, minConfidence }) => {
-      const change = writeTransaction(session.db, () =>
-        imageIds !== undefined
-          ? accept(suggestionsFor(session.db, imageIds), 'none of these images is unlabeled with a suggestion')
-          : accept(
-              suggestionsAtLeast(session.db, minConfidence!),
-              `no unlabeled image has a suggestion at or above ${Number((minConfidence! * 100).toFixed(1))}% confidence`
-            )
-      )
+      const change = writeTransaction(session.db, () => {
+        if (imageIds === undefined) {
+          const percent = Number((minConfidence! * 100).toFixed(1))
+          return accept(suggestionsAtLeast(session.db, minConfidence!), `no unlabeled image has a suggestion at or above ${percent}% confidence`)
+        }
+        requireImages(session.db, imageIds)
+        return accept(suggestionsFor(session.db, imageIds), 'none of these images is unlabeled with a suggestion')
+      })
       if (change.imageIds.length > 0) events.emit('labels.changed', change)
       return change
     }

@@ -2,13 +2,15 @@ import type { RunSummary, TrainSettings } from '../contract/types'
 import { trainSettingsSchema } from '../contract/train-settings'
 import type { Handlers } from '../core/dispatcher'
 import { AppError } from '../core/errors'
+import { notFound } from '../core/not-found'
 import { listClassesWithCounts } from '../db/queries/classes'
-import { createRun, deleteRun, getRun, listRuns } from '../db/queries/training-runs'
+import { createRun, deleteRun, listRuns } from '../db/queries/training-runs'
 import { runInWorker } from '../jobs/worker-job'
 import type { TrainInput } from '../training/run-training'
 import trainWorkerPath from '../workers/train-worker?modulePath'
 import { augmentationPreview } from '../training/augmentation-preview'
 import type { ServiceContext } from './context'
+import { requireRun } from './records'
 
 type TrainMethods = 'train.start' | 'train.resume' | 'train.augmentPreview' | 'runs.list' | 'runs.delete'
 
@@ -52,8 +54,7 @@ export function trainHandlers({ session, jobs, events, modelsDir }: ServiceConte
     },
     'train.resume': ({ runId }) => {
       refuseIfBusy()
-      const run = getRun(session.db, runId)
-      if (!run) throw new AppError('NOT_FOUND', `run ${runId} does not exist`)
+      const run = requireRun(session.db, runId)
       if (!run.resumable) throw new AppError('INVALID_REQUEST', `run ${runId} has no checkpoint to resume from`)
       return launch(runId, trainSettingsSchema.parse(run.settings) as TrainSettings, true)
     },
@@ -61,7 +62,7 @@ export function trainHandlers({ session, jobs, events, modelsDir }: ServiceConte
     'runs.list': () => listRuns(session.db).map(withLiveStatus),
     'runs.delete': ({ runId }) => {
       if (runId === activeRunId) throw new AppError('BUSY', 'cancel this run before deleting it')
-      if (!deleteRun(session.db, runId)) throw new AppError('NOT_FOUND', `run ${runId} does not exist`)
+      if (!deleteRun(session.db, runId)) throw notFound('run', runId)
       events.emit('library.changed', { reason: 'run deleted' })
       return null
     }

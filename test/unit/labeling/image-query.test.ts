@@ -53,7 +53,8 @@ describe('images.query filters', () => {
     expect(await query(ids, { label: 'unlabeled' })).toEqual([4, 5])
     expect(await query(ids, { label: cat })).toEqual([1, 2])
     expect(await query(ids, { label: dog, status: 'all' })).toEqual([3, 7])
-    expect(await query(ids, { label: 9999 })).toEqual([])
+    // A class that does not exist is a wrong id, answered like every other (NOT_FOUND), not an empty list.
+    expect((await project().failure('images.query', { label: 9999 }, 'NOT_FOUND')).message).toBe('class 9999 does not exist')
   })
 
   it('filters by split, with none for images that have no split yet', async () => {
@@ -123,9 +124,10 @@ describe('images.query sorts', () => {
 })
 
 describe('images.get', () => {
-  it('returns details in the requested order and skips unknown ids', async () => {
+  it('returns details in the requested order; an unknown id is NOT_FOUND', async () => {
     const { ids, cat } = await seed()
-    const details = await project().value('images.get', { ids: [ids[3]!, 987654, ids[0]!, ids[5]!] })
+    expect((await project().failure('images.get', { ids: [ids[3]!, 987654] }, 'NOT_FOUND')).message).toBe('image 987654 does not exist')
+    const details = await project().value('images.get', { ids: [ids[3]!, ids[0]!, ids[5]!] })
     expect(details.map((d) => d.id)).toEqual([ids[3], ids[0], ids[5]])
     expect(details[0]).toMatchObject({ relPath: 'dogs/a_b.jpg', rootPath: '/photos', status: 'ok', classId: null, labelOrigin: null, split: 'test', splitOrigin: 'user', width: 20, height: 20 })
     expect(details[1]).toMatchObject({ relPath: 'cats/Cat_01.jpg', contentHash: H1, classId: cat, labelOrigin: 'user', split: 'train', splitOrigin: 'folder' })

@@ -148,7 +148,8 @@ describe('review.evaluate and the Review read side', () => {
     }
     expect(listed).toBe(10)
     expect(await failureOf('review.cell', { runId, split: 'test', trueClassId: a, predictedClassId: 999, limit: 5 })).toMatchObject({
-      code: 'INVALID_REQUEST'
+      code: 'NOT_FOUND',
+      message: 'class 999 does not exist'
     })
 
     const top = await call('review.topLoss', { split: 'all', limit: 5 })
