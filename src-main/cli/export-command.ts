@@ -39,6 +39,7 @@ export const exportCommand: Command = {
       else {
         console.log(`Exported run ${result.runId} to ${result.dir}:`)
         for (const file of result.files) console.log(`  ${file}`)
+        if (result.kept.length > 0) console.log(`Left your own files as they were: ${result.kept.join(', ')}`)
       }
       return 0
     } finally {

@@ -448,6 +448,11 @@ export interface ExportResult {
   dir: string
   /** Paths of the written files, relative to dir. */
   files: string[]
+  /**
+   * The user's own entries found in the format folders and left as they were (relative to dir):
+   * Pictor replaces only the files it wrote, as its manifest (pictor-manifest.json) lists them.
+   */
+  kept: string[]
   /** How to use each written model (also in its README.md): loading code with the exact preprocessing. */
   snippets?: { format: ExportFormat; language: 'python' | 'javascript'; code: string }[]
 }

@@ -73,7 +73,8 @@ ${metadata.labels.map((label, index) => `${index}. ${label}`).join('\n')}
   In numbers: \`input = pixel * ${scale} + ${offset}\` for every 0–255 byte.
 
 Feed the model pixels prepared any other way and it will still answer — confidently and wrongly.
-\`metadata.json\` holds all of this as data.
+\`metadata.json\` holds all of this as data. \`pictor-manifest.json\` lists the files Pictor wrote here,
+with their SHA-256: exporting again replaces only those, and only while unchanged; your own files here stay.
 
 ${usage}`
 }

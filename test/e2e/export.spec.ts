@@ -28,12 +28,21 @@ test('exports a trained run as ONNX and TF.js into a typed folder and lists the 
   expect(JSON.parse(readFileSync(join(out, 'onnx', 'metadata.json'), 'utf8'))).toMatchObject({ runId: 1, modelKind: 'cnn', labels: ['blue', 'red'] })
   await expect(page.getByText('ort.InferenceSession(')).toBeVisible()
 
-  // A folder holding someone else's files is refused with a clear message, and left alone.
+  // A folder holding the user's own files: the export goes in beside them and says it kept them.
   const mine = join(app.workDir, 'mine')
   mkdirSync(join(mine, 'onnx'), { recursive: true })
   writeFileSync(join(mine, 'onnx', 'notes.txt'), 'mine')
   await form.getByLabel('Destination folder').fill(mine)
   await form.getByRole('button', { name: 'Export', exact: true }).click()
-  await expect(page.getByRole('alert')).toContainText('not a Pictor export', { timeout: 30_000 })
+  await expect(page.getByRole('list', { name: 'Files kept' })).toContainText('onnx/notes.txt', { timeout: 60_000 })
+  expect(readFileSync(join(mine, 'onnx', 'notes.txt'), 'utf8')).toBe('mine')
+  expect(existsSync(join(mine, 'onnx', 'model.onnx'))).toBe(true)
+
+  // A file Pictor wrote that the user then edited is theirs: exporting again is refused, naming it, and nothing changes.
+  writeFileSync(join(mine, 'onnx', 'README.md'), 'my notes')
+  await form.getByRole('button', { name: 'Export', exact: true }).click()
+  await expect(page.getByRole('alert')).toContainText('README.md', { timeout: 60_000 })
+  await expect(page.getByRole('alert')).toContainText('never overwrites your files')
+  expect(readFileSync(join(mine, 'onnx', 'README.md'), 'utf8')).toBe('my notes')
   expect(readFileSync(join(mine, 'onnx', 'notes.txt'), 'utf8')).toBe('mine')
 })

@@ -83,7 +83,7 @@ function handlers(overrides: Partial<Handlers> = {}): Handlers {
     'suggestions.compute': () => ({ runId: 1, jobId: 'j' }),
     'suggestions.summary': () => null,
     'suggestions.accept': () => noChange,
-    'export.run': () => ({ runId: 1, dir: '/', files: [] }),
+    'export.run': () => ({ runId: 1, dir: '/', files: [], kept: [] }),
     ...overrides
   }
 }

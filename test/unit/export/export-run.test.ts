@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -33,6 +34,20 @@ const exportTo = (out: string, formats: ('onnx' | 'tfjs')[] = ['onnx', 'tfjs'], 
   withProjectDbAsync(trained.projectPath, (db) => exportRun(db, { dir: out, formats, ...(runId ? { runId } : {}) }, { modelsDir, pictorVersion: '9.9.9' }))
 
 const readMetadata = (folder: string) => JSON.parse(readFileSync(join(folder, METADATA_FILE), 'utf8')) as ExportMetadata
+const readManifest = (folder: string) => JSON.parse(readFileSync(join(folder, 'pictor-manifest.json'), 'utf8')) as { files: Record<string, string> }
+const sha256Text = (data: string | Buffer) => createHash('sha256').update(data).digest('hex')
+const sha256 = (path: string) => sha256Text(readFileSync(path))
+
+/** Every file below `root` (relative path → SHA-256 of its bytes), to compare a folder before and after. */
+function snapshot(root: string, prefix = ''): Map<string, string> {
+  const files = new Map<string, string>()
+  for (const name of readdirSync(join(root, prefix)).sort()) {
+    const path = join(root, prefix, name)
+    if (statSync(path).isDirectory()) for (const [file, hash] of snapshot(root, join(prefix, name))) files.set(file, hash)
+    else files.set(join(prefix, name), sha256(path))
+  }
+  return files
+}
 
 describe('exportRun', () => {
   it('writes ONNX and TF.js, each with metadata.json and a README, for the latest finished run', async () => {
@@ -41,7 +56,11 @@ describe('exportRun', () => {
     expect(result).toMatchObject({
       runId: trained.runId,
       dir: out,
-      files: ['onnx/model.onnx', 'onnx/metadata.json', 'onnx/README.md', 'tfjs/model.json', 'tfjs/group1-shard1of1.bin', 'tfjs/metadata.json', 'tfjs/README.md']
+      files: [
+        'onnx/model.onnx', 'onnx/metadata.json', 'onnx/README.md', 'onnx/pictor-manifest.json',
+        'tfjs/model.json', 'tfjs/group1-shard1of1.bin', 'tfjs/metadata.json', 'tfjs/README.md', 'tfjs/pictor-manifest.json'
+      ],
+      kept: []
     })
     expect(result.snippets!.map((snippet) => [snippet.format, snippet.language])).toEqual([['onnx', 'python'], ['tfjs', 'javascript']])
     expect(result.snippets![0]!.code).toContain(`ort.InferenceSession(${JSON.stringify(join(out, 'onnx', 'model.onnx'))})`)
@@ -116,23 +135,80 @@ describe('exportRun', () => {
     expect(tf.memory().numTensors).toBe(tensorsBefore)
   })
 
-  it('replaces its own earlier export but refuses a folder holding other files', async () => {
+  it("a re-export replaces only the files Pictor wrote and keeps the user's own files in the folder", async () => {
     const out = join(dir, 'out-again')
-    await exportTo(out, ['onnx'])
+    await exportTo(out, ['onnx', 'tfjs'])
     const first = readMetadata(join(out, 'onnx')).createdAt
+    // The user adds their own files beside the export.
+    writeFileSync(join(out, 'onnx', 'notes.txt'), 'mine')
+    mkdirSync(join(out, 'tfjs', 'demo'))
+    writeFileSync(join(out, 'tfjs', 'demo', 'index.html'), '<p>my demo</p>')
     await new Promise((resolve) => setTimeout(resolve, 5))
-    const again = await exportTo(out, ['onnx'])
-    expect(again.files).toEqual(['onnx/model.onnx', 'onnx/metadata.json', 'onnx/README.md'])
+
+    const again = await exportTo(out, ['onnx', 'tfjs'])
+    expect(again.files).toEqual([
+      'onnx/model.onnx', 'onnx/metadata.json', 'onnx/README.md', 'onnx/pictor-manifest.json',
+      'tfjs/model.json', 'tfjs/group1-shard1of1.bin', 'tfjs/metadata.json', 'tfjs/README.md', 'tfjs/pictor-manifest.json'
+    ])
+    expect(again.kept).toEqual(['onnx/notes.txt', 'tfjs/demo'])
     expect(readMetadata(join(out, 'onnx')).createdAt).not.toBe(first)
+    expect(readFileSync(join(out, 'onnx', 'notes.txt'), 'utf8')).toBe('mine')
+    expect(readFileSync(join(out, 'tfjs', 'demo', 'index.html'), 'utf8')).toBe('<p>my demo</p>')
+    // No staging or backup folder is left behind.
+    expect(readdirSync(out).sort()).toEqual(['onnx', 'tfjs'])
+    // The manifest lists what Pictor wrote, with each file's SHA-256, and nothing of the user's.
+    const manifest = readManifest(join(out, 'onnx'))
+    expect(Object.keys(manifest.files).sort()).toEqual(['README.md', 'metadata.json', 'model.onnx'])
+    expect(manifest.files['model.onnx']).toBe(sha256(join(out, 'onnx', 'model.onnx')))
+  })
+
+  it('refuses, changing nothing, when a file Pictor would write was edited by the user or is not from Pictor', async () => {
+    const out = join(dir, 'out-edited')
+    await exportTo(out, ['onnx'])
+    const model = readFileSync(join(out, 'onnx', 'model.onnx'))
+    writeFileSync(join(out, 'onnx', 'README.md'), 'my own notes on this model')
+    await expect(exportTo(out, ['onnx'])).rejects.toMatchObject({ code: 'ALREADY_EXISTS', message: expect.stringContaining('README.md') })
+    expect(readFileSync(join(out, 'onnx', 'README.md'), 'utf8')).toBe('my own notes on this model')
+    expect(readFileSync(join(out, 'onnx', 'model.onnx')).equals(model)).toBe(true)
     expect(readdirSync(out)).toEqual(['onnx'])
 
+    // A folder Pictor never wrote into: a file of the user's with one of Pictor's names is refused
+    // before anything is written; other files of the user's are kept and the export goes in beside them.
     const foreign = join(dir, 'out-foreign')
     mkdirSync(join(foreign, 'tfjs'), { recursive: true })
-    writeFileSync(join(foreign, 'tfjs', 'notes.txt'), 'mine')
-    await expect(exportTo(foreign)).rejects.toMatchObject({ code: 'ALREADY_EXISTS', message: expect.stringContaining('not a Pictor export') })
-    // Refused before anything was written: no onnx folder, no staging folder, the user's file intact.
+    writeFileSync(join(foreign, 'tfjs', 'model.json'), '{"mine": true}')
+    await expect(exportTo(foreign)).rejects.toMatchObject({ code: 'ALREADY_EXISTS', message: expect.stringContaining('model.json') })
     expect(readdirSync(foreign)).toEqual(['tfjs'])
-    expect(readFileSync(join(foreign, 'tfjs', 'notes.txt'), 'utf8')).toBe('mine')
+    expect(readdirSync(join(foreign, 'tfjs'))).toEqual(['model.json'])
+    const beside = join(dir, 'out-beside')
+    mkdirSync(join(beside, 'onnx'), { recursive: true })
+    writeFileSync(join(beside, 'onnx', 'notes.txt'), 'mine')
+    expect((await exportTo(beside, ['onnx'])).kept).toEqual(['onnx/notes.txt'])
+    expect(readdirSync(join(beside, 'onnx')).sort()).toEqual(['README.md', 'metadata.json', 'model.onnx', 'notes.txt', 'pictor-manifest.json'])
+  })
+
+  it('a failure while moving the new files in puts every folder back as it was', async () => {
+    const out = join(dir, 'out-atomic')
+    await exportTo(out)
+    writeFileSync(join(out, 'onnx', 'notes.txt'), 'mine')
+    const before = snapshot(out)
+    // The user saves a file with one of Pictor's names into tfjs/ just after onnx/ was updated: the
+    // export must fail and take its onnx/ changes back.
+    const failing = withProjectDbAsync(trained.projectPath, (db) =>
+      exportRun(db, { dir: out, formats: ['onnx', 'tfjs'] }, {
+        modelsDir,
+        pictorVersion: '9.9.9',
+        onProgress: (message) => {
+          if (message.startsWith('Moving the TF.js files')) writeFileSync(join(out, 'tfjs', 'README.md'), 'now mine')
+        }
+      })
+    )
+    await expect(failing).rejects.toMatchObject({ code: 'ALREADY_EXISTS', message: expect.stringContaining('README.md') })
+    const after = snapshot(out)
+    expect(after.get('tfjs/README.md')).toBe(sha256Text('now mine'))
+    after.delete('tfjs/README.md')
+    before.delete('tfjs/README.md')
+    expect(after).toEqual(before)
   })
 
   it('says clearly when the run or the destination is wrong', async () => {
