@@ -7,17 +7,18 @@ import { runCliJob } from './job-session'
 import { CliFailure, printJson, unwrap, UsageError } from './output'
 
 /**
- * `pictor import FOLDER --project FILE [--json]`: the same import job the app runs, in a worker.
+ * `pictor import FOLDER --project FILE [--follow-links] [--json]`: the same import job the app runs, in a worker.
  * Exit 0 whenever the import ran (bad files are reported, not fatal); 1 when it could not run.
  */
 export const importCommand: Command = {
   name: 'import',
-  usage: 'pictor import FOLDER --project FILE [--json]',
+  usage: 'pictor import FOLDER --project FILE [--follow-links] [--json]',
   summary: 'import (or re-scan) a folder of images: sub-folders name classes, train/val/test name splits',
   async run(args) {
     const { values, positionals } = parseArgs({
       args,
-      options: { project: { type: 'string' }, json: { type: 'boolean' } },
+      // Links that leave FOLDER are reported and left out unless --follow-links.
+      options: { project: { type: 'string' }, json: { type: 'boolean' }, 'follow-links': { type: 'boolean' } },
       allowPositionals: true,
       strict: true
     })
@@ -31,7 +32,7 @@ export const importCommand: Command = {
       // Ctrl+C cancels cleanly: the files done so far stay imported, a re-run does the rest.
       const { outcome } = await runCliJob(
         services,
-        async () => unwrap(await services.call('import.start', { folder })),
+        async () => unwrap(await services.call('import.start', { folder, followLinks: values['follow-links'] === true })),
         (progress) => !values.json && showProgress(progress)
       )
       if (outcome.state === 'failed') throw new CliFailure(outcome.message)

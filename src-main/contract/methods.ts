@@ -158,8 +158,14 @@ export const methods = {
     response: returns<ImagePage>()
   },
 
-  /** Starts importing (or re-scanning) a folder into the open project; progress comes as job events. */
-  'import.start': { request: z.object({ folder: folderPath }).strict(), response: returns<{ jobId: string }>() },
+  /**
+   * Starts importing (or re-scanning) a folder into the open project; progress comes as job events.
+   * Symbolic links that leave the folder are reported (LINK_OUTSIDE) and not followed unless `followLinks`.
+   */
+  'import.start': {
+    request: z.object({ folder: folderPath, followLinks: z.boolean().default(false) }).strict(),
+    response: returns<{ jobId: string }>()
+  },
   'import.lastRun': { request: empty, response: returns<ImportRunSummary | null>() },
 
   /** Starts a training run with these settings (missing ones get defaults); progress comes as job events. */

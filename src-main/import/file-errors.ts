@@ -10,6 +10,7 @@ export type FileErrorCode =
   | 'VANISHED'
   | 'SYMLINK_LOOP'
   | 'DANGLING_LINK'
+  | 'LINK_OUTSIDE'
   | 'NOT_A_FILE'
   | 'BAD_NAME'
 

@@ -34,6 +34,8 @@ export interface ImportInput {
   limits?: AnalysisLimits
   /** Files larger than this are refused unread (default 512 MiB). */
   maxFileBytes?: number
+  /** Follow symbolic links that leave `folder` (default: report them as LINK_OUTSIDE and stay inside). */
+  followLinks?: boolean
 }
 
 /**
@@ -57,7 +59,7 @@ export async function importFolder(input: ImportInput, { signal, onProgress }: J
   const folder = resolve(input.folder)
   const report = emptyReport(folder)
   onProgress({ done: 0, total: null, message: `Scanning ${folder}…` })
-  const walk = await walkFolder(folder, signal)
+  const walk = await walkFolder(folder, signal, { followLinks: input.followLinks === true })
   report.skipped = walk.skipped
 
   // Its own connection: the import runs in a worker (or a second `pictor` process) beside the app.

@@ -1,6 +1,6 @@
 import type { Dirent, Stats } from 'node:fs'
-import { readdir, stat } from 'node:fs/promises'
-import { join } from 'node:path'
+import { readdir, realpath, stat } from 'node:fs/promises'
+import { isAbsolute, join, relative, sep } from 'node:path'
 import { AppError, fromSystemError } from '../core/errors'
 import { fileErrorFromSystem, FileError, type FileErrorCode } from './file-errors'
 import { isIgnoredName, isImageCandidate } from './image-kinds'
@@ -26,18 +26,32 @@ export interface WalkResult {
   skipped: number
 }
 
+export interface WalkOptions {
+  /**
+   * Follow symbolic links wherever they lead. Off by default: a link whose real path leaves the
+   * chosen folder is reported (LINK_OUTSIDE) and not entered, so choosing a folder never imports
+   * another tree the user did not pick (issue 13). Links that stay inside are followed either way.
+   */
+  followLinks?: boolean
+}
+
 const STAT_BATCH = 256
 
 /**
- * Lists every image candidate below `root`, following symbolic links but never into a folder it has
- * already entered (loops), and turning every oddity — dangling links, unreadable folders, FIFOs,
- * undecodable names — into a recorded problem instead of an exception.
+ * Lists every image candidate below `root`, following symbolic links that stay inside it (or all of
+ * them with `followLinks`) but never into a folder it has already entered (loops), and turning every
+ * oddity — links out, dangling links, unreadable folders, FIFOs, undecodable names — into a recorded
+ * problem instead of an exception.
  */
-export async function walkFolder(root: string, signal?: AbortSignal): Promise<WalkResult> {
+export async function walkFolder(root: string, signal?: AbortSignal, options: WalkOptions = {}): Promise<WalkResult> {
   const rootStats = await stat(root).catch((error) => {
     throw fromSystemError(error, `the folder ${root}`) ?? error
   })
   if (!rootStats.isDirectory()) throw new AppError('NOT_FOUND', `${root} is not a folder`)
+  // Confinement compares real paths: the root may itself be reached through a link.
+  const realRoot = options.followLinks ? null : await realpath(root).catch((error) => {
+    throw fromSystemError(error, `the folder ${root}`) ?? error
+  })
 
   const result: WalkResult = { files: [], problems: [], skipped: 0 }
   const entered = new Set<string>([folderKey(rootStats)])
@@ -62,7 +76,9 @@ export async function walkFolder(root: string, signal?: AbortSignal): Promise<Wa
       .sort((a, b) => Number(a.isSymbolicLink()) - Number(b.isSymbolicLink()))
     for (let start = 0; start < candidates.length; start += STAT_BATCH) {
       const batch = candidates.slice(start, start + STAT_BATCH)
-      const stats = await Promise.all(batch.map((entry) => statEntry(join(root, folder, entry.name))))
+      const stats = await Promise.all(
+        batch.map((entry) => statEntry(join(root, folder, entry.name), entry.isSymbolicLink() ? realRoot : null))
+      )
       batch.forEach((entry, index) => {
         const relPath = folder ? `${folder}/${entry.name}` : entry.name
         const found = stats[index]!
@@ -98,13 +114,29 @@ export async function walkFolder(root: string, signal?: AbortSignal): Promise<Wa
   return result
 }
 
-/** stat follows symbolic links: a dangling one answers ENOENT, a self-referencing one ELOOP. */
-async function statEntry(path: string): Promise<Stats | FileError> {
+/**
+ * stat follows symbolic links: a dangling one answers ENOENT, a self-referencing one ELOOP. A link
+ * checked against `confineTo` (a real path) whose real path lies elsewhere answers LINK_OUTSIDE.
+ * Entries that are not links need no check: the walk only ever enters folders inside the root.
+ */
+async function statEntry(path: string, confineTo: string | null): Promise<Stats | FileError> {
   try {
-    return await stat(path)
+    const stats = await stat(path)
+    if (confineTo !== null) {
+      const target = await realpath(path)
+      if (!isInside(confineTo, target)) {
+        return new FileError('LINK_OUTSIDE', `the symbolic link leads outside the imported folder (to ${target}); it was left out`)
+      }
+    }
+    return stats
   } catch (error) {
     return fileErrorFromSystem(error)
   }
+}
+
+function isInside(root: string, path: string): boolean {
+  const inside = relative(root, path)
+  return inside === '' || (!isAbsolute(inside) && inside !== '..' && !inside.startsWith(`..${sep}`))
 }
 
 function relabelLinkError(entry: Dirent, error: FileError): FileError {

@@ -14,7 +14,7 @@ type ImportMethods = 'import.start' | 'import.lastRun' | 'jobs.list' | 'jobs.can
 
 export function importHandlers({ session, jobs, events, thumbnails }: ServiceContext): Pick<Handlers, ImportMethods> {
   return {
-    'import.start': async ({ folder }) => {
+    'import.start': async ({ folder, followLinks }) => {
       const project = session.summary
       if (!project) throw new AppError('NO_PROJECT', 'open a project before importing')
       if (jobs.isRunning('import')) throw new AppError('BUSY', 'an import is already running; cancel it or wait')
@@ -24,7 +24,7 @@ export function importHandlers({ session, jobs, events, thumbnails }: ServiceCon
       })
       if (!info.isDirectory()) throw new AppError('NOT_FOUND', `${root} is not a folder`)
 
-      const input: ImportInput = { projectPath: project.path, folder: root, thumbnailDir: thumbnails.dir }
+      const input: ImportInput = { projectPath: project.path, folder: root, thumbnailDir: thumbnails.dir, followLinks }
       let lastRefresh = 0
       const { jobId, done } = jobs.start('import', (context) =>
         runInWorker<ImportInput, ImportReport>(importWorkerPath, input, {
