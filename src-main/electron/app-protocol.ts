@@ -1,5 +1,4 @@
-import { pathToFileURL } from 'node:url'
-import { net, protocol } from 'electron'
+import { protocol } from 'electron'
 import type { ThumbnailStore } from '../import/thumbnail-store'
 import type { ProjectSession } from '../services/project-session'
 import { answerPath, type RouteContext } from '../server/app-routes'
@@ -24,10 +23,12 @@ export function serveApp(rendererDir: string, thumbnails: ThumbnailStore, sessio
     const url = new URL(request.url)
     if (url.host !== APP_HOST) return new Response('not found', { status: 404, headers: SECURITY_HEADERS })
     const answer = await answerPath(url.pathname, routes)
-    if (answer.kind === 'refused') return new Response(answer.text, { status: answer.status, headers: SECURITY_HEADERS })
+    if (answer.kind === 'refused') {
+      const headers: Record<string, string> = { ...SECURITY_HEADERS }
+      if (answer.retryAfterSeconds !== undefined) headers['retry-after'] = String(answer.retryAfterSeconds)
+      return new Response(answer.text, { status: answer.status, headers })
+    }
     const headers = { ...SECURITY_HEADERS, 'content-type': answer.contentType, 'cache-control': answer.cacheControl }
-    if (answer.kind === 'bytes') return new Response(new Uint8Array(answer.body), { headers })
-    const file = await net.fetch(pathToFileURL(answer.path).toString())
-    return new Response(file.body, { status: file.status, headers })
+    return new Response(new Uint8Array(answer.body), { headers })
   })
 }

@@ -1,7 +1,8 @@
-import { stat } from 'node:fs/promises'
-import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path'
+import { constants } from 'node:fs'
+import { lstat, open } from 'node:fs/promises'
+import { dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import type { ThumbnailStore } from '../import/thumbnail-store'
-import { renderPreview } from '../services/preview'
+import { createPreviewRenderer, type PreviewRenderer } from '../services/preview'
 import type { ProjectSession } from '../services/project-session'
 
 // Every path the page loads that is not a contract call — the built renderer, thumbnails, large
@@ -14,57 +15,90 @@ export const PREVIEW_PREFIX = '/previews/'
 
 /** What a path answers, whatever carries it. */
 export type RouteAnswer =
-  | { kind: 'file'; path: string; size: number; contentType: string; cacheControl: string }
   | { kind: 'bytes'; body: Buffer; contentType: string; cacheControl: string }
-  | { kind: 'refused'; status: 400 | 404 | 500; text: string }
+  /** `retryAfterSeconds` comes with 503 (busy): the transport sends it as Retry-After. */
+  | { kind: 'refused'; status: 400 | 404 | 500 | 503; text: string; retryAfterSeconds?: number }
 
 export interface RouteContext {
   /** The built renderer (out/renderer). */
   rendererDir: string
   thumbnails: ThumbnailStore
   session: ProjectSession
+  /** Defaults to one renderer (one decode pool) shared by every route context of this process. */
+  previews?: PreviewRenderer
 }
+
+const sharedPreviews = createPreviewRenderer()
 
 /** Answers one GET (or HEAD) path: a thumbnail, a preview, or a file of the renderer. */
 export async function answerPath(pathname: string, context: RouteContext): Promise<RouteAnswer> {
   if (pathname.startsWith(THUMBNAIL_PREFIX)) return thumbnail(pathname, context.thumbnails)
-  if (pathname.startsWith(PREVIEW_PREFIX)) return preview(pathname, context.session)
+  if (pathname.startsWith(PREVIEW_PREFIX)) return preview(pathname, context.session, context.previews ?? sharedPreviews)
   return rendererFile(pathname, context.rendererDir)
 }
 
 async function thumbnail(pathname: string, store: ThumbnailStore): Promise<RouteAnswer> {
   const path = thumbnailFileFor(pathname, store)
-  const info = path ? await stat(path).catch(() => null) : null
-  if (!path || !info?.isFile()) return { kind: 'refused', status: 404, text: 'no such thumbnail' }
+  // The shard folder must be a real folder too: a link there would lead the read elsewhere.
+  const shardIsFolder = path ? await lstat(dirname(path)).then((info) => info.isDirectory(), () => false) : false
+  const body = path && shardIsFolder ? await readRegularFile(path) : null
+  if (!body) return { kind: 'refused', status: 404, text: 'no such thumbnail' }
   // Named by content hash: the bytes behind a URL never change.
-  return { kind: 'file', path, size: info.size, contentType: 'image/webp', cacheControl: 'private, max-age=31536000, immutable' }
+  return { kind: 'bytes', body, contentType: 'image/webp', cacheControl: 'private, max-age=31536000, immutable' }
 }
 
-async function preview(pathname: string, session: ProjectSession): Promise<RouteAnswer> {
+async function preview(pathname: string, session: ProjectSession, render: PreviewRenderer): Promise<RouteAnswer> {
   const id = previewIdFor(pathname)
-  const body = id === null ? null : await renderPreview(session, id)
-  if (!body) return { kind: 'refused', status: 404, text: 'no preview for this image' }
-  return { kind: 'bytes', body, contentType: 'image/webp', cacheControl: 'no-cache' }
+  const result = id === null ? null : await render(session, id)
+  if (result?.kind === 'busy') {
+    return { kind: 'refused', status: 503, text: 'previews are busy; try again in a moment', retryAfterSeconds: result.retryAfterSeconds }
+  }
+  if (result?.kind !== 'webp') return { kind: 'refused', status: 404, text: 'no preview for this image' }
+  return { kind: 'bytes', body: result.body, contentType: 'image/webp', cacheControl: 'no-cache' }
 }
 
 async function rendererFile(pathname: string, rendererDir: string): Promise<RouteAnswer> {
   let path = resolveConfinedPath(rendererDir, pathname === '/' ? '/index.html' : pathname)
   if (!path) return { kind: 'refused', status: 400, text: 'bad path' }
-  let info = await stat(path).catch(() => null)
-  if (!info?.isFile()) {
+  let body = await readRegularFile(path)
+  if (!body) {
     // Unknown paths without an extension are client-side views: answer with the app shell.
     if (/\.[a-z0-9]+$/i.test(pathname)) return { kind: 'refused', status: 404, text: 'not found' }
     path = join(rendererDir, 'index.html')
-    info = await stat(path).catch(() => null)
-    if (!info?.isFile()) return { kind: 'refused', status: 500, text: 'the renderer is not built: run npm run build' }
+    body = await readRegularFile(path)
+    if (!body) return { kind: 'refused', status: 500, text: 'the renderer is not built: run npm run build' }
   }
   return {
-    kind: 'file',
-    path,
-    size: info.size,
+    kind: 'bytes',
+    body,
     contentType: contentTypeFor(path),
     // Hashed asset names can be cached forever; the shell must always be fresh.
     cacheControl: pathname.startsWith('/assets/') ? 'public, max-age=31536000, immutable' : 'no-cache'
+  }
+}
+
+/** Renderer bundles and thumbnails are far below this; anything larger is not ours. */
+const MAX_SERVED_BYTES = 64 * 2 ** 20
+
+/**
+ * The bytes of a regular file that is not a symbolic link, or null. Opened with O_NOFOLLOW (a link
+ * planted where a thumbnail belongs is refused by the kernel, with no window between a check and
+ * the open) and O_NONBLOCK (a pipe planted there cannot block the open), then checked on the open
+ * file itself. Where the platform has no O_NOFOLLOW an lstat check stands in.
+ */
+export async function readRegularFile(path: string): Promise<Buffer | null> {
+  const noFollow = constants.O_NOFOLLOW ?? 0
+  if (noFollow === 0 && !(await lstat(path).then((info) => info.isFile(), () => false))) return null
+  const file = await open(path, constants.O_RDONLY | noFollow | (constants.O_NONBLOCK ?? 0)).catch(() => null)
+  if (!file) return null
+  try {
+    const info = await file.stat()
+    if (!info.isFile() || info.size > MAX_SERVED_BYTES) return null
+    return await file.readFile()
+  } catch {
+    return null
+  } finally {
+    await file.close()
   }
 }
 

@@ -1,4 +1,3 @@
-import { createReadStream } from 'node:fs'
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fail, type Envelope } from '../contract/envelope'
@@ -90,12 +89,13 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
       return sendText(response, 405, 'method not allowed')
     }
     const answer = await answerPath(pathname, routes)
-    if (answer.kind === 'refused') return sendText(response, answer.status, answer.text)
-    const size = answer.kind === 'file' ? answer.size : answer.body.length
-    response.writeHead(200, { 'content-type': answer.contentType, 'content-length': size, 'cache-control': answer.cacheControl })
+    if (answer.kind === 'refused') {
+      if (answer.retryAfterSeconds !== undefined) response.setHeader('retry-after', String(answer.retryAfterSeconds))
+      return sendText(response, answer.status, answer.text)
+    }
+    response.writeHead(200, { 'content-type': answer.contentType, 'content-length': answer.body.length, 'cache-control': answer.cacheControl })
     if (request.method === 'HEAD') return void response.end()
-    if (answer.kind === 'bytes') return void response.end(answer.body)
-    createReadStream(answer.path).pipe(response)
+    response.end(answer.body)
   }
 
   async function handleCall(request: IncomingMessage, response: ServerResponse, url: URL): Promise<void> {

@@ -1,5 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
 import { followJob } from '../../src-main/cli/job-session'
@@ -56,6 +56,54 @@ describe('the thumbnail route in browser mode', () => {
   })
 })
 
+// Issue 13, defect 6: a symbolic link planted in the thumbnail cache (named like a thumbnail, pointing
+// at /etc/hostname) was served as image/webp. Only regular files that are not links are served, for
+// thumbnails and renderer files alike (opened with O_NOFOLLOW, checked on the open file).
+describe('links planted where the routes read files', () => {
+  const fixture = useBrowserServer()
+  const get = (path: string) =>
+    rawRequest({ port: fixture().server.port, path, headers: { authorization: `Bearer ${fixture().server.token}` } })
+
+  it('a thumbnail that is a symbolic link is not served, whatever it points at', async () => {
+    const { root, services } = fixture()
+    const planted = services.thumbnails.pathFor(HASH)!
+    mkdirSync(dirname(planted), { recursive: true })
+    symlinkSync(join(root, 'secret.txt'), planted)
+    const answer = await get(`/thumbs/${HASH}.webp`)
+    expect(answer.status).toBe(404)
+    expect(answer.body).not.toContain(SECRET)
+    if (existsSync('/etc/hostname')) {
+      const other = 'ef'.repeat(32)
+      const path = services.thumbnails.pathFor(other)!
+      mkdirSync(dirname(path), { recursive: true })
+      symlinkSync('/etc/hostname', path)
+      expect((await get(`/thumbs/${other}.webp`)).status).toBe(404)
+    }
+  })
+
+  it('a shard folder that is a link to elsewhere is not read through', async () => {
+    const { root, services } = fixture()
+    const planted = services.thumbnails.pathFor(HASH)!
+    const elsewhere = join(root, 'elsewhere')
+    mkdirSync(elsewhere)
+    writeFileSync(join(elsewhere, `${HASH}.webp`), SECRET)
+    mkdirSync(dirname(dirname(planted)), { recursive: true })
+    symlinkSync(elsewhere, dirname(planted))
+    const answer = await get(`/thumbs/${HASH}.webp`)
+    expect(answer.status).toBe(404)
+    expect(answer.body).not.toContain(SECRET)
+  })
+
+  it('a renderer file that is a symbolic link is not served', async () => {
+    const { root, rendererDir } = fixture()
+    symlinkSync(join(root, 'secret.txt'), join(rendererDir, 'assets', 'leak.js'))
+    const answer = await get('/assets/leak.js')
+    expect(answer.status).toBe(404)
+    expect(answer.body).not.toContain(SECRET)
+    expect((await get('/assets/app.js')).status).toBe(200)
+  })
+})
+
 // The routes both app shells serve (Electron's app:// and browser mode), on a real imported image.
 describe('answerPath', () => {
   const project = useLabelingProject()
@@ -80,11 +128,9 @@ describe('answerPath', () => {
     for (const path of [`/previews/${id + 1}.webp`, '/previews/0.webp', `/previews/${id}.png`, '/previews/../secret.txt']) {
       expect(await answerPath(path, routes)).toMatchObject({ kind: 'refused', status: 404 })
     }
-    expect(await answerPath(`/thumbs/${contentHash}.webp`, routes)).toMatchObject({
-      kind: 'file',
-      path: thumbnailFileFor(`/thumbs/${contentHash}.webp`, routes.thumbnails),
-      contentType: 'image/webp'
-    })
+    const thumb = await answerPath(`/thumbs/${contentHash}.webp`, routes)
+    expect(thumb).toMatchObject({ kind: 'bytes', contentType: 'image/webp' })
+    expect((thumb as { body: Buffer }).body.equals(readFileSync(thumbnailFileFor(`/thumbs/${contentHash}.webp`, routes.thumbnails)!))).toBe(true)
     expect(await answerPath(`/thumbs/${'cd'.repeat(32)}.webp`, routes)).toMatchObject({ kind: 'refused', status: 404 })
   })
 
@@ -94,11 +140,12 @@ describe('answerPath', () => {
     mkdirSync(join(routes.rendererDir, 'assets'), { recursive: true })
     writeFileSync(join(routes.rendererDir, 'index.html'), '<!doctype html>')
     writeFileSync(join(routes.rendererDir, 'assets', 'app-1a2b.js'), 'console.log(1)')
-    const shell = { kind: 'file', path: join(routes.rendererDir, 'index.html'), contentType: 'text/html; charset=utf-8', cacheControl: 'no-cache' }
+    const shell = { kind: 'bytes', body: Buffer.from('<!doctype html>'), contentType: 'text/html; charset=utf-8', cacheControl: 'no-cache' }
     expect(await answerPath('/', routes)).toMatchObject(shell)
     expect(await answerPath('/label', routes)).toMatchObject(shell)
     expect(await answerPath('/assets/app-1a2b.js', routes)).toMatchObject({
-      kind: 'file',
+      kind: 'bytes',
+      body: Buffer.from('console.log(1)'),
       contentType: 'text/javascript; charset=utf-8',
       cacheControl: 'public, max-age=31536000, immutable'
     })
