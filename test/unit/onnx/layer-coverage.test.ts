@@ -48,22 +48,27 @@ describe('layer coverage', () => {
     const pointwise = L.conv2d({ filters: 16, kernelSize: 1, useBias: false, name: 'pointwise' }).apply(x) as tfl.SymbolicTensor
     // Foldable BN, but its conv output is also read by Add: must stay a BatchNormalization.
     const normalized = L.batchNormalization({ name: 'bn_shared_input' }).apply(pointwise) as tfl.SymbolicTensor
-    let y = L.add().apply([dilated, pointwise, normalized]) as tfl.SymbolicTensor
-    y = L.activation({ activation: 'sigmoid' }).apply(y) as tfl.SymbolicTensor
+    const summed = L.add().apply([dilated, pointwise, normalized]) as tfl.SymbolicTensor
+    const y = L.activation({ activation: 'sigmoid' }).apply(summed) as tfl.SymbolicTensor
     let z = L.concatenate({ axis: -1 }).apply([y, dilated]) as tfl.SymbolicTensor
     z = L.leakyReLU({ alpha: 0.2 }).apply(z) as tfl.SymbolicTensor
     z = L.averagePooling2d({ poolSize: 2, strides: 1, padding: 'same' }).apply(z) as tfl.SymbolicTensor
     z = L.multiply().apply([z, L.activation({ activation: 'tanh' }).apply(z) as tfl.SymbolicTensor]) as tfl.SymbolicTensor
-    z = L.softmax({ axis: -1 }).apply(z) as tfl.SymbolicTensor
+    // Softmax on a branch of its own: in series it would squash every value after it to about 1/24,
+    // and the rest of the model would compare near-constants.
+    const softmaxed = L.softmax({ axis: -1 }).apply(z) as tfl.SymbolicTensor
     const pooledMax = L.globalMaxPooling2d({}).apply(z) as tfl.SymbolicTensor
-    const pooledAvg = L.globalAveragePooling2d({}).apply(z) as tfl.SymbolicTensor
+    const pooledAvg = L.globalAveragePooling2d({}).apply(softmaxed) as tfl.SymbolicTensor
     const flat = L.flatten().apply(L.averagePooling2d({ poolSize: 3, padding: 'valid' }).apply(z)) as tfl.SymbolicTensor
     let v = L.concatenate().apply([pooledMax, pooledAvg, flat]) as tfl.SymbolicTensor
-    v = L.dense({ units: 12, activation: 'linear' }).apply(v) as tfl.SymbolicTensor
-    v = L.batchNormalization({ name: 'bn_dense' }).apply(v) as tfl.SymbolicTensor
-    for (const activation of ['elu', 'selu', 'softsign', 'hardSigmoid', 'swish', 'softplus'] as const) {
-      v = L.activation({ activation }).apply(v) as tfl.SymbolicTensor
-    }
+    const logits12 = L.dense({ units: 12, activation: 'linear' }).apply(v) as tfl.SymbolicTensor
+    v = L.batchNormalization({ name: 'bn_dense' }).apply(logits12) as tfl.SymbolicTensor
+    // Side by side, not in series: a chain of squashing activations leaves nearly the same value for
+    // every image, and the layers after it would compare near-constants.
+    const activated = (['elu', 'selu', 'softsign', 'hardSigmoid', 'swish', 'softplus'] as const).map(
+      (activation) => L.activation({ activation }).apply(v) as tfl.SymbolicTensor
+    )
+    v = L.add().apply(activated) as tfl.SymbolicTensor
     v = L.reLU({ maxValue: 1.5 }).apply(v) as tfl.SymbolicTensor
     v = L.dropout({ rate: 0.5 }).apply(v) as tfl.SymbolicTensor
     const nested = tfl.sequential({
@@ -73,7 +78,9 @@ describe('layer coverage', () => {
     const model = tfl.model({ inputs: input, outputs: output })
     try {
       expect(randomizeBatchNorms(model, 3)).toBe(3)
-      const batch = randomBatch([3, 17, 18, 3], 11)
+      // Three images that differ in brightness as well as in noise, so that pooled features (and every
+      // value after them) differ from one image to the next.
+      const batch = randomBatch([3, 17, 18, 3], 11).map((value, index) => value * [0.3, 1, 3][Math.floor(index / (17 * 18 * 3))]! + [0, 0.5, -1][Math.floor(index / (17 * 18 * 3))]!)
       const tensorsBefore = tf.memory().numTensors
       const result = await compareEngines(model, batch, [3, 17, 18, 3])
       expect(tf.memory().numTensors).toBe(tensorsBefore)
@@ -83,6 +90,18 @@ describe('layer coverage', () => {
       expect(ops.BatchNormalization).toBe(3)
       expect(ops.Conv).toBe(4)
       expect(ops.Gemm).toBe(3)
+      // The final answer passes through softmaxes and squashing activations, which could hide an
+      // upstream export error under the tolerance: the three images must get different answers,
+      // and the unsquashed values before the sigmoid and before the dense head's activations must
+      // agree too, relative to their size.
+      expect(spreadAcrossBatch(result.tfjs, 3)).toBeGreaterThan(100 * PARITY_TOLERANCE)
+      for (const probe of [summed, logits12, v]) {
+        const inner = await compareEngines(tfl.model({ inputs: input, outputs: probe }), batch, [3, 17, 18, 3])
+        const scale = Math.max(...Array.from(inner.tfjs, Math.abs))
+        expect(scale).toBeGreaterThan(0.1)
+        expect(spreadAcrossBatch(inner.tfjs, 3) / scale).toBeGreaterThan(1e-2)
+        expect(inner.maxAbsDiff / scale).toBeLessThan(PARITY_TOLERANCE)
+      }
     } finally {
       model.dispose()
     }
@@ -233,3 +252,13 @@ describe('refusals', () => {
     }
   })
 })
+
+/** The largest difference between any value of the first sample and the same value of another. */
+function spreadAcrossBatch(values: Float32Array, batch: number): number {
+  const size = values.length / batch
+  let spread = 0
+  for (let sample = 1; sample < batch; sample++) {
+    for (let i = 0; i < size; i++) spread = Math.max(spread, Math.abs(values[sample * size + i]! - values[i]!))
+  }
+  return spread
+}
