@@ -19,4 +19,12 @@ if (reason) {
     process.exit(1)
   }
 }
-await import(pathToFileURL(join(root, 'out', 'main', 'cli.js')).href)
+try {
+  await import(pathToFileURL(join(root, 'out', 'main', 'cli.js')).href)
+} catch (error) {
+  // The CLI could not even load (a native module built for another Node, a damaged install): one
+  // line, as for every other failure; the stack trace only with --debug.
+  console.error(`pictor: could not start: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`)
+  if (process.argv.includes('--debug')) console.error(error)
+  process.exitCode = 1
+}

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util'
-import { defaultDataDir } from '../core/data-dir'
-import { createServices, type Services } from '../services/services'
+import { backupsCommand } from './backups-command'
+import { cliServices } from './cli-services'
 import type { Command } from './command'
 import { evalCommand } from './eval-command'
 import { exportCommand } from './export-command'
@@ -10,13 +10,9 @@ import { predictCommand } from './predict-command'
 import { modelsCommand } from './models-command'
 import { trainCommand } from './train-command'
 import { serveUi } from './ui'
-import { printJson, unwrap, UsageError } from './output'
+import { cliPath, printJson, unwrap, UsageError } from './output'
 
 export type { Command } from './command'
-
-function cliServices(): Services {
-  return createServices({ dataDir: defaultDataDir(), transport: 'cli' })
-}
 
 const ui: Command = {
   name: 'ui',
@@ -30,7 +26,7 @@ const ui: Command = {
     })
     const port = values.port === undefined ? 0 : Number(values.port)
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be 0-65535, got ${values.port}`)
-    return serveUi({ port, ...(values.project ? { project: values.project } : {}) })
+    return serveUi({ port, ...(values.project ? { project: cliPath(values.project) } : {}) })
   }
 }
 
@@ -49,7 +45,7 @@ const create: Command = {
     if (!path || positionals.length > 1) throw new UsageError('create takes exactly one project file')
     const services = cliServices()
     try {
-      const summary = unwrap(await services.call('project.create', { path, ...(values.name ? { name: values.name } : {}) }))
+      const summary = unwrap(await services.call('project.create', { path: cliPath(path), ...(values.name ? { name: values.name } : {}) }))
       if (values.json) printJson(summary)
       else console.log(`Created ${summary.name} at ${summary.path}`)
       return 0
@@ -70,15 +66,16 @@ const info: Command = {
       strict: true
     })
     if (!values.project) throw new UsageError('info needs --project FILE')
+    const path = cliPath(values.project)
     const services = cliServices()
     try {
-      const project = unwrap(await services.call('project.open', { path: values.project }))
+      const project = unwrap(await services.call('project.open', { path }))
       const library = unwrap(await services.call('library.summary', {}))
       if (values.json) {
         printJson({ project, library, backend: services.info.backend })
         return 0
       }
-      console.log(`${project.name}  (${project.path}, schema v${project.schemaVersion})`)
+      console.log(`${project.name}  (${project.path}, schema v${project.schemaVersion}${project.readOnly ? ', read-only' : ''})`)
       console.log(`images: ${library.total}  labeled: ${library.labeled}  unlabeled: ${library.unlabeled}  failed: ${library.failed}`)
       for (const item of library.classes) console.log(`  ${item.name}: ${item.count}`)
       console.log(`training backend: ${services.info.backend.label}`)
@@ -89,4 +86,16 @@ const info: Command = {
   }
 }
 
-export const COMMANDS: Command[] = [ui, create, info, importCommand, trainCommand, modelsCommand, exportCommand, predictCommand, evalCommand, issuesCommand]
+export const COMMANDS: Command[] = [
+  ui,
+  create,
+  info,
+  importCommand,
+  trainCommand,
+  modelsCommand,
+  exportCommand,
+  predictCommand,
+  evalCommand,
+  issuesCommand,
+  backupsCommand
+]

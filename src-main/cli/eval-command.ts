@@ -1,10 +1,9 @@
 import { parseArgs } from 'node:util'
 import type { Evaluation, EvaluationSplit, JobProgress } from '../contract/types'
-import { defaultDataDir } from '../core/data-dir'
-import { createServices } from '../services/services'
+import { cliServices } from './cli-services'
 import type { Command } from './command'
 import { runCliJob } from './job-session'
-import { CliFailure, printJson, unwrap, UsageError } from './output'
+import { cliPath, CliFailure, printJson, unwrap, UsageError } from './output'
 
 const SPLITS: readonly EvaluationSplit[] = ['test', 'val', 'train', 'all']
 
@@ -25,9 +24,9 @@ export const evalCommand: Command = {
     const runId = values.run === undefined ? undefined : Number(values.run)
     if (runId !== undefined && (!Number.isInteger(runId) || runId < 1)) throw new UsageError(`--run must be a run id, got ${values.run}`)
 
-    const services = createServices({ dataDir: defaultDataDir(), transport: 'cli' })
+    const services = cliServices()
     try {
-      unwrap(await services.call('project.open', { path: values.project }))
+      unwrap(await services.call('project.open', { path: cliPath(values.project) }))
       let evaluation = unwrap(await services.call('review.evaluation', { ...(runId ? { runId } : {}), split }))
       if (!evaluation) {
         const {

@@ -1,9 +1,8 @@
 import { parseArgs } from 'node:util'
 import type { ExportFormat } from '../contract/types'
-import { defaultDataDir } from '../core/data-dir'
-import { createServices } from '../services/services'
+import { cliServices } from './cli-services'
 import type { Command } from './command'
-import { printJson, unwrap, UsageError } from './output'
+import { cliPath, printJson, unwrap, UsageError } from './output'
 
 const FORMATS: Record<string, ExportFormat[]> = { onnx: ['onnx'], tfjs: ['tfjs'], both: ['onnx', 'tfjs'] }
 
@@ -31,10 +30,10 @@ export const exportCommand: Command = {
     const runId = values.run === undefined ? undefined : Number(values.run)
     if (runId !== undefined && !(Number.isInteger(runId) && runId > 0)) throw new UsageError(`--run must be a run id, got ${values.run}`)
 
-    const services = createServices({ dataDir: defaultDataDir(), transport: 'cli' })
+    const services = cliServices()
     try {
-      unwrap(await services.call('project.open', { path: values.project }))
-      const result = unwrap(await services.call('export.run', { dir: values.out, formats, ...(runId === undefined ? {} : { runId }) }))
+      unwrap(await services.call('project.open', { path: cliPath(values.project) }))
+      const result = unwrap(await services.call('export.run', { dir: cliPath(values.out), formats, ...(runId === undefined ? {} : { runId }) }))
       if (values.json) printJson(result)
       else {
         console.log(`Exported run ${result.runId} to ${result.dir}:`)

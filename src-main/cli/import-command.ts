@@ -1,10 +1,9 @@
 import { parseArgs } from 'node:util'
 import type { ImportReport, JobProgress } from '../contract/types'
-import { defaultDataDir } from '../core/data-dir'
-import { createServices } from '../services/services'
+import { cliServices } from './cli-services'
 import type { Command } from './command'
 import { runCliJob } from './job-session'
-import { CliFailure, printJson, unwrap, UsageError } from './output'
+import { cliPath, CliFailure, printJson, unwrap, UsageError } from './output'
 
 /**
  * `pictor import FOLDER --project FILE [--follow-links] [--json]`: the same import job the app runs, in a worker.
@@ -26,13 +25,13 @@ export const importCommand: Command = {
     if (!folder || positionals.length > 1) throw new UsageError('import takes exactly one folder')
     if (!values.project) throw new UsageError('import needs --project FILE')
 
-    const services = createServices({ dataDir: defaultDataDir(), transport: 'cli' })
+    const services = cliServices()
     try {
-      unwrap(await services.call('project.open', { path: values.project }))
+      unwrap(await services.call('project.open', { path: cliPath(values.project) }))
       // Ctrl+C cancels cleanly: the files done so far stay imported, a re-run does the rest.
       const { outcome } = await runCliJob(
         services,
-        async () => unwrap(await services.call('import.start', { folder, followLinks: values['follow-links'] === true })),
+        async () => unwrap(await services.call('import.start', { folder: cliPath(folder), followLinks: values['follow-links'] === true })),
         (progress) => !values.json && showProgress(progress)
       )
       if (outcome.state === 'failed') throw new CliFailure(outcome.message)

@@ -1,6 +1,6 @@
 import pkg from '../../package.json'
 import { COMMANDS } from './commands'
-import { CliFailure, EXIT, UsageError } from './output'
+import { CliFailure, debugging, describeUnexpected, EXIT, UsageError } from './output'
 
 function help(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length))
@@ -14,14 +14,15 @@ function help(): string {
     '',
     ...COMMANDS.map((command) => `  ${command.usage}`),
     '',
-    'Options: --help, --version',
+    'Options: --help, --version, --debug (print the stack trace of an unexpected error)',
     'Environment: PICTOR_DATA_DIR overrides where Pictor keeps recent projects and caches;',
     '             PICTOR_MODELS_DIR where it looks for base models (default: <data folder>/models).'
   ].join('\n')
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv
+  debugging.enabled = argv.includes('--debug')
+  const [name, ...rest] = argv.filter((arg) => arg !== '--debug')
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     console.log(help())
     return EXIT.ok
@@ -50,7 +51,11 @@ export async function main(argv: string[]): Promise<number> {
       console.error(`pictor ${name}: ${error.message}`)
       return EXIT.failed
     }
-    throw error
+    // Anything else is still one line (its code when the user can act on it); the stack trace
+    // is for developers and only comes with --debug.
+    console.error(`pictor ${name}: ${describeUnexpected(error)}`)
+    if (debugging.enabled) console.error(error)
+    return EXIT.failed
   }
 }
 
@@ -59,7 +64,8 @@ main(process.argv.slice(2)).then(
     process.exitCode = code
   },
   (error) => {
-    console.error('pictor: unexpected error:', error)
+    console.error(`pictor: ${describeUnexpected(error)}`)
+    if (debugging.enabled) console.error(error)
     process.exitCode = EXIT.failed
   }
 )

@@ -1,10 +1,9 @@
 import { parseArgs } from 'node:util'
 import type { ClassCount, LabelIssueReport } from '../contract/types'
-import { defaultDataDir } from '../core/data-dir'
-import { createServices } from '../services/services'
+import { cliServices } from './cli-services'
 import type { Command } from './command'
 import { runCliJob } from './job-session'
-import { CliFailure, printJson, unwrap, UsageError } from './output'
+import { cliPath, CliFailure, printJson, unwrap, UsageError } from './output'
 
 /**
  * `pictor issues`: the Review view's suspected label errors from the command line. Runs the
@@ -26,9 +25,9 @@ export const issuesCommand: Command = {
     if (folds !== undefined && !(Number.isInteger(folds) && folds >= 2 && folds <= 10)) {
       throw new UsageError(`--folds must be a whole number from 2 to 10, got ${values.folds}`)
     }
-    const services = createServices({ dataDir: defaultDataDir(), transport: 'cli' })
+    const services = cliServices()
     try {
-      unwrap(await services.call('project.open', { path: values.project }))
+      unwrap(await services.call('project.open', { path: cliPath(values.project) }))
       let report = unwrap(await services.call('review.labelIssues', {}))
       if (!report || values.rescan || (folds !== undefined && folds !== report.folds)) {
         let lastShown = ''

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util'
 import { AppError } from '../core/errors'
 import { BaseModelStore, modelsDirectory, type InstallResult, type ModelProgress, type ModelStatus } from '../models/base-model-store'
 import type { Command } from './command'
-import { CliFailure, printJson, UsageError } from './output'
+import { cliPath, CliFailure, printJson, UsageError } from './output'
 
 const PHASES: Record<ModelProgress['phase'], string> = {
   download: 'downloading',
@@ -98,7 +98,7 @@ export const modelsCommand: Command = {
     try {
       const options = { force: values.force ?? false, signal: controller.signal, onProgress: progress.onProgress }
       const result = await guarded(() =>
-        action === 'import' ? store.import(rest[0]!, options) : store.fetch(undefined, { ...options, ...(values.url ? { url: values.url } : {}) })
+        action === 'import' ? store.import(cliPath(rest[0]!), options) : store.fetch(undefined, { ...options, ...(values.url ? { url: values.url } : {}) })
       )
       progress.end()
       if (values.json) printJson(result)

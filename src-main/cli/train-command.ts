@@ -1,11 +1,10 @@
 import { parseArgs } from 'node:util'
 import { TRAIN_BACKENDS, TRAIN_DEFAULTS, TRAIN_MODELS, TRAIN_OPTIMIZERS } from '../contract/train-settings'
 import type { RunSummary, TrainSettings } from '../contract/types'
-import { defaultDataDir } from '../core/data-dir'
-import { createServices } from '../services/services'
+import { cliServices } from './cli-services'
 import type { Command } from './command'
 import { runCliJob } from './job-session'
-import { CliFailure, printJson, unwrap, UsageError } from './output'
+import { cliPath, CliFailure, printJson, unwrap, UsageError } from './output'
 
 
 function numberOption(value: string | undefined, name: string, integer: boolean): number | undefined {
@@ -76,9 +75,9 @@ export const trainCommand: Command = {
       }).filter(([, value]) => value !== undefined)
     )
 
-    const services = createServices({ dataDir: defaultDataDir(), transport: 'cli' })
+    const services = cliServices()
     try {
-      unwrap(await services.call('project.open', { path: values.project }))
+      unwrap(await services.call('project.open', { path: cliPath(values.project) }))
       const resume = numberOption(values.resume, 'resume', true)
       const {
         started: { runId },

@@ -1,8 +1,7 @@
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { defaultDataDir } from '../core/data-dir'
 import { startBrowserServer } from '../server/browser-server'
-import { createServices } from '../services/services'
+import { cliServices } from './cli-services'
 import { CliFailure } from './output'
 
 // out/main/cli.js → out/renderer
@@ -10,7 +9,7 @@ const rendererDir = join(fileURLToPath(new URL('.', import.meta.url)), '../rende
 
 /** Runs browser mode until SIGINT/SIGTERM; the first stdout line is the URL with its token. */
 export async function serveUi(options: { port: number; project?: string }): Promise<number> {
-  const services = createServices({ dataDir: defaultDataDir(), transport: 'browser' })
+  const services = cliServices('browser')
   if (options.project) {
     const opened = await services.call('project.open', { path: options.project })
     if (!opened.ok) {

@@ -12,6 +12,8 @@ export const ERROR_CODES = [
   'SCHEMA_TOO_NEW', // a project written by a newer Pictor
   'UNSUPPORTED', // not available on this transport (e.g. native dialogs in browser mode)
   'IO_ERROR', // the operating system refused (permissions, disk full, ...)
+  'READ_ONLY', // the project is open read-only (a read-only file or folder): it can be looked at, not changed
+  'CORRUPT_PROJECT', // the project file is damaged; restore one of its backups
   'CANCELLED', // a job was cancelled
   'BUSY', // the same kind of job is already running, or another task kept the project's write lock too long
   'INTERNAL' // a bug: the message says what, the log says where

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { absolutePath, displayName } from './paths'
 import { trainSettingsSchema } from './train-settings'
 import type {
   BaseModelStatus,
@@ -21,7 +22,9 @@ import type {
   LabelIssueReport,
   RobustnessReport,
   SuggestionSummary,
-  ExportResult
+  ExportResult,
+  BackupInfo,
+  BackupRestoreResult
 } from './types'
 
 // The one contract between renderer and main. Each method has a request schema, validated at the
@@ -35,16 +38,11 @@ function returns<T>(): T {
 
 const empty = z.object({}).strict()
 
-const folderPath = z
-  .string()
-  .trim()
-  .min(1, 'a folder is required')
-  .max(4096, 'the path is too long')
-  .refine((p) => !p.includes('\0'), 'the path contains a NUL character')
+const folderPath = absolutePath('a folder')
 
 const id = z.number().int().positive()
 const imageIds = z.array(id).min(1).max(200_000)
-const className = z.string().trim().min(1, 'a class needs a name').max(100)
+const className = displayName('a class needs a name', 100)
 const color = z.string().regex(/^#[0-9a-f]{6}$/, 'a colour is #rrggbb in lower case')
 const hotkey = z
   .string()
@@ -66,12 +64,9 @@ const imageQuery = z
 
 const evaluationSplit = z.enum(['train', 'val', 'test', 'all'])
 
-const projectPath = z
-  .string()
-  .trim()
-  .min(1, 'a project path is required')
-  .max(4096, 'the path is too long')
-  .refine((p) => !p.includes('\0'), 'the path contains a NUL character')
+const projectPath = absolutePath('a project path')
+/** A backup's id as `backups.list` gives it (its time, e.g. 2025-06-01T12-00-00-000Z). */
+const backupId = z.string().regex(/^[0-9A-Za-z-]{1,64}$/, 'a backup id is what backups.list gives')
 
 export const methods = {
   'app.info': { request: empty, response: returns<AppInfo>() },
@@ -80,7 +75,7 @@ export const methods = {
     request: z
       .object({
         path: projectPath,
-        name: z.string().trim().min(1).max(200).optional()
+        name: displayName('a project needs a name', 200).optional()
       })
       .strict(),
     response: returns<ProjectSummary>()
@@ -185,7 +180,7 @@ export const methods = {
 
   'models.list': { request: empty, response: returns<BaseModelStatus[]>() },
   /** Installs a base model from a Keras .h5 file or a TF.js layers folder on this computer. */
-  'models.import': { request: z.object({ path: folderPath, force: z.boolean().default(false) }).strict(), response: returns<BaseModelStatus[]>() },
+  'models.import': { request: z.object({ path: absolutePath('a model file or folder'), force: z.boolean().default(false) }).strict(), response: returns<BaseModelStatus[]>() },
   /** Downloads the official Keras weights and converts them; progress comes as job events ('model-fetch'). */
   'models.fetch': { request: empty, response: returns<{ jobId: string }>() },
 
@@ -251,6 +246,14 @@ export const methods = {
     response: returns<ExportResult>()
   },
 
+  // ---- Backups (issue 13): consistent copies of a project in the data folder, newest first.
+  'backups.list': { request: z.object({ path: projectPath }).strict(), response: returns<BackupInfo[]>() },
+  /** Puts a backup (the newest without `id`) in the project's place, keeping the file it replaces aside. */
+  'backups.restore': {
+    request: z.object({ path: projectPath, id: backupId.optional() }).strict(),
+    response: returns<BackupRestoreResult>()
+  },
+
   'jobs.list': { request: empty, response: returns<JobProgress[]>() },
   'jobs.cancel': { request: z.object({ jobId: z.string().min(1).max(100) }).strict(), response: returns<null>() }
 } as const
@@ -260,6 +263,34 @@ export type MethodName = keyof Methods
 export type RequestOf<M extends MethodName> = z.input<Methods[M]['request']>
 export type ParsedRequestOf<M extends MethodName> = z.output<Methods[M]['request']>
 export type ResponseOf<M extends MethodName> = Methods[M]['response']
+
+/**
+ * The methods that change the open project (directly or through the job they start). On a project
+ * opened read-only they are refused with READ_ONLY before anything starts; a write missed here still
+ * fails as READ_ONLY when it reaches SQLite, just later (a job would start, then fail).
+ */
+export const PROJECT_WRITES: ReadonlySet<MethodName> = new Set<MethodName>([
+  'labels.assign',
+  'labels.undo',
+  'labels.redo',
+  'classes.create',
+  'classes.update',
+  'classes.merge',
+  'classes.delete',
+  'splits.assign',
+  'splits.setRatios',
+  'images.setSplit',
+  'import.start',
+  'train.start',
+  'train.resume',
+  'runs.delete',
+  'review.evaluate',
+  'review.findLabelIssues',
+  'review.decideIssue',
+  'review.checkRobustness',
+  'suggestions.compute',
+  'suggestions.accept'
+])
 
 export function isMethodName(name: string): name is MethodName {
   return Object.hasOwn(methods, name)

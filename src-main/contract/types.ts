@@ -27,6 +27,11 @@ export interface AppInfo {
   backend: BackendReport
   /** The engine for feature extraction and prediction (ONNX Runtime when installed). */
   inference: InferenceReport
+  /**
+   * Where a new project goes when the user types only a name: $PICTOR_PROJECTS_DIR, else ~/Pictor.
+   * Made when the first project is created there.
+   */
+  defaultProjectFolder: string
 }
 
 export interface ProjectSummary {
@@ -34,6 +39,29 @@ export interface ProjectSummary {
   name: string
   schemaVersion: number
   createdAt: number
+  /** Opened read-only (a read-only file or folder): it can be looked at; changes answer READ_ONLY. */
+  readOnly: boolean
+}
+
+/** A consistent copy of a project, made by SQLite's online backup, in the data folder. */
+export interface BackupInfo {
+  /** Its time, as an id: 2025-06-01T12-00-00-000Z. */
+  id: string
+  createdAt: number
+  /** After a schema upgrade, or the regular copy made at most once per hour of work. */
+  reason: 'migration' | 'periodic'
+  schemaVersion: number
+  bytes: number
+  /** The copy itself (a .pictor file that Pictor can open). */
+  file: string
+}
+
+export interface BackupRestoreResult {
+  /** The project that was restored. */
+  path: string
+  restored: BackupInfo
+  /** Where the file it replaced was kept (beside the project), or null when there was none. */
+  keptAside: string | null
 }
 
 export interface RecentProject {

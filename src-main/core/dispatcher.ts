@@ -1,6 +1,8 @@
-import { fail, ok, type Envelope } from '../contract/envelope'
+import { fail, ok, type Envelope, type ErrorCode } from '../contract/envelope'
 import { isMethodName, methods, type MethodName, type ParsedRequestOf, type ResponseOf } from '../contract/methods'
-import { AppError, busyError, isDatabaseBusy } from './errors'
+import { toAppError } from './errors'
+import { pathsInRequest } from './request-paths'
+import { systemPathProblem } from './system-paths'
 
 /** One handler per contract method; the compiler rejects a missing or mistyped one. */
 export type Handlers = {
@@ -12,6 +14,13 @@ export type Dispatch = (method: string, request: unknown) => Promise<Envelope<un
 export interface DispatcherOptions {
   /** Where unexpected errors (bugs) are reported; expected AppErrors are not logged. */
   logError?: (method: string, error: unknown) => void
+  /**
+   * Runs before a valid request reaches its handler; an AppError it throws is the answer (the
+   * services refuse writes to a read-only project here, before a job starts).
+   */
+  guard?: (method: MethodName) => void
+  /** Told every error code a handler answers with (the services distrust a project SQLite calls damaged). */
+  onFailure?: (method: MethodName, code: ErrorCode) => void
 }
 
 /**
@@ -34,16 +43,21 @@ export function createDispatcher(handlers: Handlers, options: DispatcherOptions 
       return fail('INVALID_REQUEST', `${method}: ${issues}`)
     }
     try {
+      // The contract's path rules that need the disk: no link into /dev, /proc, /sys, no device.
+      for (const { field, path } of pathsInRequest(methods[method].request, parsed.data)) {
+        const problem = systemPathProblem(path)
+        if (problem) return fail('INVALID_REQUEST', `${method}: ${field}: ${problem}`)
+      }
+      options.guard?.(method)
       const handler = handlers[method] as (request: unknown) => unknown
       return ok(await handler(parsed.data))
     } catch (error) {
-      if (error instanceof AppError) return fail(error.code, error.message)
-      // Another task held the project's write lock longer than this connection waits: the user
-      // can act on that (wait, retry), so it is BUSY with a sentence, not a bug.
-      if (isDatabaseBusy(error)) {
-        const busy = busyError(error)
-        return fail(busy.code, busy.message)
-      }
+      // Errors a user can act on, with their code: our own AppErrors, and what SQLite and the
+      // operating system say in terms a user can act on (another task held the write lock: BUSY;
+      // a read-only project: READ_ONLY; a damaged one: CORRUPT_PROJECT; a full disk: IO_ERROR).
+      const known = toAppError(error)
+      options.onFailure?.(method, known?.code ?? 'INTERNAL')
+      if (known) return fail(known.code, known.message)
       logError(method, error)
       const message = error instanceof Error ? error.message : String(error)
       return fail('INTERNAL', `${method} failed unexpectedly: ${message}`)

@@ -2,7 +2,9 @@ import { closeSync, existsSync, openSync, readSync, rmSync, statSync } from 'nod
 import { dirname } from 'node:path'
 import BetterSqlite3, { type Database } from 'better-sqlite3'
 import { AppError, fromSystemError } from '../core/errors'
+import { checkIntegrity, stampOf, type IntegrityMemory } from './integrity'
 import { LATEST_SCHEMA_VERSION, migrate, schemaVersion } from './migrations'
+import { connectReadOnly, isReadOnlyLocation } from './read-only'
 import { registerTextFunctions } from './text-fold'
 import { writeTransaction } from './transaction'
 
@@ -43,13 +45,15 @@ export const JOB_BUSY_TIMEOUT_MS = 30_000
 function configure(db: Database, busyTimeoutMs: number): void {
   // Set first: even switching to WAL may have to wait for another connection.
   db.pragma(`busy_timeout = ${busyTimeoutMs}`)
+  registerTextFunctions(db)
+  // A read-only connection changes nothing, not even the journal mode.
+  if (db.readonly) return
   // WAL: readers never block the writer, and a crash cannot corrupt committed transactions.
   const mode = db.pragma('journal_mode = WAL', { simple: true })
   if (mode !== 'wal') throw new AppError('IO_ERROR', `the project's folder does not support WAL journaling (got ${mode})`)
   db.pragma('foreign_keys = ON')
   // NORMAL is durable in WAL mode except for the last transactions before a power cut.
   db.pragma('synchronous = NORMAL')
-  registerTextFunctions(db)
 }
 
 function looksLikeSqlite(path: string): boolean {
@@ -95,8 +99,11 @@ function isNotADatabase(error: unknown): boolean {
   return code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT'
 }
 
-/** Checks that `path` is a Pictor project and connects to it; the caller configures the connection. */
-function connectToProject(path: string): Database {
+/**
+ * Checks that `path` is a Pictor project and connects to it (read-only when `readOnly`); the caller
+ * configures the connection.
+ */
+function connectToProject(path: string, readOnly = false): Database {
   let size: number
   try {
     const stat = statSync(path)
@@ -109,7 +116,7 @@ function connectToProject(path: string): Database {
   if (size === 0 || !looksLikeSqlite(path)) {
     throw new AppError('NOT_A_PROJECT', `${path} is not a Pictor project (not an SQLite database)`)
   }
-  const db = connect(path, true)
+  const db = readOnly ? connectReadOnly(path, process.env[SQLITE_BINDING_ENV]) : connect(path, true)
   try {
     let applicationId: unknown
     try {
@@ -128,20 +135,49 @@ function connectToProject(path: string): Database {
   }
 }
 
+export interface OpenedProject {
+  db: Database
+  /** Its file or folder is read-only: the connection is too, and nothing was migrated. */
+  readOnly: boolean
+  /** The schema version it was upgraded from, or null when it was already current. */
+  migratedFrom: number | null
+}
+
 /**
- * Opens an existing project for the app's session (or the CLI's), upgrading its schema when it is
- * older than this Pictor. One per process; jobs use openJobDatabase.
+ * Opens an existing project for the app's session (or the CLI's): refuses a damaged one
+ * (CORRUPT_PROJECT, after SQLite's quick_check, skipped when `integrity` remembers the file exactly
+ * as it was when last seen healthy), opens a read-only one read-only, and upgrades an older schema.
+ * One per process; jobs use openJobDatabase.
  */
-export function openProjectDatabase(path: string): Database {
-  const db = connectToProject(path)
+export function openProject(path: string, integrity?: IntegrityMemory): OpenedProject {
+  const readOnly = isReadOnlyLocation(path)
+  const db = connectToProject(path, readOnly)
   try {
     configure(db, SESSION_BUSY_TIMEOUT_MS)
+    const stamp = stampOf(path)
+    if (!integrity?.matches(path, stamp)) {
+      checkIntegrity(db, path)
+      integrity?.remember(path, stamp)
+    }
+    const version = schemaVersion(db)
+    if (version === LATEST_SCHEMA_VERSION) return { db, readOnly, migratedFrom: null }
+    if (readOnly && version < LATEST_SCHEMA_VERSION) {
+      throw new AppError(
+        'READ_ONLY',
+        `${path} was saved by an older Pictor and must be upgraded, but it is read-only; copy it to a folder you can write to and open the copy`
+      )
+    }
     migrate(db)
-    return db
+    return { db, readOnly, migratedFrom: version }
   } catch (error) {
     db.close()
     throw error
   }
+}
+
+/** openProject without the details: the connection, checked and at the latest schema. */
+export function openProjectDatabase(path: string): Database {
+  return openProject(path).db
 }
 
 /**
@@ -150,6 +186,9 @@ export function openProjectDatabase(path: string): Database {
  * the connection that answers the UI, so a file at another version is refused.
  */
 export function openJobDatabase(path: string): Database {
+  // Every job writes (progress, results), and the session refuses to start one on a read-only
+  // project; this is the last line, for a project that became read-only since.
+  if (isReadOnlyLocation(path)) throw new AppError('READ_ONLY', `${path} is read-only: this task needs to write to it`)
   const db = connectToProject(path)
   try {
     configure(db, JOB_BUSY_TIMEOUT_MS)

@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
 import type { Handlers } from '../core/dispatcher'
 import { AppError } from '../core/errors'
 import type { ServiceContext } from './context'
@@ -14,6 +16,8 @@ type ProjectMethods =
   | 'dialog.pickProjectToOpen'
   | 'dialog.pickProjectToCreate'
   | 'dialog.pickFolder'
+  | 'backups.list'
+  | 'backups.restore'
 
 export function projectHandlers(context: ServiceContext): Pick<Handlers, ProjectMethods> {
   const { info, events, session, recent, jobs } = context
@@ -31,6 +35,11 @@ export function projectHandlers(context: ServiceContext): Pick<Handlers, Project
       return info
     },
     'project.create': async ({ path, name }) => {
+      // The default folder (~/Pictor) is made when the first project goes there; any other folder
+      // must exist, so a typo is not silently made into a new folder.
+      if (resolve(dirname(path)) === resolve(info.defaultProjectFolder)) {
+        mkdirSync(info.defaultProjectFolder, { recursive: true })
+      }
       leaveCurrent()
       const summary = session.create(path, name)
       await recent.remember(summary)
@@ -40,6 +49,7 @@ export function projectHandlers(context: ServiceContext): Pick<Handlers, Project
     'project.open': async ({ path }) => {
       if (session.summary?.path !== path) leaveCurrent()
       const summary = session.open(path)
+      await session.backupsSettled()
       await recent.remember(summary)
       events.emit('project.changed', summary)
       return summary
@@ -58,6 +68,16 @@ export function projectHandlers(context: ServiceContext): Pick<Handlers, Project
     },
     'dialog.pickProjectToOpen': () => dialogs().pickProjectToOpen(),
     'dialog.pickProjectToCreate': () => dialogs().pickProjectToCreate(),
-    'dialog.pickFolder': () => dialogs().pickFolder()
+    'dialog.pickFolder': () => dialogs().pickFolder(),
+    'backups.list': ({ path }) => session.backups(path),
+    'backups.restore': async ({ path, id }) => {
+      const closing = session.summary?.path === resolve(path)
+      if (closing) leaveCurrent()
+      try {
+        return await session.restore(path, id)
+      } finally {
+        if (closing && !session.summary) events.emit('project.changed', null)
+      }
+    }
   }
 }

@@ -1,10 +1,11 @@
-import { platform } from 'node:os'
+import { homedir, platform } from 'node:os'
 import { join } from 'node:path'
 import pkg from '../../package.json'
 import type { Envelope } from '../contract/envelope'
-import type { MethodName, RequestOf, ResponseOf } from '../contract/methods'
+import { PROJECT_WRITES, type MethodName, type RequestOf, type ResponseOf } from '../contract/methods'
 import type { AppInfo, AppShell } from '../contract/types'
-import { createDispatcher, type Dispatch, type Handlers } from '../core/dispatcher'
+import { createDispatcher, type Dispatch, type DispatcherOptions, type Handlers } from '../core/dispatcher'
+import { AppError, READ_ONLY_MESSAGE } from '../core/errors'
 import { EventBus } from '../core/event-bus'
 import { ThumbnailStore } from '../import/thumbnail-store'
 import { JobManager } from '../jobs/job-manager'
@@ -32,6 +33,8 @@ export interface ServiceOptions {
   dataDir: string
   transport: AppShell
   dialogs?: DialogProvider
+  /** Where unexpected errors (bugs) are reported; the CLI prints their stack only with --debug. */
+  logError?: DispatcherOptions['logError']
 }
 
 export interface Services {
@@ -58,10 +61,11 @@ export function createServices(options: ServiceOptions): Services {
       nativeDialogs: options.dialogs !== undefined,
       dataDir: options.dataDir,
       backend: probeBackends(),
-      inference: inferenceReport()
+      inference: inferenceReport(),
+      defaultProjectFolder: process.env.PICTOR_PROJECTS_DIR || join(homedir(), 'Pictor')
     },
     events,
-    session: new ProjectSession(),
+    session: new ProjectSession({ dataDir: options.dataDir }),
     recent: new RecentProjects(options.dataDir),
     jobs: new JobManager(events),
     thumbnails: new ThumbnailStore(join(options.dataDir, 'thumbnails')),
@@ -84,7 +88,15 @@ export function createServices(options: ServiceOptions): Services {
     ...suggestionHandlers(context),
     ...exportHandlers(context)
   }
-  const dispatch = createDispatcher(handlers)
+  const { session } = context
+  const dispatch = createDispatcher(handlers, {
+    ...(options.logError ? { logError: options.logError } : {}),
+    // A read-only project is refused every change up front, before a job starts and fails later.
+    guard: (method) => {
+      if (session.summary?.readOnly && PROJECT_WRITES.has(method)) throw new AppError('READ_ONLY', READ_ONLY_MESSAGE)
+    },
+    onFailure: (_method, code) => code === 'CORRUPT_PROJECT' && session.distrust()
+  })
   return {
     dispatch,
     call: (method, request) => dispatch(method, request) as never,

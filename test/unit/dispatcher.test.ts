@@ -26,7 +26,7 @@ const balance = { ratios: { train: 0.8, val: 0.1, test: 0.1 }, classes: [], unla
 
 /** A complete handler table whose project.* handlers echo what they were given. */
 function handlers(overrides: Partial<Handlers> = {}): Handlers {
-  const summary = (path: string, name = 'p') => ({ path, name, schemaVersion: 1, createdAt: 0 })
+  const summary = (path: string, name = 'p') => ({ path, name, schemaVersion: 1, createdAt: 0, readOnly: false })
   return {
     'app.info': () => {
       throw new Error('not used')
@@ -40,6 +40,10 @@ function handlers(overrides: Partial<Handlers> = {}): Handlers {
     'dialog.pickProjectToOpen': () => null,
     'dialog.pickProjectToCreate': () => null,
     'dialog.pickFolder': () => null,
+    'backups.list': () => [],
+    'backups.restore': () => {
+      throw new Error('not used')
+    },
     'library.summary': () => ({ total: 0, labeled: 0, unlabeled: 0, failed: 0, classes: [], labelsPerMinute: 0 }),
     'images.query': () => ({ ids: [] }),
     'images.get': () => [],
@@ -101,7 +105,7 @@ describe('createDispatcher', () => {
   it('passes the parsed (trimmed) request to the handler and wraps its answer in ok', async () => {
     const dispatch = createDispatcher(handlers())
     const envelope = await dispatch('project.create', { path: '  /tmp/a.pictor  ', name: ' Cats ' })
-    expect(envelope).toEqual({ ok: true, value: { path: '/tmp/a.pictor', name: 'Cats', schemaVersion: 1, createdAt: 0 } })
+    expect(envelope).toEqual({ ok: true, value: { path: '/tmp/a.pictor', name: 'Cats', schemaVersion: 1, createdAt: 0, readOnly: false } })
   })
 
   it('refuses a wrong type with INVALID_REQUEST naming the field', async () => {

@@ -140,7 +140,8 @@ describe('ProjectSession', () => {
       path: file('Garden Birds.pictor'),
       name: 'Garden Birds',
       schemaVersion: LATEST_SCHEMA_VERSION,
-      createdAt: expect.any(Number)
+      createdAt: expect.any(Number),
+      readOnly: false
     })
     expect(summary.createdAt).toBeGreaterThanOrEqual(before)
     expect(existsSync(file('Garden Birds.pictor'))).toBe(true)
@@ -156,6 +157,8 @@ describe('ProjectSession', () => {
     expect(withProjectExtension('/x/a.sqlite')).toBe('/x/a.sqlite.pictor')
   })
 
+  // The contract refuses relative paths (contract/paths.ts); the session still resolves what a
+  // caller inside the process (the CLI, which resolved already, or a test) hands it.
   it('resolves a relative path against the working directory', () => {
     const session = track(new ProjectSession())
     const cwd = process.cwd()
