@@ -6,9 +6,9 @@ import type { Database } from 'better-sqlite3'
 import type { BackendName, RunResult, TrainSettings } from '../contract/types'
 import { AppError } from '../core/errors'
 import { withJobDatabase } from '../db/connection'
-import { deleteCheckpoint, saveCheckpoint, saveRunModel } from '../db/queries/run-models'
+import { deleteCheckpoint, hasCheckpoint, saveCheckpoint, saveRunModel } from '../db/queries/run-models'
 import { loadTrainingExamples } from '../db/queries/training-data'
-import { finishRun, getRun, markRunStarted, recordEpoch } from '../db/queries/training-runs'
+import { dropEpochsAfter, finishRun, getRun, markRunStarted, recordEpoch } from '../db/queries/training-runs'
 import type { ProgressUpdate } from '../jobs/job'
 import { applySplits } from '../splits/apply-splits'
 import { activateBackend } from '../tfjs/backend'
@@ -50,6 +50,7 @@ export interface RunTrainingOptions {
 }
 
 const RESUMABLE = 'training was cancelled; it can be resumed from its last finished epoch'
+export const RESTARTED = 'restarted from scratch with the same settings: it had stopped before its first epoch finished, so there was no checkpoint to resume from'
 
 /** Trains run `input.runId` with `plug`; the run row ends 'done', 'cancelled' or 'failed' whatever happens. */
 export async function runTraining<Extra extends object>(
@@ -107,7 +108,14 @@ async function train<Extra extends object>(
   try {
     const earlyStopping =
       settings.patience > 0 && prepared.hasValidation ? new EarlyStopping({ patience: settings.patience, restoreBestWeights: true }) : null
-    const initialEpoch = input.resume ? await resumeFromCheckpoint(db, runId, model, optimizer, earlyStopping, notes) : 0
+    // A run stopped before its first checkpoint (killed while it prepared, or in its first epoch)
+    // has nothing to resume from: it starts over with the same settings, and its notes say so.
+    const fromCheckpoint = input.resume && hasCheckpoint(db, runId)
+    if (input.resume && !fromCheckpoint) {
+      dropEpochsAfter(db, runId, -1)
+      notes.push(RESTARTED)
+    }
+    const initialEpoch = fromCheckpoint ? await resumeFromCheckpoint(db, runId, model, optimizer, earlyStopping, notes) : 0
     const callbacks: TrainingCallback[] = [
       new CancelOnSignal(options.signal),
       ...(earlyStopping ? [earlyStopping] : []),

@@ -113,6 +113,10 @@ export function saveCheckpoint(db: Database, runId: number, checkpoint: StoredCh
   if (!db.inTransaction) deleteUnreferencedWeightBlobs(db, runId)
 }
 
+export function hasCheckpoint(db: Database, runId: number): boolean {
+  return db.prepare('SELECT 1 FROM run_checkpoints WHERE run_id = ?').pluck().get(runId) !== undefined
+}
+
 export function loadCheckpoint(db: Database, runId: number): StoredCheckpoint | undefined {
   return readTransaction(db, () => {
     const row = db

@@ -72,6 +72,10 @@ interface RunRow {
   summary: string | null
 }
 
+/** A run that is queued or training is not resumed: its process may be at work on it right now. */
+const RESUMABLE_WITH_CHECKPOINT = new Set<RunStatus>(['interrupted', 'cancelled', 'failed'])
+const RESTARTABLE = new Set<RunStatus>(['interrupted', 'cancelled'])
+
 const RUN_COLUMNS = `id, model_kind AS modelKind, status, settings, backend, class_names AS classNames,
   created_at AS createdAt, started_at AS startedAt, finished_at AS finishedAt, error, summary`
 
@@ -95,7 +99,8 @@ function toSummary(db: Database, row: RunRow): RunSummary {
     summary: row.summary ? (JSON.parse(row.summary) as RunSummary['summary']) : null,
     epochs,
     hasModel,
-    resumable: hasCheckpoint && !hasModel
+    // From its last checkpoint; a run stopped before its first one (interrupted, cancelled) restarts from scratch.
+    resumable: !hasModel && (hasCheckpoint ? RESUMABLE_WITH_CHECKPOINT.has(row.status) : RESTARTABLE.has(row.status))
   }
 }
 
@@ -120,3 +125,73 @@ export function latestRunWithModel(db: Database): number | undefined {
 export function deleteRun(db: Database, runId: number): boolean {
   return db.prepare('DELETE FROM training_runs WHERE id = ?').run(runId).changes > 0
 }
+
+// ---- Leases: which process trains a run (schema v8; services/run-leases.ts decides what they mean).
+
+export interface RunLease {
+  /** A random id of the training attempt that holds the run. */
+  owner: string
+  host: string
+  pid: number
+}
+
+export interface RunLeaseRow {
+  id: number
+  status: RunStatus
+  lease: (RunLease & { heartbeatAt: number }) | null
+}
+
+interface LeaseColumns {
+  id: number
+  status: RunStatus
+  owner: string | null
+  host: string | null
+  pid: number | null
+  heartbeatAt: number | null
+}
+
+const LEASE_COLUMNS = 'id, status, lease_owner AS owner, lease_host AS host, lease_pid AS pid, lease_heartbeat_at AS heartbeatAt'
+
+function toLeaseRow({ id, status, owner, host, pid, heartbeatAt }: LeaseColumns): RunLeaseRow {
+  return { id, status, lease: owner === null ? null : { owner, host: host!, pid: pid!, heartbeatAt: heartbeatAt! } }
+}
+
+export function getRunLease(db: Database, runId: number): RunLeaseRow | undefined {
+  const row = db.prepare(`SELECT ${LEASE_COLUMNS} FROM training_runs WHERE id = ?`).get(runId) as LeaseColumns | undefined
+  return row && toLeaseRow(row)
+}
+
+/** Runs the database says are queued or training: each is either held by a live process or left behind. */
+export function unfinishedRuns(db: Database): RunLeaseRow[] {
+  return (db.prepare(`SELECT ${LEASE_COLUMNS} FROM training_runs WHERE status IN ('queued', 'running')`).all() as LeaseColumns[]).map(toLeaseRow)
+}
+
+export function setRunLease(db: Database, runId: number, lease: RunLease, now = Date.now()): void {
+  db.prepare('UPDATE training_runs SET lease_owner = ?, lease_host = ?, lease_pid = ?, lease_heartbeat_at = ? WHERE id = ?').run(
+    lease.owner,
+    lease.host,
+    lease.pid,
+    now,
+    runId
+  )
+}
+
+/** The holder says it is alive; false when it no longer holds the run (taken over, or the run deleted). */
+export function renewRunLease(db: Database, runId: number, owner: string, now = Date.now()): boolean {
+  return db.prepare('UPDATE training_runs SET lease_heartbeat_at = ? WHERE id = ? AND lease_owner = ?').run(now, runId, owner).changes > 0
+}
+
+/**
+ * Drops the lease of `owner` (null: whoever holds it, or nobody). A run still queued or running then
+ * has nobody training it: it becomes 'interrupted', saying why; a finished one keeps its status.
+ */
+export function releaseRunLease(db: Database, runId: number, owner: string | null, why: string): void {
+  db.prepare(
+    `UPDATE training_runs
+        SET status = CASE WHEN status IN ('queued', 'running') THEN 'interrupted' ELSE status END,
+            error = CASE WHEN status IN ('queued', 'running') THEN ? ELSE error END,
+            lease_owner = NULL, lease_host = NULL, lease_pid = NULL, lease_heartbeat_at = NULL
+      WHERE id = ? AND lease_owner IS ?`
+  ).run(why, runId, owner)
+}
+

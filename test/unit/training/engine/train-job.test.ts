@@ -6,9 +6,10 @@ import type { RunResult } from '../../../../src-main/contract/types'
 import { decodeExample } from '../../../../src-main/classifier/decode'
 import { evaluate } from '../../../../src-main/training/loop/train-loop'
 import { deserializeModel } from '../../../../src-main/tfjs/model-serialization'
-import type { TrainInput } from '../../../../src-main/training/run-training'
+import { RESTARTED, type TrainInput } from '../../../../src-main/training/run-training'
 import { trainingJob } from '../../../../src-main/workers/training-job'
 import { loadTrainingExamples } from '../../../../src-main/db/queries/training-data'
+import { recordEpoch } from '../../../../src-main/db/queries/training-runs'
 import { imageBatches } from '../../../../src-main/training/seed-cnn-plug'
 import { withProjectDb } from '../../../helpers/import-project'
 import { makeTempDir, removeTempDir } from '../../../helpers/temp-dir'
@@ -127,14 +128,17 @@ describe('trainRun', () => {
     expect(worst).toBeLessThan(1e-4)
   })
 
-  it('refuses to resume a run without a checkpoint and marks it failed', async () => {
-    const settings = trainSettings({ epochs: 1 })
+  it('resuming a run without a checkpoint restarts it from scratch with the same settings, and its notes say so', async () => {
+    const settings = trainSettings({ epochs: 2 })
     const runId = queueRun(project, settings)
-    await expect(trainingJob(inputFor(project, runId, settings, true), recordingContext())).rejects.toMatchObject({
-      code: 'NOT_FOUND',
-      message: `run ${runId} has no checkpoint to resume from`
-    })
-    expect(runOf(project, runId)).toMatchObject({ status: 'failed', error: `run ${runId} has no checkpoint to resume from` })
+    // Killed after its first epoch was recorded but before that epoch's checkpoint was written.
+    withProjectDb(project, (db) => recordEpoch(db, runId, { epoch: 0, loss: 9, accuracy: 0, valLoss: null, valAccuracy: null, imagesPerSecond: 1, seconds: 1, batchSize: 8 }))
+    const result = await trainingJob(inputFor(project, runId, settings, true), recordingContext())
+    expect(result.notes).toContain(RESTARTED)
+    expect(result.epochsRun).toBe(2)
+    expect(runOf(project, runId)).toMatchObject({ status: 'done', hasModel: true, error: null })
+    expect(epochsOf(project, runId)).toEqual([0, 1])
+    expect(runOf(project, runId).epochs[0]!.loss).not.toBe(9)
   })
 
   /** The stored model's loss and accuracy on the project's validation images. */
