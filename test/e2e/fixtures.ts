@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { test as base } from '@playwright/test'
+import { SHARED_MODELS_DIR } from '../helpers/shared-assets'
 
 export interface BrowserModeApp {
   /** The URL with the launch token, as `pictor ui` prints it. */
@@ -18,11 +19,14 @@ export interface BrowserModeApp {
 
 const ROOT = join(import.meta.dirname, '..', '..')
 
-/** Starts `pictor ui` as a user would, and reads the URL from its first line of output. */
+/**
+ * Starts `pictor ui` as a user would, and reads the URL from its first line of output. Base models
+ * come from ../shared (or $PICTOR_MODELS_DIR), as for the unit tests, unless `env` says otherwise.
+ */
 export async function startBrowserMode(workDir: string, port = 0, env: NodeJS.ProcessEnv = {}): Promise<BrowserModeApp> {
   const child: ChildProcess = spawn(process.execPath, [join(ROOT, 'bin', 'pictor.js'), 'ui', '--port', String(port)], {
     cwd: workDir,
-    env: { ...process.env, PICTOR_DATA_DIR: join(workDir, 'data'), ...env },
+    env: { ...process.env, PICTOR_MODELS_DIR: SHARED_MODELS_DIR, PICTOR_DATA_DIR: join(workDir, 'data'), ...env },
     stdio: ['ignore', 'pipe', 'pipe']
   })
   let stderr = ''
@@ -42,7 +46,8 @@ export async function startBrowserMode(workDir: string, port = 0, env: NodeJS.Pr
   const parsed = new URL(url)
   const stop = () =>
     new Promise<void>((resolve) => {
-      if (child.exitCode !== null) return resolve()
+      // Exited, or killed by a signal (a test may kill -9 the app: then only signalCode is set).
+      if (child.exitCode !== null || child.signalCode !== null) return resolve()
       child.once('exit', () => resolve())
       child.kill('SIGTERM')
     })

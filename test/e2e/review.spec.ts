@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
 import type { Page } from '@playwright/test'
 import sharp from 'sharp'
 import { expect, test } from './fixtures'
+import { BASE_MODEL, missingShared, SHARED_MODELS_DIR } from '../helpers/shared-assets'
 import { createAndImport, trainCnn, withOwnApp, writeShape } from './project-setup'
 
 const COLOURS = { red: [210, 40, 40], green: [40, 190, 60], blue: [40, 60, 210] } as const
@@ -148,8 +149,8 @@ test('says clearly that finding label errors needs the base model when it is mis
   })
 })
 
-const MODELS_DIR = process.env.PICTOR_MODELS_DIR ?? resolve(import.meta.dirname, '..', '..', '..', 'shared', 'models', 'mobilenet_v2')
-const HAS_BASE_MODEL = existsSync(join(MODELS_DIR, 'mobilenet_v2_1.0_224_no_top', 'model.json'))
+const MODELS_DIR = SHARED_MODELS_DIR
+const NO_BASE_MODEL = missingShared(BASE_MODEL)
 
 /** Red discs and blue squares on grey, 10 of each, and two discs filed as squares. */
 async function makeShapeFolder(root: string): Promise<void> {
@@ -162,7 +163,7 @@ async function makeShapeFolder(root: string): Promise<void> {
 }
 
 test('finds suspected label errors, accepts one, and remembers the verdict after a reload', async ({ page }) => {
-  test.skip(!HAS_BASE_MODEL, `MobileNetV2 weights not found at ${MODELS_DIR} (set PICTOR_MODELS_DIR; CI points it at ../shared)`)
+  test.skip(NO_BASE_MODEL !== null, NO_BASE_MODEL ?? '')
   test.setTimeout(120_000)
   await withOwnApp('issues', () => ({ PICTOR_MODELS_DIR: MODELS_DIR }), async (app) => {
     const folder = join(app.workDir, 'shapes')
@@ -199,7 +200,7 @@ test('finds suspected label errors, accepts one, and remembers the verdict after
 })
 
 test('reviews a MobileNetV2 run, fixes a mislabeled disc from its cell, and retrains on cached features', async ({ page }) => {
-  test.skip(!HAS_BASE_MODEL, `MobileNetV2 weights not found at ${MODELS_DIR} (set PICTOR_MODELS_DIR; CI points it at ../shared)`)
+  test.skip(NO_BASE_MODEL !== null, NO_BASE_MODEL ?? '')
   test.setTimeout(120_000)
   await withOwnApp('review-mobilenet', () => ({ PICTOR_MODELS_DIR: MODELS_DIR }), async (app) => {
     const folder = join(app.workDir, 'shapes')

@@ -1,4 +1,5 @@
 import type { Reporter, TestCase, TestResult } from '@playwright/test/reporter'
+import { SHARED_TAG } from '../helpers/shared-assets'
 
 /**
  * Lists every skipped test with its reason at the end of the run (no test is skipped silently),
@@ -22,7 +23,8 @@ export default class SkipReasonsReporter implements Reporter {
       console.log(`\nSkipped end-to-end tests (${this.#skipped.length}):\n${this.#skipped.join('\n')}`)
     }
     const { passed, failed, skipped } = this.#counts
-    console.log(`\ne2e: ${passed} passed, ${failed} failed, ${skipped} skipped`)
+    const forShared = this.#skipped.filter((line) => line.includes(SHARED_TAG)).length
+    console.log(`\ne2e: ${passed} passed, ${failed} failed, ${skipped} skipped (${forShared} for want of ../shared)`)
   }
 
   printsToStdio(): boolean {

@@ -1,10 +1,9 @@
-import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { expect, test } from './fixtures'
+import { BASE_MODEL, missingShared } from '../helpers/shared-assets'
 import { createAndImport, withOwnApp, writeShape } from './project-setup'
 
-const MODELS_DIR = process.env.PICTOR_MODELS_DIR
-const HAS_BASE_MODEL = !!MODELS_DIR && existsSync(join(MODELS_DIR, 'mobilenet_v2_1.0_224_no_top', 'model.json'))
+const NO_BASE_MODEL = missingShared(BASE_MODEL)
 
 /** Two classes of simple shapes: a red disc or a blue square on grey, 10 of each. */
 async function makeFolder(root: string): Promise<void> {
@@ -15,7 +14,7 @@ async function makeFolder(root: string): Promise<void> {
 
 test.describe('MobileNetV2 in the Train view', () => {
   test('is the default and trains a head in one click', async ({ app, page }) => {
-    test.skip(!HAS_BASE_MODEL, `MobileNetV2 weights not found (PICTOR_MODELS_DIR=${MODELS_DIR ?? 'unset'}; CI points it at ../shared)`)
+    test.skip(NO_BASE_MODEL !== null, NO_BASE_MODEL ?? '')
     test.setTimeout(240_000)
     const folder = join(app.workDir, 'shapes')
     await makeFolder(folder)

@@ -1,18 +1,18 @@
 import { existsSync, readdirSync } from 'node:fs'
-import { join } from 'node:path'
 import { expect, type TestContext } from 'vitest'
 import { mobileNetV2Plan, mobileNetV2WeightSpecs, type WeightSpec } from '../../src-main/models/mobilenet-v2-architecture'
 import { readModelJson, readWeights } from '../../src-main/models/tfjs-folder'
+import { BASE_MODEL, missingShared, SHARED_MODELS_DIR, SHARED_NO_TOP } from './shared-assets'
 
 // The shared MobileNetV2 TF.js weights (../shared, never committed) and a writer for Keras-layout
 // `.h5` files made from them, so the `.h5` import path is tested offline, bit for bit.
 
-export const SHARED_MODELS_DIR = join(import.meta.dirname, '..', '..', '..', 'shared', 'models', 'mobilenet_v2')
-export const SHARED_NO_TOP = join(SHARED_MODELS_DIR, 'mobilenet_v2_1.0_224_no_top')
+export { SHARED_MODELS_DIR, SHARED_NO_TOP }
 
 /** Skips the test, visibly, when the shared base model is not on this machine. */
 export function needSharedModel(context: TestContext): void {
-  if (!existsSync(join(SHARED_NO_TOP, 'model.json'))) context.skip(`shared models absent (${SHARED_NO_TOP})`)
+  const missing = missingShared(BASE_MODEL)
+  if (missing) context.skip(missing)
 }
 
 export async function sharedWeights(): Promise<Map<string, Uint8Array>> {

@@ -1,23 +1,24 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import * as tf from '@tensorflow/tfjs-core'
 import sharp from 'sharp'
 import { BASE_MODEL_ID } from '../../src-main/classifier/features/base-model'
 import { buildMobileNetV2 } from '../../src-main/models/mobilenet-v2-model'
+import { BASE_MODEL, missingShared, SHARED_MODELS_DIR } from './shared-assets'
 
 // Base models for transfer tests: the shared pretrained MobileNetV2 when this machine has it, or
 // the same architecture randomly initialised and written as a TF.js layers folder (pipeline tests
 // need the shapes and the cost, not ImageNet knowledge).
 
-/** $PICTOR_MODELS_DIR, else the repository's sibling `../shared/models/mobilenet_v2`. */
-export const SHARED_MODELS_DIR = process.env.PICTOR_MODELS_DIR ?? resolve(process.cwd(), '../shared/models/mobilenet_v2')
+export { SHARED_MODELS_DIR }
 
 /** The backbone's model.json under a models folder (what locateBaseModel answers, known synchronously). */
 export const baseModelJson = (modelsDir: string) => join(modelsDir, BASE_MODEL_ID, 'model.json')
 
-export const hasPretrained = existsSync(baseModelJson(SHARED_MODELS_DIR))
-
-export const NO_PRETRAINED = `no pretrained MobileNetV2 at ${SHARED_MODELS_DIR} (set PICTOR_MODELS_DIR)`
+const missingPretrained = missingShared(BASE_MODEL)
+export const hasPretrained = missingPretrained === null
+/** Why a test that needs the pretrained weights is skipped here (only read when they are absent). */
+export const NO_PRETRAINED = missingPretrained ?? ''
 
 /** A file under the shared folder (demo head, test photos). */
 export function sharedFile(...parts: string[]): string {

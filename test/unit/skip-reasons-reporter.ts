@@ -1,4 +1,5 @@
 import type { Reporter, TestModule } from 'vitest/node'
+import { SHARED_TAG } from '../helpers/shared-assets'
 
 /**
  * Ends the run with one line per skipped test and its reason (from `ctx.skip(reason)`), then the
@@ -8,6 +9,8 @@ export default class SkipReasonsReporter implements Reporter {
   onTestRunEnd(testModules: ReadonlyArray<TestModule>): void {
     const counts = { passed: 0, failed: 0, skipped: 0 }
     const skipped: string[] = []
+    // A file that fails to load has no tests to count: without this it would read "0 failed".
+    const unloaded = testModules.filter((module) => module.state() === 'failed' && module.children.allTests().next().done).length
     for (const module of testModules) {
       for (const test of module.children.allTests()) {
         const result = test.result()
@@ -20,6 +23,8 @@ export default class SkipReasonsReporter implements Reporter {
       }
     }
     if (skipped.length > 0) console.log(`\nSkipped unit tests (${skipped.length}):\n${skipped.join('\n')}`)
-    console.log(`\nunit: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`)
+    const forShared = skipped.filter((line) => line.includes(SHARED_TAG)).length
+    const files = unloaded > 0 ? `, ${unloaded} test file${unloaded === 1 ? '' : 's'} failed to load` : ''
+    console.log(`\nunit: ${counts.passed} passed, ${counts.failed} failed${files}, ${counts.skipped} skipped (${forShared} for want of ../shared)`)
   }
 }

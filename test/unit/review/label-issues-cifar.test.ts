@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { mkdirSync, readdirSync, renameSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import { openProjectDatabase } from '../../../src-main/db/connection'
 import { getFeatures } from '../../../src-main/db/queries/image-features'
@@ -15,9 +15,10 @@ import { byNormalizedMargin, bySelfConfidence, findSuspects, type Suspect } from
 import { runLabelIssues } from '../../../src-main/review/label-issues-job'
 import { outOfFoldProbabilities } from '../../../src-main/review/out-of-fold'
 import { runImport, setUpImport, type ImportSetup } from '../../helpers/import-project'
-import { hasPretrained, NO_PRETRAINED, SHARED_MODELS_DIR } from '../../helpers/mobilenet'
+import { SHARED_MODELS_DIR } from '../../helpers/mobilenet'
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir'
 import { recordingContext } from '../../helpers/training-project'
+import { BASE_MODEL, CIFAR10, CIFAR10_ARCHIVE, missingShared } from '../../helpers/shared-assets'
 
 // The issue's measurement: a real labeled set — four CIFAR-10 classes unpacked from ../shared at test
 // time (nothing from there is committed) — with a known, seeded 5% of its labels flipped to another
@@ -27,12 +28,11 @@ import { recordingContext } from '../../helpers/training-project'
 // by the out-of-fold heads: frozen ImageNet features of 32-px images put only ~79% of these images in
 // their true class, and a clean image the heads confidently misclassify is flagged like a flipped one.
 
-const ARCHIVE = resolve(process.cwd(), '../shared/datasets/cifar10-jpg.tar.gz')
 const CLASSES = ['airplane', 'cat', 'frog', 'truck']
 const PER_CLASS = 150
 const FLIP_FRACTION = 0.05
 const SEED = 20
-const MISSING = !existsSync(ARCHIVE) ? `CIFAR-10 archive not found at ${ARCHIVE}` : !hasPretrained ? NO_PRETRAINED : null
+const MISSING = missingShared(CIFAR10, BASE_MODEL)
 
 let dir: string
 let setup: ImportSetup
@@ -45,7 +45,7 @@ beforeAll(() => {
   const members = CLASSES.flatMap((name) =>
     Array.from({ length: PER_CLASS }, (_, index) => `cifar10_jpg/train/${name}/${String(index).padStart(4, '0')}.jpg`)
   )
-  execFileSync('tar', ['-xzf', ARCHIVE, '-C', unpacked, ...members])
+  execFileSync('tar', ['-xzf', CIFAR10_ARCHIVE, '-C', unpacked, ...members])
   mkdirSync(join(dir, 'project'))
   setup = setUpImport(join(dir, 'project'))
   for (const name of CLASSES) {

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { mkdirSync, readdirSync, renameSync } from 'node:fs'
+import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { TrainSettings } from '../../../src-main/contract/types'
@@ -10,18 +10,18 @@ import { chooseImages, runRobustness } from '../../../src-main/review/robustness
 import { loadRunClassifier } from '../../../src-main/classifier/run-classifier'
 import { trainingJob } from '../../../src-main/workers/training-job'
 import { runImport, setUpImport, type ImportSetup } from '../../helpers/import-project'
-import { hasPretrained, NO_PRETRAINED, SHARED_MODELS_DIR } from '../../helpers/mobilenet'
+import { SHARED_MODELS_DIR } from '../../helpers/mobilenet'
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir'
 import { queueRun, recordingContext } from '../../helpers/training-project'
+import { BASE_MODEL, CIFAR10, CIFAR10_ARCHIVE, missingShared } from '../../helpers/shared-assets'
 
 // FGSM through a whole MobileNetV2 classifier (backbone + trained head, input x/127.5 − 1, so ε is
 // doubled in input units and clipped to [−1, 1]): three CIFAR-10 classes unpacked from ../shared
 // at test time, a head trained by the real transfer job, then the robustness job on its test split.
 
-const ARCHIVE = resolve(process.cwd(), '../shared/datasets/cifar10-jpg.tar.gz')
 const CLASSES = ['airplane', 'frog', 'truck']
 const PER_CLASS = { train: 30, test: 8 }
-const MISSING = !existsSync(ARCHIVE) ? `CIFAR-10 archive not found at ${ARCHIVE}` : !hasPretrained ? NO_PRETRAINED : null
+const MISSING = missingShared(CIFAR10, BASE_MODEL)
 
 let dir: string
 let setup: ImportSetup
@@ -34,7 +34,7 @@ beforeAll(() => {
   const members = CLASSES.flatMap((name) =>
     Array.from({ length: PER_CLASS.train + PER_CLASS.test }, (_, index) => `cifar10_jpg/train/${name}/${String(index).padStart(4, '0')}.jpg`)
   )
-  execFileSync('tar', ['-xzf', ARCHIVE, '-C', unpacked, ...members])
+  execFileSync('tar', ['-xzf', CIFAR10_ARCHIVE, '-C', unpacked, ...members])
   mkdirSync(join(dir, 'project'))
   setup = setUpImport(join(dir, 'project'))
   for (const name of CLASSES) {

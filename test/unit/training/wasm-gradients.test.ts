@@ -28,7 +28,7 @@ let registeredAtStart: string[] = []
 /** The process's unhandled-rejection / uncaught-exception listeners before and after the wasm backend started. */
 let listenersBefore: unknown[] = []
 let listenersAfter: unknown[] = []
-const processListeners = () => (['unhandledRejection', 'uncaughtException'] as const).flatMap((event) => process.listeners(event))
+const processListeners = (): unknown[] => [...process.listeners('unhandledRejection'), ...process.listeners('uncaughtException')]
 /** Largest relative difference seen per group of checks, printed at the end. */
 const measured = new Map<string, number>()
 function record(group: string, diffs: number[]): void {

@@ -1,24 +1,24 @@
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { mkdirSync, readdirSync, renameSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
 import type { TrainSettings } from '../../../src-main/contract/types'
 import { trainSettingsSchema } from '../../../src-main/contract/train-settings'
 import { getRun } from '../../../src-main/db/queries/training-runs'
 import { transferTrainingJob } from '../../../src-main/workers/training-job'
 import { runImport, setUpImport, withProjectDb, type ImportSetup } from '../../helpers/import-project'
-import { hasPretrained, NO_PRETRAINED, SHARED_MODELS_DIR } from '../../helpers/mobilenet'
+import { SHARED_MODELS_DIR } from '../../helpers/mobilenet'
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir'
 import { queueRun, recordingContext } from '../../helpers/training-project'
+import { BASE_MODEL, CIFAR10, CIFAR10_ARCHIVE, missingShared } from '../../helpers/shared-assets'
 
 // The issue's acceptance test: one-click fine-tuning on a small real labeled folder — three CIFAR-10
 // classes unpacked from ../shared at test time (nothing from there is committed) — reaches a
 // validation accuracy far above chance with the ImageNet weights.
 
-const ARCHIVE = resolve(process.cwd(), '../shared/datasets/cifar10-jpg.tar.gz')
 const CLASSES = ['airplane', 'frog', 'truck']
 const PER_CLASS = { train: 24, val: 8 }
-const MISSING = !existsSync(ARCHIVE) ? `CIFAR-10 archive not found at ${ARCHIVE}` : !hasPretrained ? NO_PRETRAINED : null
+const MISSING = missingShared(CIFAR10, BASE_MODEL)
 
 let dir: string
 let setup: ImportSetup
@@ -32,7 +32,7 @@ beforeAll(() => {
   const members = CLASSES.flatMap((name) =>
     Array.from({ length: PER_CLASS.train + PER_CLASS.val }, (_, index) => `cifar10_jpg/train/${name}/${String(index).padStart(4, '0')}.jpg`)
   )
-  execFileSync('tar', ['-xzf', ARCHIVE, '-C', unpacked, ...members])
+  execFileSync('tar', ['-xzf', CIFAR10_ARCHIVE, '-C', unpacked, ...members])
   mkdirSync(join(dir, 'project'))
   setup = setUpImport(join(dir, 'project'))
   const folder = setup.folder
