@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { isAbsolutePath, longestNameBytes, MAX_NAME_BYTES, SYSTEM_FOLDERS, systemFolderOf } from './path-rules'
 
 // Every file or folder path the contract takes is one of these. A path reaches the services from a
 // renderer or a script, never from a shell, so there is no "current folder" it could be relative to:
@@ -7,47 +8,11 @@ import { z } from 'zod'
 // calls the contract. The rules here are lexical, so the renderer can run them too; the dispatcher
 // adds the checks that need the file system (symbolic links into /dev, devices: core/system-paths.ts).
 
-/** System folders whose "files" are devices, processes and kernel settings, never a user's data. */
-export const SYSTEM_FOLDERS = ['/dev', '/proc', '/sys'] as const
-
-/** Most file systems allow 255 bytes per name; longer ones fail as ENAMETOOLONG deep inside. */
-const MAX_NAME_BYTES = 255
-
 const pathSchemas = new WeakSet<z.ZodType>()
 
 /** True for the schemas made by absolutePath: the dispatcher finds every path field with it. */
 export function isPathSchema(schema: unknown): boolean {
   return typeof schema === 'object' && schema !== null && pathSchemas.has(schema as z.ZodType)
-}
-
-/** C:\ or C:/ (a drive) or \\server\share (UNC; \\?\ and \\.\ reach devices and are refused). */
-const WINDOWS_ABSOLUTE = /^(?:[a-z]:[\\/]|\\\\(?![?.][\\/])[^\\/]+[\\/][^\\/]+)/i
-
-export function isAbsolutePath(path: string): boolean {
-  return path.startsWith('/') || WINDOWS_ABSOLUTE.test(path)
-}
-
-/** The path with `.` and `..` folded, lexically (POSIX paths only; others are returned as they are). */
-function folded(path: string): string {
-  if (!path.startsWith('/')) return path
-  const parts: string[] = []
-  for (const part of path.split('/')) {
-    if (part === '' || part === '.') continue
-    if (part === '..') parts.pop()
-    else parts.push(part)
-  }
-  return `/${parts.join('/')}`
-}
-
-/** The system folder a path lies in (after folding `..`), or null. */
-export function systemFolderOf(path: string): string | null {
-  const plain = folded(path)
-  return SYSTEM_FOLDERS.find((folder) => plain === folder || plain.startsWith(`${folder}/`)) ?? null
-}
-
-function longestNameBytes(path: string): number {
-  const encoder = new TextEncoder()
-  return Math.max(0, ...path.split(/[\\/]/).map((name) => encoder.encode(name).length))
 }
 
 /** An absolute path to a file or folder of the user's, e.g. absolutePath('a project path'). */

@@ -1,6 +1,6 @@
 import { realpathSync, statSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
-import { systemFolderOf } from '../contract/paths'
+import { systemFolderOf } from '../contract/path-rules'
 
 // The half of the contract's path rules that needs the file system (the lexical half lives in
 // contract/paths.ts): a symbolic link can lead from an ordinary folder into /dev or /proc, and a

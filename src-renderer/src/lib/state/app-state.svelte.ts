@@ -1,6 +1,8 @@
 import { getContext, setContext } from 'svelte'
+import type { ErrorCode } from '@contract/envelope'
 import type { AppInfo, LabelChange, LibrarySummary, ProjectSummary, RecentProject } from '@contract/types'
 import { ApiError, type Client } from '../api/client'
+import { BackupsState } from './backups-state.svelte'
 import { ImportState } from './import-state.svelte'
 import { LabelChangeFeed } from './label-change-feed'
 import type { ViewId } from './views'
@@ -15,16 +17,21 @@ export class AppState {
   #library = $state.raw<LibrarySummary | null>(null)
   #connected = $state(true)
   #error = $state<string | null>(null)
+  /** The code of the error shown, and the project it concerns (a damaged one offers its backups). */
+  #errorCode = $state<ErrorCode | null>(null)
+  #errorPath = $state<string | null>(null)
   #busy = $state(false)
   /** Bumped by every label change applied to the counts: a summary read meanwhile may predate it. */
   #changesApplied = 0
   view = $state<ViewId>('library')
   readonly imports: ImportState
+  readonly backups: BackupsState
   /** Every label change, once, for every view of this window. */
   readonly labelChanges: LabelChangeFeed
 
   constructor(readonly api: Client) {
     this.imports = new ImportState(api)
+    this.backups = new BackupsState(api)
     this.labelChanges = new LabelChangeFeed(api)
     this.labelChanges.subscribe((change) => this.#applyCounts(change))
   }
@@ -47,6 +54,13 @@ export class AppState {
   get error() {
     return this.#error
   }
+  get errorCode() {
+    return this.#errorCode
+  }
+  /** The project the shown error is about, when it came from opening or creating one. */
+  get errorPath() {
+    return this.#errorPath
+  }
   get busy() {
     return this.#busy
   }
@@ -65,11 +79,19 @@ export class AppState {
   async createProject(path: string, name?: string): Promise<boolean> {
     return this.#attempt(async () => {
       await this.#adopt(await this.api.call('project.create', { path, ...(name ? { name } : {}) }))
-    })
+    }, path)
   }
 
   async openProject(path: string): Promise<boolean> {
-    return this.#attempt(async () => this.#adopt(await this.api.call('project.open', { path })))
+    return this.#attempt(async () => this.#adopt(await this.api.call('project.open', { path })), path)
+  }
+
+  /** Restores a backup of the project the backups panel shows, then opens it. */
+  async restoreBackup(id: string): Promise<boolean> {
+    const restored = await this.backups.restore(id)
+    if (!restored) return false
+    this.#error = null
+    return this.openProject(restored.path)
   }
 
   async closeProject(): Promise<void> {
@@ -113,6 +135,8 @@ export class AppState {
 
   dismissError(): void {
     this.#error = null
+    this.#errorCode = null
+    this.#errorPath = null
   }
 
   /** What the Library and the Label view count, moved by one label change without asking again. */
@@ -146,14 +170,16 @@ export class AppState {
     await Promise.all([this.refreshLibrary(), project ? this.imports.refresh() : Promise.resolve()])
   }
 
-  async #attempt(action: () => Promise<void>): Promise<boolean> {
+  async #attempt(action: () => Promise<void>, path: string | null = null): Promise<boolean> {
     this.#busy = true
-    this.#error = null
+    this.dismissError()
     try {
       await action()
       return true
     } catch (error) {
       this.#error = error instanceof ApiError ? error.message : String(error)
+      this.#errorCode = error instanceof ApiError ? error.code : 'INTERNAL'
+      this.#errorPath = path
       return false
     } finally {
       this.#busy = false
