@@ -1,4 +1,5 @@
 import { join } from 'node:path'
+import BetterSqlite3 from 'better-sqlite3'
 import { expect, test } from './fixtures'
 import { createAndImport, makeRedBlueFolder } from './project-setup'
 
@@ -41,4 +42,47 @@ test('trains a CNN with live curves, cancels a run, and lists both runs', async 
   await page.getByRole('button', { name: 'Delete run 1' }).click()
   await page.getByRole('button', { name: 'Delete run #1' }).click()
   await expect(page.getByTestId('run-1')).toHaveCount(0)
+})
+
+/** The process id holding a running run's lease, read from the project file as another process would. */
+function leaseHolder(project: string, runId: number): number | undefined {
+  const db = new BetterSqlite3(project, { readonly: true })
+  try {
+    return db.prepare("SELECT lease_pid FROM training_runs WHERE id = ? AND status = 'running'").pluck().get(runId) as number | undefined
+  } finally {
+    db.close()
+  }
+}
+
+test('a run whose app was killed shows as interrupted after a restart, and Resume trains it to done', async ({ app, page }) => {
+  test.setTimeout(180_000)
+  const folder = join(app.workDir, 'photos')
+  await makeRedBlueFolder(folder, 20, 48)
+  const project = join(app.workDir, 'killed.pictor')
+  await createAndImport(page, app.url, project, folder, 40)
+
+  await page.keyboard.press('Control+4')
+  await page.getByRole('combobox', { name: 'Model' }).selectOption('cnn')
+  await page.getByLabel('Epochs').fill('3')
+  // Large enough images and small batches that the run trains for seconds: the kill lands mid-run.
+  await page.getByText('Advanced settings').click()
+  await page.getByLabel('Image size (px)').fill('96')
+  await page.getByLabel('Batch size').fill('4')
+  await page.getByRole('button', { name: 'Train', exact: true }).click()
+
+  // kill -9 of the app while it trains: the process holding the run's lease (its pid is in the project).
+  await expect.poll(() => leaseHolder(project, 1), { timeout: 60_000, intervals: [25] }).toBeGreaterThan(0)
+  process.kill(leaseHolder(project, 1)!, 'SIGKILL')
+
+  const restarted = await app.restart()
+  await page.goto(restarted.url)
+  await page.getByRole('region', { name: 'Recent projects' }).getByRole('button', { name: /killed/ }).first().click()
+  await expect(page.getByRole('heading', { name: 'Library', level: 1 })).toBeVisible()
+  await page.keyboard.press('Control+4')
+  const run = page.getByTestId('run-1')
+  await expect(run.locator('.status')).toHaveText('interrupted')
+  await run.getByRole('button', { name: 'Resume' }).click()
+  await expect(run.locator('.status')).toHaveText('done', { timeout: 120_000 })
+  await expect(run).toContainText('3/3')
+  await expect(run.getByRole('button', { name: 'Resume' })).toHaveCount(0)
 })
