@@ -5,7 +5,7 @@ import { AppError } from './errors'
 // from every other failure by its code alone, and the sentence reads the same wherever it comes from.
 
 /** The kinds of record a request can name by id. */
-export type RecordKind = 'image' | 'class' | 'run' | 'job'
+export type RecordKind = 'image' | 'class' | 'run' | 'job' | 'backup'
 
 export function notFound(kind: RecordKind, id: number | string): AppError {
   return new AppError('NOT_FOUND', `${kind} ${id} does not exist`)

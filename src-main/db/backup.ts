@@ -5,6 +5,7 @@ import { basename, join } from 'node:path'
 import type { Database } from 'better-sqlite3'
 import type { BackupInfo } from '../contract/types'
 import { AppError } from '../core/errors'
+import { notFound } from '../core/not-found'
 
 // Consistent copies of a project, made with SQLite's online backup API (a plain file copy of a
 // project in WAL mode, being written, can be torn). They live in the data folder, one folder per
@@ -83,7 +84,7 @@ export class ProjectBackups {
     const found = id === undefined ? backups[0] : backups.find((backup) => backup.id === id)
     if (found) return found
     if (id === undefined) throw new AppError('NOT_FOUND', `Pictor has no backup of ${this.projectPath}`)
-    throw new AppError('NOT_FOUND', `backup ${id} of ${this.projectPath} does not exist (pictor backups list shows them)`)
+    throw notFound('backup', id)
   }
 
   /**

@@ -14,6 +14,7 @@ const MISSING = 99_999
 
 /** What exists in the project while each call runs: the other ids of a request are real ones. */
 interface Existing {
+  project: string
   image: number
   classA: number
   classB: number
@@ -25,7 +26,7 @@ interface Case {
   /** The request field carrying the missing id. */
   field: string
   request: (existing: Existing) => Record<string, unknown>
-  thing: 'image' | 'class' | 'run' | 'job'
+  thing: 'image' | 'class' | 'run' | 'job' | 'backup'
   id?: number | string
 }
 
@@ -68,6 +69,7 @@ const CASES: Case[] = [
   { method: 'suggestions.compute', field: 'runId', request: () => ({ runId: MISSING }), thing: 'run' },
   { method: 'suggestions.accept', field: 'imageIds', request: ({ image }) => ({ imageIds: [image, MISSING] }), thing: 'image' },
   { method: 'export.run', field: 'runId', request: () => ({ runId: MISSING, dir: '/tmp/pictor-never-written', formats: ['onnx'] }), thing: 'run' },
+  { method: 'backups.restore', field: 'id', request: ({ project }) => ({ path: project, id: 'no-such-backup' }), thing: 'backup', id: 'no-such-backup' },
   { method: 'jobs.cancel', field: 'jobId', request: () => ({ jobId: 'no-such-job' }), thing: 'job', id: 'no-such-job' }
 ]
 
@@ -93,7 +95,7 @@ describe('unknown ids', () => {
     const [image] = p.images([{ split: 'train' }])
     const [classA, classB] = await p.classes('a', 'b')
     const run = createRun(p.db(), { modelKind: 'cnn', settings: trainSettings(), classNames: ['a', 'b'], backend: null })
-    const existing: Existing = { image: image!, classA: classA!, classB: classB!, run }
+    const existing: Existing = { project: p.path, image: image!, classA: classA!, classB: classB!, run }
     const before = { labels: p.count('labels'), splits: p.count('images', "split_origin = 'user'"), runs: p.count('training_runs'), classes: p.count('classes', 'deleted_at IS NULL') }
 
     // Compared as one list, so a failure shows every method that answers differently.
