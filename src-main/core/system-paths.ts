@@ -1,5 +1,5 @@
 import { realpathSync, statSync } from 'node:fs'
-import { basename, dirname, join } from 'node:path'
+import { basename, dirname, isAbsolute, join } from 'node:path'
 import { systemFolderOf } from '../contract/path-rules'
 
 // The half of the contract's path rules that needs the file system (the lexical half lives in
@@ -27,6 +27,9 @@ function realPathSoFar(path: string): string {
 
 /** Why `path` may not be used as a user's file or folder, or null when it may. */
 export function systemPathProblem(path: string): string | null {
+  // The contract's lexical rule takes both Windows and POSIX forms (the renderer cannot know where
+  // the services run); here, on the computer itself, C:\x on Linux is a relative name like any other.
+  if (!isAbsolute(path)) return `${path} is not an absolute path on this computer`
   const real = realPathSoFar(path)
   const folder = systemFolderOf(real)
   if (folder !== null) return `${path} leads into ${folder}, which holds devices and system settings, not files`
