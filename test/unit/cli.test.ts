@@ -49,7 +49,8 @@ describe('pictor CLI', () => {
   it('lists its commands with --help', () => {
     const result = pictor(['--help'], temp())
     expect(result.status).toBe(0)
-    for (const command of ['ui', 'create', 'info']) expect(result.stdout).toMatch(new RegExp(`^  ${command}\\s`, 'm'))
+    for (const command of ['ui', 'create', 'info', 'backups']) expect(result.stdout).toMatch(new RegExp(`^  ${command}\\s`, 'm'))
+    expect(result.stdout).toContain('--debug')
   })
 
   it('rejects an unknown command and a bad option with usage exit code 2', () => {
