@@ -119,6 +119,25 @@ describe('backups', () => {
     expect(readdirSync(dirname(session.backups(path)[0]!.file)).filter((name) => name.endsWith('.pictor'))).toHaveLength(3)
   })
 
+  it('cut short by closing the project leave no half-written copy behind', async () => {
+    const errors: unknown[] = []
+    const session = new ProjectSession({ dataDir: dataDir(), onBackupError: (error) => errors.push(error) })
+    opened.push(session)
+    const { path } = session.create(join(tempDir(), 'big'))
+    // ~20 MB: more than one 16 MiB step of a background backup.
+    const insert = session.db.prepare("INSERT INTO image_features (content_hash, model_version, features, created_at) VALUES (?, 'm', ?, 1)")
+    const features = Buffer.alloc(5120, 1)
+    session.db.transaction(() => {
+      for (let index = 0; index < 4000; index++) insert.run(`h${index}`, features)
+    })()
+    const backup = session.backupIfDue()
+    session.close()
+    await expect(backup).rejects.toThrow()
+    expect(session.backups(path)).toEqual([])
+    expect(readdirSync(join(dataDir(), 'backups')).flatMap((dir) => readdirSync(join(dataDir(), 'backups', dir))).filter((name) => name.includes('.pictor'))).toEqual([])
+    expect(errors).toEqual([])
+  })
+
   it('restore a damaged project from the newest backup, keeping the damaged file aside', async () => {
     const app = services()
     const path = olderProject('garden')
