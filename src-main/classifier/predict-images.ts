@@ -22,6 +22,8 @@ export interface PredictOptions {
   onProgress?: (update: ProgressUpdate) => void
   /** Needed for mobilenetv2 runs (missing features are extracted with the installed base model). */
   modelsDir: string
+  /** The data folder's cache (the backbone's ONNX graph). */
+  cacheDir?: string | null
   /** Images per model call. */
   batchSize?: number
 }
@@ -52,6 +54,7 @@ async function predictFromFeatures(
 ): Promise<Predictions> {
   const report: ExtractionReport = await extractMissingFeatures(db, images, {
     modelsDir: options.modelsDir,
+    cacheDir: options.cacheDir ?? null,
     signal: options.signal,
     ...(options.onProgress ? { onProgress: options.onProgress } : {})
   })

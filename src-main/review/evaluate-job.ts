@@ -14,6 +14,8 @@ import { loadRunClassifier, type RunClassifier } from '../classifier/run-classif
 export interface EvaluateInput {
   projectPath: string
   modelsDir: string
+  /** The data folder's cache (the backbone's ONNX graph). */
+  cacheDir?: string | null
   runId: number
   backend?: BackendName | null
 }
@@ -44,7 +46,7 @@ async function evaluateWith(db: Database, input: EvaluateInput, { signal, onProg
     // Readable images labeled with a live class: exactly what training could have used.
     const images = loadTrainingExamples(db).examples.map(({ imageId, path, contentHash }) => ({ imageId, path, contentHash }))
     onProgress({ done: 0, total: images.length, message: `Predicting ${images.length} labeled images…` })
-    const predictions = await predictImages(db, classifier, images, { signal, onProgress, modelsDir: input.modelsDir })
+    const predictions = await predictImages(db, classifier, images, { signal, onProgress, modelsDir: input.modelsDir, cacheDir: input.cacheDir ?? null })
     // Nothing may be written once the user asked to stop.
     signal.throwIfAborted()
     const predicted = replaceRunEvaluation(

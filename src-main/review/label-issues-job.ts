@@ -22,6 +22,8 @@ import { outOfFoldProbabilities, type HeadTraining } from './out-of-fold'
 export interface LabelIssuesInput {
   projectPath: string
   modelsDir: string
+  /** The data folder's cache (the backbone's ONNX graph). */
+  cacheDir?: string | null
   folds: number
   backend?: BackendName | null
   seed?: number
@@ -63,6 +65,7 @@ async function scan(db: Database, input: LabelIssuesInput, { signal, onProgress 
 
   const extraction = await extractMissingFeatures(db, examples, {
     modelsDir: input.modelsDir,
+    cacheDir: input.cacheDir ?? null,
     signal,
     backend: input.backend ?? null,
     onProgress

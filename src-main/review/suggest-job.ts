@@ -13,6 +13,8 @@ import { loadRunClassifier, type RunClassifier } from '../classifier/run-classif
 export interface SuggestInput {
   projectPath: string
   modelsDir: string
+  /** The data folder's cache (the backbone's ONNX graph). */
+  cacheDir?: string | null
   runId: number
   /** Images per prediction call and per committed transaction. */
   batchSize?: number
@@ -58,6 +60,7 @@ export async function suggestWith(db: Database, input: SuggestInput, { signal, o
       // load the backbone once); each batch below then finds its features cached and runs the head.
       await extractMissingFeatures(db, images, {
         modelsDir: input.modelsDir,
+        cacheDir: input.cacheDir ?? null,
         signal,
         backend: input.backend ?? null,
         onProgress: ({ done, total: missing, message }) => onProgress({ done, total: missing, message })
@@ -69,6 +72,7 @@ export async function suggestWith(db: Database, input: SuggestInput, { signal, o
       const prediction = await predictImages(db, classifier, batch, {
         signal,
         modelsDir: input.modelsDir,
+        cacheDir: input.cacheDir ?? null,
         // Within a batch the classifier reports its own progress, scaled into the job's.
         onProgress: (update) => {
           const part = update.total ? Math.min(1, update.done / update.total) : 0

@@ -11,6 +11,8 @@ export interface ServiceContext {
   info: AppInfo
   /** Base models (MobileNetV2): $PICTOR_MODELS_DIR when set, else <data folder>/models. */
   modelsDir: string
+  /** Files Pictor derives and can rebuild (the backbone's ONNX graph): <data folder>/cache. */
+  cacheDir: string
   events: EventBus
   session: ProjectSession
   recent: RecentProjects

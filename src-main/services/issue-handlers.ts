@@ -22,7 +22,7 @@ import { requireImages, requireRun } from './records'
 
 type Methods = 'review.findLabelIssues' | 'review.labelIssues' | 'review.decideIssue' | 'review.checkRobustness' | 'review.robustness'
 
-export function issueHandlers({ session, jobs, events, modelsDir }: ServiceContext): Pick<Handlers, Methods> {
+export function issueHandlers({ session, jobs, events, modelsDir, cacheDir }: ServiceContext): Pick<Handlers, Methods> {
   const labeling = new Labeling(() => session.db)
 
   const projectPath = (): string => {
@@ -74,7 +74,7 @@ export function issueHandlers({ session, jobs, events, modelsDir }: ServiceConte
       const path = projectPath()
       if (jobs.isRunning('label-issues')) throw new AppError('BUSY', 'label errors are already being looked for; cancel that or wait')
       if (!existsSync(await locateBaseModel(modelsDir))) throw new AppError('NOT_FOUND', NO_BASE_MODEL)
-      const input: LabelIssuesInput = { projectPath: path, modelsDir, folds }
+      const input: LabelIssuesInput = { projectPath: path, modelsDir, cacheDir, folds }
       const { jobId, done } = jobs.start('label-issues', (context) =>
         runInWorker<LabelIssuesInput, LabelIssuesResult>(labelIssuesWorkerPath, input, context)
       )

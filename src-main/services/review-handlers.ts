@@ -14,7 +14,7 @@ import { requireClass, requireRun } from './records'
 type Methods = 'review.evaluate' | 'review.evaluation' | 'review.cell' | 'review.topLoss'
 
 /** Review: evaluate a run (a job), then read metrics and image lists from its stored predictions. */
-export function reviewHandlers({ session, jobs, events, modelsDir }: ServiceContext): Pick<Handlers, Methods> {
+export function reviewHandlers({ session, jobs, events, modelsDir, cacheDir }: ServiceContext): Pick<Handlers, Methods> {
   /** An explicit run must exist; a left-out run means the latest finished run with a model (undefined if none). */
   const resolveRun = (runId: number | undefined): number | undefined => {
     if (runId === undefined) return latestRunWithModel(session.db)
@@ -28,7 +28,7 @@ export function reviewHandlers({ session, jobs, events, modelsDir }: ServiceCont
       if (!project) throw new AppError('NO_PROJECT', 'open a project before evaluating a model')
       if (jobs.isRunning('evaluate')) throw new AppError('BUSY', 'an evaluation is already running; cancel it or wait')
       const target = runWithModel(session.db, runId, 'to evaluate').id
-      const input: EvaluateInput = { projectPath: project.path, modelsDir, runId: target }
+      const input: EvaluateInput = { projectPath: project.path, modelsDir, cacheDir, runId: target }
       const { jobId, done } = jobs.start('evaluate', (context) => runInWorker(evaluateWorkerPath, input, context))
       done.then(
         () => events.emit('library.changed', { reason: 'evaluation' }),

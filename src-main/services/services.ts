@@ -2,7 +2,8 @@ import { homedir, platform } from 'node:os'
 import { join } from 'node:path'
 import pkg from '../../package.json'
 import type { Envelope } from '../contract/envelope'
-import { PROJECT_WRITES, type MethodName, type RequestOf, type ResponseOf } from '../contract/methods'
+import type { MethodName, RequestOf, ResponseOf } from '../contract/methods'
+import { PROJECT_WRITES } from '../contract/project-writes'
 import type { AppInfo, AppShell } from '../contract/types'
 import { createDispatcher, type Dispatch, type DispatcherOptions, type Handlers } from '../core/dispatcher'
 import { AppError, READ_ONLY_MESSAGE } from '../core/errors'
@@ -54,6 +55,7 @@ export function createServices(options: ServiceOptions): Services {
   const events = new EventBus()
   const context: ServiceContext = {
     modelsDir: modelsDirectory(options.dataDir),
+    cacheDir: join(options.dataDir, 'cache'),
     info: {
       version: pkg.version,
       transport: options.transport,

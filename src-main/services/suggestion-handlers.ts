@@ -14,7 +14,7 @@ import { requireImages } from './records'
 
 type Methods = 'suggestions.compute' | 'suggestions.summary' | 'suggestions.accept'
 
-export function suggestionHandlers({ session, jobs, events, modelsDir }: ServiceContext): Pick<Handlers, Methods> {
+export function suggestionHandlers({ session, jobs, events, modelsDir, cacheDir }: ServiceContext): Pick<Handlers, Methods> {
   const labeling = new Labeling(() => session.db)
 
   const accept = (rows: SuggestionRow[], what: string): LabelChange => {
@@ -30,7 +30,7 @@ export function suggestionHandlers({ session, jobs, events, modelsDir }: Service
       if (jobs.isRunning('suggest')) throw new AppError('BUSY', 'suggestions are already being computed; cancel them or wait')
       const chosen = runWithModel(session.db, runId, 'to suggest labels with').id
       if (!hasUnlabeledImages(session.db)) throw new AppError('INVALID_REQUEST', 'every usable image is labeled: there is nothing to suggest')
-      const input: SuggestInput = { projectPath: project.path, modelsDir, runId: chosen }
+      const input: SuggestInput = { projectPath: project.path, modelsDir, cacheDir, runId: chosen }
       const { jobId, done } = jobs.start('suggest', (context) => runInWorker<SuggestInput, SuggestResult>(suggestWorkerPath, input, context))
       // A cancelled or failed job may still have written some batches: the grid must re-read either way.
       const finished = () => events.emit('library.changed', { reason: 'suggestions' })

@@ -16,7 +16,7 @@ import { claimRun, holdLease, leaseIsLive, newLease, tryMarkInterruptedRuns } fr
 
 type TrainMethods = 'train.start' | 'train.resume' | 'train.augmentPreview' | 'runs.list' | 'runs.delete'
 
-export function trainHandlers({ session, jobs, events, modelsDir }: ServiceContext): Pick<Handlers, TrainMethods> {
+export function trainHandlers({ session, jobs, events, modelsDir, cacheDir }: ServiceContext): Pick<Handlers, TrainMethods> {
   /** The run the current training job works on, if any. */
   let activeRunId: number | null = null
 
@@ -24,7 +24,7 @@ export function trainHandlers({ session, jobs, events, modelsDir }: ServiceConte
   const launch = (runId: number, settings: TrainSettings, resume: boolean, lease: RunLease) => {
     const project = session.summary
     if (!project) throw new AppError('NO_PROJECT', 'open a project before training')
-    const input: TrainInput = { projectPath: project.path, modelsDir, runId, settings, resume }
+    const input: TrainInput = { projectPath: project.path, modelsDir, cacheDir, runId, settings, resume }
     activeRunId = runId
     const held = holdLease(session.db, runId, lease)
     const { jobId, done } = jobs.start('train', (context) => runInWorker(trainWorkerPath, input, context))

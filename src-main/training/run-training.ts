@@ -27,6 +27,8 @@ export interface TrainInput {
   projectPath: string
   /** Where base models live ($PICTOR_MODELS_DIR or <data folder>/models). */
   modelsDir: string
+  /** The data folder's cache (derived files such as ONNX graphs); none: kept in memory only. */
+  cacheDir?: string | null
   runId: number
   settings: TrainSettings
   /** Continue from the run's checkpoint instead of starting at epoch 0. */
@@ -97,6 +99,7 @@ async function train<Extra extends object>(
     classes: loaded.classes,
     examples,
     modelsDir: input.modelsDir,
+    cacheDir: input.cacheDir ?? null,
     signal: options.signal,
     onProgress: options.onProgress,
     notes

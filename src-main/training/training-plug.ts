@@ -20,6 +20,8 @@ export interface PlugContext {
   examples: readonly TrainingExample[]
   /** Where base models live, for plugs that build on one. */
   modelsDir: string
+  /** The data folder's cache, for what a plug derives from a base model (ONNX graphs). */
+  cacheDir: string | null
   signal: AbortSignal
   /** For slow preparation (feature extraction): reported as the job's progress. */
   onProgress(update: ProgressUpdate): void

@@ -21,6 +21,7 @@ export const transferHeadPlug: TrainingPlug<{ transfer: TransferInfo }> = {
     const { db, examples, signal, notes } = context
     const extraction = await extractMissingFeatures(db, examples, {
       modelsDir: context.modelsDir,
+      cacheDir: context.cacheDir,
       signal,
       backend: context.settings.backend,
       onProgress: context.onProgress

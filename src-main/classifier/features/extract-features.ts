@@ -32,6 +32,8 @@ export interface ExtractionProgress extends ProgressUpdate {
 
 export interface ExtractOptions {
   modelsDir: string
+  /** The data folder's cache, where ONNX Runtime's backbone graph is kept between runs (see OnnxFeatureExtractor). */
+  cacheDir?: string | null
   signal: AbortSignal
   onProgress?: (progress: ExtractionProgress) => void
   /** Images per backbone call and per committed transaction. Default 16 (the wasm sweet spot). */
@@ -154,7 +156,7 @@ export async function extractMissingFeatures(
   if (engine === 'onnxruntime') {
     let onnx: OnnxFeatureExtractor | null = null
     try {
-      onnx = await OnnxFeatureExtractor.load(options.modelsDir)
+      onnx = await OnnxFeatureExtractor.load(options.modelsDir, { cacheDir: options.cacheDir ?? null })
     } catch (error) {
       // ONNX Runtime is an optional native package: if it cannot run this graph, TF.js still can.
       report.fallback = `ONNX Runtime could not start (${(error as Error).message}); used TF.js`

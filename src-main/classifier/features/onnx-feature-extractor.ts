@@ -1,14 +1,15 @@
 // The frozen backbone + pooling on ONNX Runtime: one session using every core (intra-op threads),
 // where TF.js on wasm needs one worker thread per core to do the same. The ONNX graph is exported
-// once from the very TF.js model FeatureExtractor builds (same weights, same ops), cached on disk
-// beside the base model as `features-<weights hash>.onnx`, and rebuilt when missing or damaged.
+// once from the very TF.js model FeatureExtractor builds (same weights, same ops), cached in the data
+// folder's cache as `features-<weights hash>.onnx` (never beside the base model: its folder may be
+// one Pictor did not create, read-only or shared), and rebuilt when missing or damaged.
 //
 // Features from this engine and from TF.js agree to about 1e-4 (a test checks it), far below what a
 // head trained on them can notice, so both share one cache key (the base model version): a project
 // whose features were extracted with one engine never re-extracts them with the other.
 import { availableParallelism } from 'node:os'
-import { readFile } from 'node:fs/promises'
-import { dirname, join } from 'node:path'
+import { mkdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { writeFileAtomic } from '../../core/atomic-write'
 import { OnnxModel } from '../onnx-runtime'
 import { EXPORTER_VERSION, exportLayersModelToOnnx, readOnnxMetadata } from '../../onnx/export-onnx'
@@ -20,19 +21,21 @@ import { MOBILENET_INPUT_VALUES } from './mobilenet-preprocess'
 const VERSION_KEY = 'base_model_version'
 const EXPORTER_KEY = 'pictor_exporter_version'
 
-/** `<folder of model.json>/features-<first 16 hex of the weights hash>.onnx`. */
-export function featureGraphPath(modelJsonPath: string, version: string): string {
+/** `<cacheDir>/features-<first 16 hex of the weights hash>.onnx`. */
+export function featureGraphPath(cacheDir: string, version: string): string {
   const hash = version.split('@sha256:')[1]?.slice(0, 16) ?? 'unknown'
-  return join(dirname(modelJsonPath), `features-${hash}.onnx`)
+  return join(cacheDir, `features-${hash}.onnx`)
 }
 
-// Graphs built in this process whose folder was not writable (a read-only shared models folder):
-// kept in memory so a second extraction does not rebuild.
-const unwritten = new Map<string, Uint8Array>()
+// Graphs built in this process that have no file (no cache folder given, or one that is not
+// writable), by weights version: a second extraction in the same process does not rebuild.
+const inMemory = new Map<string, Uint8Array>()
 
 export interface OnnxExtractorOptions {
   /** Intra-op threads; default one per core. */
   threads?: number
+  /** Where built graphs are kept between runs (the data folder's cache); none: this process only. */
+  cacheDir?: string | null
 }
 
 export class OnnxFeatureExtractor {
@@ -49,8 +52,8 @@ export class OnnxFeatureExtractor {
     const modelJsonPath = await locateBaseModel(modelsDir)
     const version = await baseModelVersion(modelJsonPath)
     const threads = options.threads ?? availableParallelism()
-    const cachePath = featureGraphPath(modelJsonPath, version)
-    const cached = unwritten.get(cachePath) ?? (await readValidGraph(cachePath, version))
+    const cachePath = options.cacheDir ? featureGraphPath(options.cacheDir, version) : null
+    const cached = inMemory.get(version) ?? (cachePath ? await readValidGraph(cachePath, version) : null)
     if (cached) {
       try {
         return new OnnxFeatureExtractor(await OnnxModel.create(cached, { threads }), version, false)
@@ -59,10 +62,13 @@ export class OnnxFeatureExtractor {
       }
     }
     const bytes = await buildGraph(modelJsonPath, version)
+    inMemory.delete(version)
     try {
+      if (!cachePath) throw new Error('no cache folder')
+      await mkdir(options.cacheDir!, { recursive: true })
       await writeFileAtomic(cachePath, bytes)
     } catch {
-      unwritten.set(cachePath, bytes)
+      inMemory.set(version, bytes)
     }
     return new OnnxFeatureExtractor(await OnnxModel.create(bytes, { threads }), version, true)
   }

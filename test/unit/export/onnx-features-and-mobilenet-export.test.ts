@@ -1,4 +1,4 @@
-import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -27,12 +27,16 @@ import { createTrainingProject, queueRun, recordingContext, splitGroups } from '
 import { concat, loadExportedTfjs, maxAbsDiff, withProjectDbAsync } from './trained-run'
 
 // ONNX Runtime as the feature engine of one-click fine-tuning, and the export of a mobilenetv2 run
-// (backbone + pooling + head as one model). The base model is a writable copy of the shared
-// pretrained MobileNetV2 (so the cached feature graph can be written beside it), or a randomly
-// initialised one where the shared weights are absent (the export comparison then skips visibly).
+// (backbone + pooling + head as one model). The base model is the shared pretrained MobileNetV2,
+// used in place (nothing may be written beside it: the graph goes to the data folder's cache), or a
+// randomly initialised one where the shared weights are absent (the export comparison then skips
+// visibly).
 
 let dir: string
 let modelsDir: string
+let cacheDir: string
+/** The base model's folder as it was before anything ran (names, sizes, times). */
+let modelsBefore: string[]
 let projectPath: string
 let runId: number
 let result: TransferRunResult
@@ -45,15 +49,24 @@ const relativeDiff = (a: Float32Array, b: Float32Array) => maxAbsDiff(a, b) / Ma
 beforeAll(async () => {
   await activateBackend('wasm')
   dir = makeTempDir('pictor-onnx-features-')
-  modelsDir = join(dir, 'models')
-  if (hasPretrained) cpSync(join(SHARED_MODELS_DIR, BASE_MODEL_ID), join(modelsDir, BASE_MODEL_ID), { recursive: true })
-  else await writeRandomBaseModel(modelsDir)
+  modelsDir = hasPretrained ? SHARED_MODELS_DIR : join(dir, 'models')
+  cacheDir = join(dir, 'data', 'cache')
+  if (!hasPretrained) await writeRandomBaseModel(modelsDir)
+  modelsBefore = folderState(join(modelsDir, BASE_MODEL_ID))
   projectPath = (await createTrainingProject(join(dir, 'project'), splitGroups({ train: [5, 5], val: [2, 2], test: [2, 2] }))).projectPath
   const settings = oneClick()
   runId = queueRun(projectPath, settings)
   // Default settings (no backend forced): ONNX Runtime extracts the features.
-  result = await transferTrainingJob({ projectPath, modelsDir, runId, settings, resume: false }, recordingContext())
+  result = await transferTrainingJob({ projectPath, modelsDir, cacheDir, runId, settings, resume: false }, recordingContext())
 }, 300_000)
+
+/** Each file of a folder with its size and modification time. */
+function folderState(folder: string): string[] {
+  return readdirSync(folder).map((name) => {
+    const stats = statSync(join(folder, name))
+    return `${name} ${stats.size} ${stats.mtimeMs}`
+  })
+}
 
 afterAll(() => removeTempDir(dir))
 
@@ -63,8 +76,10 @@ describe('feature extraction on ONNX Runtime', () => {
     expect(await onnxRuntimeChosen({ PICTOR_INFERENCE: 'tfjs' })).toBe(false)
     expect(result.transfer.extraction).toMatchObject({ computed: 18, engine: 'onnxruntime' })
     expect(result.notes.some((note) => /^features: 18 extracted with onnxruntime at [\d.]+ images\/s, 0 from the cache$/.test(note))).toBe(true)
-    // The graph was built once and cached beside the base model.
-    expect(readdirSync(join(modelsDir, BASE_MODEL_ID)).filter((name) => /^features-[0-9a-f]{16}\.onnx$/.test(name))).toHaveLength(1)
+    // The graph was built by this run (the cache folder did not exist before it) and kept in the
+    // data folder's cache; the base model's folder is exactly as it was.
+    expect(readdirSync(cacheDir).filter((name) => /^features-[0-9a-f]{16}\.onnx$/.test(name))).toHaveLength(1)
+    expect(folderState(join(modelsDir, BASE_MODEL_ID))).toEqual(modelsBefore)
   })
 
   it('computes the features TF.js computes, to 1e-4, so both share the cache key', async () => {
@@ -83,14 +98,13 @@ describe('feature extraction on ONNX Runtime', () => {
   })
 
   it('rebuilds a damaged cached graph, and PICTOR_INFERENCE=tfjs falls back to TF.js', async () => {
-    const folder = join(modelsDir, BASE_MODEL_ID)
-    const cached = join(folder, readdirSync(folder).find((name) => name.endsWith('.onnx'))!)
+    const cached = join(cacheDir, readdirSync(cacheDir).find((name) => name.endsWith('.onnx'))!)
     writeFileSync(cached, 'not an onnx file')
-    const rebuilt = await OnnxFeatureExtractor.load(modelsDir, { threads: 1 })
+    const rebuilt = await OnnxFeatureExtractor.load(modelsDir, { threads: 1, cacheDir })
     expect(rebuilt.rebuilt).toBe(true)
     rebuilt.dispose()
     expect(readFileSync(cached).length).toBeGreaterThan(1_000_000)
-    const again = await OnnxFeatureExtractor.load(modelsDir, { threads: 1 })
+    const again = await OnnxFeatureExtractor.load(modelsDir, { threads: 1, cacheDir })
     expect(again.rebuilt).toBe(false)
     again.dispose()
 
