@@ -264,34 +264,6 @@ export type RequestOf<M extends MethodName> = z.input<Methods[M]['request']>
 export type ParsedRequestOf<M extends MethodName> = z.output<Methods[M]['request']>
 export type ResponseOf<M extends MethodName> = Methods[M]['response']
 
-/**
- * The methods that change the open project (directly or through the job they start). On a project
- * opened read-only they are refused with READ_ONLY before anything starts; a write missed here still
- * fails as READ_ONLY when it reaches SQLite, just later (a job would start, then fail).
- */
-export const PROJECT_WRITES: ReadonlySet<MethodName> = new Set<MethodName>([
-  'labels.assign',
-  'labels.undo',
-  'labels.redo',
-  'classes.create',
-  'classes.update',
-  'classes.merge',
-  'classes.delete',
-  'splits.assign',
-  'splits.setRatios',
-  'images.setSplit',
-  'import.start',
-  'train.start',
-  'train.resume',
-  'runs.delete',
-  'review.evaluate',
-  'review.findLabelIssues',
-  'review.decideIssue',
-  'review.checkRobustness',
-  'suggestions.compute',
-  'suggestions.accept'
-])
-
 export function isMethodName(name: string): name is MethodName {
   return Object.hasOwn(methods, name)
 }
