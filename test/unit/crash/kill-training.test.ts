@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { BASE_MODEL_ID } from '../../../src-main/classifier/features/base-model'
+import { BASE_MODEL, missingShared, SHARED_MODELS_DIR } from '../../helpers/shared-assets'
 import { useTempDir } from '../../helpers/temp-dir'
 import { createTrainingProject, splitGroups } from '../../helpers/training-project'
 import { integrityOf, isClearError, kill9, killLeftovers, readProject, requireBuiltCli, runCli, startCli, whenProject } from './processes'
@@ -77,21 +76,15 @@ describe('kill -9 during CNN training', () => {
   })
 })
 
-/** The shared pretrained MobileNetV2 ($PICTOR_MODELS_DIR, else ../shared), or why it is missing. */
-const MODELS_DIR = process.env.PICTOR_MODELS_DIR ? resolve(process.env.PICTOR_MODELS_DIR) : resolve('..', 'shared', 'models', 'mobilenet_v2')
-const missingModel = existsSync(join(MODELS_DIR, BASE_MODEL_ID, 'model.json'))
-  ? null
-  : `[needs ../shared] the MobileNetV2 weights not found at ${join(MODELS_DIR, BASE_MODEL_ID, 'model.json')} (set PICTOR_MODELS_DIR)`
+/** Why the extraction test cannot run here (no shared MobileNetV2 weights), or null. */
+const missingModel = missingShared(BASE_MODEL)
 
 describe('kill -9 during MobileNetV2 feature extraction', () => {
   it('keeps every committed batch of features, and the next run extracts only the rest', { timeout: 240_000 }, async (context) => {
-    if (missingModel) {
-      if (process.env.PICTOR_REQUIRE_SHARED === '1') throw new Error(missingModel)
-      context.skip(missingModel)
-    }
+    if (missingModel) context.skip(missingModel)
     requireBuiltCli()
     const dir = temp()
-    const env = { ...envFor(dir), PICTOR_MODELS_DIR: MODELS_DIR }
+    const env = { ...envFor(dir), PICTOR_MODELS_DIR: SHARED_MODELS_DIR }
     const { projectPath } = await createTrainingProject(join(dir, 'project'), splitGroups({ train: [40, 40], val: [8, 8] }))
     const total = 96
     const features = () => readProject(projectPath, (db) => db.prepare('SELECT count(*) FROM image_features').pluck().get() as number) ?? 0
