@@ -1,4 +1,4 @@
-import { fail, ok, type Envelope, type ErrorCode } from '../contract/envelope'
+import { fail, ok, type Envelope } from '../contract/envelope'
 import { isMethodName, methods, type MethodName, type ParsedRequestOf, type ResponseOf } from '../contract/methods'
 import { toAppError } from './errors'
 import { pathsInRequest } from './request-paths'
@@ -19,8 +19,6 @@ export interface DispatcherOptions {
    * services refuse writes to a read-only project here, before a job starts).
    */
   guard?: (method: MethodName) => void
-  /** Told every error code a handler answers with (the services distrust a project SQLite calls damaged). */
-  onFailure?: (method: MethodName, code: ErrorCode) => void
 }
 
 /**
@@ -56,7 +54,6 @@ export function createDispatcher(handlers: Handlers, options: DispatcherOptions 
       // operating system say in terms a user can act on (another task held the write lock: BUSY;
       // a read-only project: READ_ONLY; a damaged one: CORRUPT_PROJECT; a full disk: IO_ERROR).
       const known = toAppError(error)
-      options.onFailure?.(method, known?.code ?? 'INTERNAL')
       if (known) return fail(known.code, known.message)
       logError(method, error)
       const message = error instanceof Error ? error.message : String(error)

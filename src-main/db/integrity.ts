@@ -5,11 +5,14 @@ import { AppError } from '../core/errors'
 
 // A damaged project must be refused when it is opened, not found out later by a failing import
 // (issue 13: 4 KB of garbage in page 6 went unnoticed). SQLite's quick_check reads every page:
-// ~55 ms on a 100,000-image project (33 MB), but ~650 ms once MobileNetV2 features are cached in
-// it (900 MB; test/bench/open-check-bench.ts). So the check is skipped when the file is exactly as
-// this computer last saw it healthy: same device and inode, size, modification and change time.
-// The change time (ctime) cannot be set back by any program, so damage that kept the size and
-// forged the modification time is still seen; a copy or a restore is a new inode.
+// ~0.1 s on a 100,000-image project (31 MB), but over a second once MobileNetV2 features are
+// cached in it (870 MB; test/bench/open-check-bench.ts). So the check is skipped when the file is
+// exactly as it was when it was last checked on this computer: same device and inode, size,
+// modification and change time. The change time (ctime) cannot be set back by any program, so
+// damage that kept the size and forged the modification time is still seen; a copy or a restore
+// is a new inode. Any write changes the file, Pictor's own included: the open after a session that
+// changed the project checks it again (a state Pictor wrote is not taken on trust, since another
+// program may have damaged the file while it was open).
 
 export interface FileStamp {
   dev: number
@@ -36,7 +39,7 @@ export function stampOf(path: string): FileStamp | null {
 
 const MAX_REMEMBERED = 200
 
-/** Which projects were healthy when last seen, as their stamps, in one small file in the data folder. */
+/** Which projects were healthy when last checked, as their stamps, in one small file in the data folder. */
 export class IntegrityMemory {
   constructor(readonly file: string) {}
 

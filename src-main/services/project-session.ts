@@ -6,7 +6,7 @@ import { ProjectBackups } from '../db/backup'
 import { restoreBackup } from '../db/backup-restore'
 import { BackupSchedule } from '../db/backup-schedule'
 import { closeProjectDatabase, createProjectDatabase, openProject } from '../db/connection'
-import { IntegrityMemory, stampOf } from '../db/integrity'
+import { IntegrityMemory } from '../db/integrity'
 import { schemaVersion } from '../db/migrations'
 import { getProject, insertProject } from '../db/queries/project'
 import { tryMarkInterruptedRuns } from './run-leases'
@@ -26,8 +26,6 @@ interface OpenProject {
   db: Database
   summary: ProjectSummary
   schedule: BackupSchedule | null
-  /** SQLite reported damage while it was open: its state at close is not remembered as healthy. */
-  suspect: boolean
 }
 
 /** The project this process has open: at most one, with one connection (read-only for a read-only project). */
@@ -111,20 +109,14 @@ export class ProjectSession {
     return { path: file, restored: backup, keptAside }
   }
 
-  /** SQLite found damage in the open project: its state at close must not count as healthy. */
-  distrust(): void {
-    if (this.#current) this.#current.suspect = true
-  }
-
   close(): void {
     if (!this.#current) return
-    const { db, summary, schedule, suspect } = this.#current
+    const { db, schedule } = this.#current
     this.#current = null
     schedule?.stop()
+    // What this session wrote is not remembered as healthy: damage done by another program while
+    // the project was open would be blessed with it. The next open checks the file again.
     closeProjectDatabase(db)
-    // The file as Pictor itself left it, checked when it was opened and written only by SQLite since,
-    // is remembered as healthy, so the next open need not read all of it again (db/integrity.ts).
-    if (!summary.readOnly && !suspect) this.#integrity?.remember(summary.path, stampOf(summary.path))
   }
 
   #backupsOf(path: string): ProjectBackups | null {
@@ -155,7 +147,7 @@ export class ProjectSession {
     const backups = readOnly ? null : this.#backupsOf(path)
     const schedule = backups ? new BackupSchedule(backups, db, this.#now) : null
     schedule?.start(this.#onBackupError)
-    this.#current = { db, summary, schedule, suspect: false }
+    this.#current = { db, summary, schedule }
     return summary
   }
 }

@@ -96,8 +96,7 @@ export function createServices(options: ServiceOptions): Services {
     // A read-only project is refused every change up front, before a job starts and fails later.
     guard: (method) => {
       if (session.summary?.readOnly && PROJECT_WRITES.has(method)) throw new AppError('READ_ONLY', READ_ONLY_MESSAGE)
-    },
-    onFailure: (_method, code) => code === 'CORRUPT_PROJECT' && session.distrust()
+    }
   })
   return {
     dispatch,

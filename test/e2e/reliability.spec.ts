@@ -49,6 +49,7 @@ test('a damaged project is refused with its backups, and one is restored from th
   // The first regular backup of an open project comes a few seconds after it opens.
   await expect.poll(async () => (await call('backups.list', { path })).value.length, { timeout: 20_000 }).toBe(1)
   await page.getByRole('button', { name: 'Close project' }).click()
+  await expect(page.getByRole('heading', { name: 'Pictor', level: 1 })).toBeVisible()
   damagePage(path, 6)
 
   await page.getByLabel('Existing project path').fill(path)

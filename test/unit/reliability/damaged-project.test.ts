@@ -72,6 +72,15 @@ describe('a damaged project', () => {
     expect(errorOf(await elsewhere.dispatch('project.open', { path })).code).toBe('CORRUPT_PROJECT')
   })
 
+  it('is caught at the next open when it was damaged while Pictor had it open', async () => {
+    const app = services()
+    const path = await project(app)
+    expect((await app.call('project.open', { path })).ok).toBe(true)
+    damagePage(path) // another program, while the project is open
+    expect((await app.call('project.close', {})).ok).toBe(true)
+    expect(errorOf(await app.dispatch('project.open', { path })).code).toBe('CORRUPT_PROJECT')
+  })
+
   it('still opens when healthy, however often it is opened and closed', async () => {
     const app = services()
     const path = await project(app)
