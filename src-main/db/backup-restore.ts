@@ -37,12 +37,12 @@ function verify(backup: BackupInfo): void {
   }
 }
 
-/** `flowers.pictor` → `flowers.damaged-2025-06-01T12-00-00-000Z.pictor`, unused. */
+/** `flowers.pictor` → `flowers.replaced-2025-06-01T12-00-00-000Z.pictor`, unused. */
 function asideName(path: string, now: number): string {
   const stem = basename(path).replace(/\.pictor$/i, '')
   const stamp = new Date(now).toISOString().replace(/[:.]/g, '-')
   for (let attempt = 1; ; attempt++) {
-    const name = join(dirname(path), `${stem}.damaged-${stamp}${attempt > 1 ? `-${attempt}` : ''}.pictor`)
+    const name = join(dirname(path), `${stem}.replaced-${stamp}${attempt > 1 ? `-${attempt}` : ''}.pictor`)
     if (![name, `${name}-wal`, `${name}-shm`].some((file) => existsSync(file))) return name
   }
 }

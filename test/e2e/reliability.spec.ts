@@ -62,11 +62,15 @@ test('a damaged project is refused with its backups, and one is restored from th
 
   await expect(page.getByTestId('library-empty')).toBeVisible()
   await expect(page.getByText('The replaced file is kept as')).toBeVisible()
-  expect(readdirSync(app.workDir).filter((name) => name.startsWith('garden.damaged-'))).toHaveLength(1)
+  expect(readdirSync(app.workDir).filter((name) => name.startsWith('garden.replaced-'))).toHaveLength(1)
 
-  // The same list is in the project menu.
+  // The same list is in the project menu, and restoring the open project closes and reopens it.
   await page.getByRole('button', { name: 'Backups…' }).click()
-  await expect(page.getByRole('region', { name: 'Backups' }).getByRole('button', { name: /^Restore the backup of / })).toHaveCount(1)
+  const restore = page.getByRole('region', { name: 'Backups' }).getByRole('button', { name: /^Restore the backup of / })
+  await expect(restore).toHaveCount(1)
+  await restore.click()
+  await expect(page.getByTestId('library-empty')).toBeVisible()
+  await expect.poll(() => readdirSync(app.workDir).filter((name) => /^garden\.replaced-.*\.pictor$/.test(name)).length).toBe(2)
   await api.dispose()
 })
 

@@ -196,7 +196,7 @@ describe('backups', () => {
     const restore = runPictor(['backups', 'restore', '--project', path, backups[0]!.id], { dataDir: dataDir() })
     expect(restore.status, restore.stderr).toBe(0)
     expect(restore.stdout).toContain(backups[0]!.id)
-    expect(restore.stdout).toMatch(/kept as .*damaged/)
+    expect(restore.stdout).toMatch(/kept as .*replaced-/)
     expect(runPictor(['info', '--project', path], { dataDir: dataDir() }).status).toBe(0)
   })
 })
