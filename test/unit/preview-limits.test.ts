@@ -74,10 +74,10 @@ describe('previews of a huge image', () => {
       for (const answer of rendered) expect(answer.headers['content-type']).toBe('image/webp')
       for (const answer of busy) expect(Number(answer.headers['retry-after'])).toBeGreaterThanOrEqual(1)
       // One decode of this image holds ~75 MB in libvips. Unbounded, the twelve held ~900 MB at once
-      // and the RSS grew by ~760 MB; two at a time hold ~150 MB (the RSS still grows by a few hundred
-      // MB: glibc keeps freed memory in per-thread arenas, so that bound is looser).
+      // and the RSS grew by ~760 MB; two at a time hold ~150 MB. The RSS still grows by 300-450 MB
+      // (glibc keeps freed memory in per-thread arenas), so its bound is only a backstop.
       expect(vipsHigh).toBeLessThan(DECODES * 100)
-      expect(burst.peak - burst.before).toBeLessThan(600 * 2 ** 20)
+      expect(burst.peak - burst.before).toBeLessThan(700 * 2 ** 20)
 
       // The pool is free again afterwards, and the preview is the image at 2048 px.
       const again = await fetch(`${server.origin}/previews/${id}.webp`, { headers: { authorization: `Bearer ${server.token}` } })
