@@ -159,7 +159,12 @@ describe('rescan', () => {
     const setup = setUpImport(temp())
     await threeCats(setup)
     writeFileSync(setup.thumbnailDir, 'a file where the thumbnail folder should be')
-    await runImport(setup).catch(() => null)
+    // The import stops with the folder's own problem, and records nothing against the images.
+    await expect(runImport(setup)).rejects.toMatchObject({
+      code: 'IO_ERROR',
+      message: expect.stringContaining(`cannot write thumbnails to ${setup.thumbnailDir}`)
+    })
+    expect([...imageRows(setup.projectPath).values()].filter((row) => row.status === 'failed')).toEqual([])
     unlinkSync(setup.thumbnailDir)
     await runImport(setup)
     expect([...imageRows(setup.projectPath).values()].map((row) => [row.status, row.error_code])).toEqual([
