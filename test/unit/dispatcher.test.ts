@@ -1,8 +1,8 @@
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { Envelope } from '../../src-main/contract/envelope'
 import { createDispatcher, type Handlers } from '../../src-main/core/dispatcher'
-import { AppError } from '../../src-main/core/errors'
 import { createServices } from '../../src-main/services/services'
 import { useTempDir } from '../helpers/temp-dir'
 import { OtherConnection } from './db/other-connection'
@@ -14,188 +14,118 @@ function errorOf(envelope: Envelope<unknown>): { code: string; message: string }
   return envelope.error
 }
 
-const noChange = {
-  changeId: 'c',
-  description: '',
-  imageIds: [],
-  history: { undo: null, redo: null },
-  counts: { perClass: [], labeled: 0, suggestions: [], labelsPerMinute: 0 },
-  classes: null
+/**
+ * The real services on a real project file in a fresh data folder: the boundary as every shell
+ * builds it. (Only the two tests of how a bug is reported use stand-in handlers: no real handler
+ * is supposed to throw anything but an AppError.)
+ */
+function realServices(dataDir: string) {
+  return createServices({ dataDir, transport: 'cli', logError: () => {} })
 }
-const balance = { ratios: { train: 0.8, val: 0.1, test: 0.1 }, classes: [], unlabeled: 0, imbalanceRatio: null, warnings: [] }
 
-/** A complete handler table whose project.* handlers echo what they were given. */
-function handlers(overrides: Partial<Handlers> = {}): Handlers {
-  const summary = (path: string, name = 'p') => ({ path, name, schemaVersion: 1, createdAt: 0, readOnly: false })
+/** A handler table holding one handler that throws `thrown`, for the bug paths only. */
+function throwing(method: 'project.current' | 'project.close', thrown: unknown): Handlers {
   return {
-    'app.info': () => {
-      throw new Error('not used')
-    },
-    'project.create': ({ path, name }) => summary(path, name),
-    'project.open': ({ path }) => summary(path),
-    'project.close': () => null,
-    'project.current': () => null,
-    'project.recent': () => [],
-    'project.forgetRecent': () => [],
-    'dialog.pickProjectToOpen': () => null,
-    'dialog.pickProjectToCreate': () => null,
-    'dialog.pickFolder': () => null,
-    'backups.list': () => [],
-    'backups.restore': () => {
-      throw new Error('not used')
-    },
-    'library.summary': () => ({ total: 0, labeled: 0, unlabeled: 0, failed: 0, classes: [], labelsPerMinute: 0 }),
-    'images.query': () => ({ ids: [] }),
-    'images.get': () => [],
-    'labels.assign': () => noChange,
-    'labels.undo': () => null,
-    'labels.redo': () => null,
-    'labels.history': () => ({ undo: null, redo: null }),
-    'classes.list': () => [],
-    'classes.create': ({ name }) => ({ id: 1, name, color: '#000000', hotkey: null, position: 0, count: 0 }),
-    'classes.update': ({ id }) => ({ id, name: 'x', color: '#000000', hotkey: null, position: 0, count: 0 }),
-    'classes.merge': () => noChange,
-    'classes.delete': () => noChange,
-    'balance.report': () => balance,
-    'splits.assign': () => balance,
-    'splits.setRatios': () => balance,
-    'images.setSplit': () => balance,
-    'train.start': () => ({ runId: 1, jobId: 'j' }),
-    'train.resume': ({ runId }) => ({ runId, jobId: 'j' }),
-    'train.augmentPreview': () => null,
-    'runs.list': () => [],
-    'runs.delete': () => null,
-    'models.list': () => [],
-    'models.import': () => [],
-    'models.fetch': () => ({ jobId: 'j' }),
-    'images.page': () => ({ total: 0, items: [] }),
-    'import.start': () => ({ jobId: 'j' }),
-    'import.lastRun': () => null,
-    'jobs.list': () => [],
-    'jobs.cancel': () => null,
-    'review.evaluate': () => ({ runId: 1, jobId: 'j' }),
-    'review.evaluation': () => null,
-    'review.cell': () => [],
-    'review.topLoss': () => [],
-    'review.findLabelIssues': () => ({ jobId: 'j' }),
-    'review.labelIssues': () => null,
-    'review.decideIssue': () => {
-      throw new Error('not used')
-    },
-    'review.checkRobustness': () => ({ runId: 1, jobId: 'j' }),
-    'review.robustness': () => null,
-    'suggestions.compute': () => ({ runId: 1, jobId: 'j' }),
-    'suggestions.summary': () => null,
-    'suggestions.accept': () => noChange,
-    'export.run': () => ({ runId: 1, dir: '/', files: [], kept: [] }),
-    ...overrides
-  }
+    [method]: () => {
+      throw thrown
+    }
+  } as unknown as Handlers
 }
 
-describe('createDispatcher', () => {
+describe('the dispatcher, on the real services', () => {
+  const tempDir = useTempDir('pictor-dispatch-')
+
   it('answers UNKNOWN_METHOD for a name outside the contract, including inherited object keys', async () => {
-    const dispatch = createDispatcher(handlers())
-    for (const method of ['project.delete', '', 'toString', '__proto__', 'constructor']) {
-      const error = errorOf(await dispatch(method, {}))
-      expect(error.code, method).toBe('UNKNOWN_METHOD')
+    const services = realServices(tempDir())
+    try {
+      for (const method of ['project.delete', '', 'toString', '__proto__', 'constructor']) {
+        const error = errorOf(await services.dispatch(method, {}))
+        expect(error.code, method).toBe('UNKNOWN_METHOD')
+      }
+      expect(errorOf(await services.dispatch('nope.nothing', {})).message).toContain('nope.nothing')
+    } finally {
+      services.close()
     }
-    expect(errorOf(await dispatch('nope.nothing', {})).message).toContain('nope.nothing')
   })
 
   it('passes the parsed (trimmed) request to the handler and wraps its answer in ok', async () => {
-    const dispatch = createDispatcher(handlers())
-    const envelope = await dispatch('project.create', { path: '  /tmp/a.pictor  ', name: ' Cats ' })
-    expect(envelope).toEqual({ ok: true, value: { path: '/tmp/a.pictor', name: 'Cats', schemaVersion: 1, createdAt: 0, readOnly: false } })
+    const services = realServices(tempDir())
+    const path = join(tempDir(), 'cats.pictor')
+    try {
+      const envelope = await services.dispatch('project.create', { path: `  ${path}  `, name: ' Cats ' })
+      expect(envelope).toMatchObject({ ok: true, value: { path, name: 'Cats', readOnly: false } })
+      expect(existsSync(path)).toBe(true)
+      const created = await services.dispatch('classes.create', { name: '  tabby  ' })
+      expect(created).toMatchObject({ ok: true, value: { name: 'tabby', count: 0 } })
+    } finally {
+      services.close()
+    }
   })
 
-  it('refuses a wrong type with INVALID_REQUEST naming the field', async () => {
-    const dispatch = createDispatcher(handlers())
-    const error = errorOf(await dispatch('project.open', { path: 42 }))
-    expect(error.code).toBe('INVALID_REQUEST')
-    expect(error.message).toMatch(/^project\.open: path: /)
-    expect(error.message).toContain('expected string')
+  it('refuses a wrong type, a missing or blank field, and extra keys with INVALID_REQUEST naming the field', async () => {
+    const services = realServices(tempDir())
+    try {
+      const wrongType = errorOf(await services.dispatch('project.open', { path: 42 }))
+      expect(wrongType.code).toBe('INVALID_REQUEST')
+      expect(wrongType.message).toMatch(/^project\.open: path: /)
+      expect(wrongType.message).toContain('expected string')
+      const nameError = errorOf(await services.dispatch('project.create', { path: join(tempDir(), 'x.pictor'), name: 7 }))
+      expect(nameError).toMatchObject({ code: 'INVALID_REQUEST', message: expect.stringContaining('name:') })
+      expect(existsSync(join(tempDir(), 'x.pictor'))).toBe(false)
 
-    const nameError = errorOf(await dispatch('project.create', { path: '/tmp/x', name: 7 }))
-    expect(nameError.code).toBe('INVALID_REQUEST')
-    expect(nameError.message).toContain('name:')
-  })
-
-  it('refuses a missing required field, and a blank one', async () => {
-    const dispatch = createDispatcher(handlers())
-    const missing = errorOf(await dispatch('project.open', {}))
-    expect(missing.code).toBe('INVALID_REQUEST')
-    expect(missing.message).toContain('path:')
-
-    const blank = errorOf(await dispatch('project.open', { path: '   ' }))
-    expect(blank.code).toBe('INVALID_REQUEST')
-    expect(blank.message).toContain('path: a project path is required')
-  })
-
-  it('refuses extra keys (the schemas are strict), naming the key', async () => {
-    const dispatch = createDispatcher(handlers())
-    const extra = errorOf(await dispatch('project.open', { path: '/tmp/a.pictor', admin: true }))
-    expect(extra.code).toBe('INVALID_REQUEST')
-    expect(extra.message).toContain('admin')
-
-    const onEmpty = errorOf(await dispatch('project.current', { sneaky: 1 }))
-    expect(onEmpty.code).toBe('INVALID_REQUEST')
-    expect(onEmpty.message).toContain('sneaky')
-  })
-
-  it('refuses a NUL character in a path', async () => {
-    const dispatch = createDispatcher(handlers())
-    const error = errorOf(await dispatch('project.open', { path: '/tmp/a\0.pictor' }))
-    expect(error.code).toBe('INVALID_REQUEST')
-    expect(error.message).toContain('path: the path contains a NUL character')
-  })
-
-  it('refuses a path over 4096 characters', async () => {
-    const dispatch = createDispatcher(handlers())
-    const error = errorOf(await dispatch('project.open', { path: `/${'a'.repeat(5000)}` }))
-    expect(error.code).toBe('INVALID_REQUEST')
-    expect(error.message).toContain('path: the path is too long')
-  })
-
-  it('turns an AppError thrown by a handler into its own code and message', async () => {
-    const logged: unknown[] = []
-    const dispatch = createDispatcher(
-      handlers({
-        'project.open': () => {
-          throw new AppError('NOT_FOUND', 'no such project here')
-        }
-      }),
-      { logError: (_method, error) => logged.push(error) }
-    )
-    expect(await dispatch('project.open', { path: '/tmp/x.pictor' })).toEqual({
-      ok: false,
-      error: { code: 'NOT_FOUND', message: 'no such project here' }
-    })
-    expect(logged).toEqual([]) // expected errors are not bugs
-  })
-
-  it('turns an AppError from an async handler into its code too', async () => {
-    const dispatch = createDispatcher(
-      handlers({
-        'project.recent': async () => {
-          await new Promise((resolve) => setTimeout(resolve, 1))
-          throw new AppError('IO_ERROR', 'disk on fire')
-        }
+      expect(errorOf(await services.dispatch('project.open', {}))).toMatchObject({ code: 'INVALID_REQUEST', message: expect.stringContaining('path:') })
+      expect(errorOf(await services.dispatch('project.open', { path: '   ' }))).toMatchObject({
+        code: 'INVALID_REQUEST',
+        message: expect.stringContaining('path: a project path is required')
       })
-    )
-    expect(errorOf(await dispatch('project.recent', {}))).toEqual({ code: 'IO_ERROR', message: 'disk on fire' })
+      expect(errorOf(await services.dispatch('project.open', { path: '/tmp/a.pictor', admin: true }))).toMatchObject({
+        code: 'INVALID_REQUEST',
+        message: expect.stringContaining('admin')
+      })
+      expect(errorOf(await services.dispatch('project.current', { sneaky: 1 }))).toMatchObject({
+        code: 'INVALID_REQUEST',
+        message: expect.stringContaining('sneaky')
+      })
+    } finally {
+      services.close()
+    }
   })
 
-  it('turns a plain Error into INTERNAL and reports it to logError', async () => {
+  it('refuses a NUL character in a path, and a path over 4096 characters', async () => {
+    const services = realServices(tempDir())
+    try {
+      expect(errorOf(await services.dispatch('project.open', { path: '/tmp/a\0.pictor' }))).toMatchObject({
+        code: 'INVALID_REQUEST',
+        message: expect.stringContaining('path: the path contains a NUL character')
+      })
+      expect(errorOf(await services.dispatch('project.open', { path: `/${'a'.repeat(5000)}` }))).toMatchObject({
+        code: 'INVALID_REQUEST',
+        message: expect.stringContaining('path: the path is too long')
+      })
+    } finally {
+      services.close()
+    }
+  })
+
+  it('answers an AppError from a handler, sync or async, with its own code and message, and logs nothing', async () => {
+    const logged: unknown[] = []
+    const services = createServices({ dataDir: tempDir(), transport: 'cli', logError: (_method, error) => logged.push(error) })
+    const missing = join(tempDir(), 'nowhere.pictor')
+    try {
+      expect(errorOf(await services.dispatch('project.open', { path: missing }))).toEqual({ code: 'NOT_FOUND', message: `${missing} does not exist` })
+      // An async handler (the import starts a job only after checking its folder).
+      expect((await services.dispatch('project.create', { path: join(tempDir(), 'p.pictor') })).ok).toBe(true)
+      expect(errorOf(await services.dispatch('import.start', { folder: join(tempDir(), 'no-folder') })).code).toBe('NOT_FOUND')
+      expect(logged).toEqual([]) // expected errors are not bugs
+    } finally {
+      services.close()
+    }
+  })
+
+  it('turns a plain Error (a bug) into INTERNAL and reports it to logError', async () => {
     const logged: [string, unknown][] = []
     const bug = new TypeError('x is undefined')
-    const dispatch = createDispatcher(
-      handlers({
-        'project.current': () => {
-          throw bug
-        }
-      }),
-      { logError: (method, error) => logged.push([method, error]) }
-    )
+    const dispatch = createDispatcher(throwing('project.current', bug), { logError: (method, error) => logged.push([method, error]) })
     const error = errorOf(await dispatch('project.current', {}))
     expect(error.code).toBe('INTERNAL')
     expect(error.message).toContain('project.current')
@@ -204,46 +134,45 @@ describe('createDispatcher', () => {
   })
 
   it('turns a thrown non-Error value into INTERNAL', async () => {
-    const dispatch = createDispatcher(
-      handlers({
-        'project.close': () => {
-          throw 'a string'
-        }
-      }),
-      { logError: () => {} }
-    )
+    const dispatch = createDispatcher(throwing('project.close', 'a string'), { logError: () => {} })
     const error = errorOf(await dispatch('project.close', {}))
     expect(error.code).toBe('INTERNAL')
     expect(error.message).toContain('a string')
   })
 
   it('never throws, whatever the transport hands it', async () => {
-    const dispatch = createDispatcher(handlers(), { logError: () => {} })
-    const weird: [unknown, unknown][] = [
-      [42, {}],
-      [null, null],
-      [undefined, undefined],
-      [{ method: 'app.info' }, {}],
-      [Symbol('x'), {}],
-      ['project.open', null],
-      ['project.open', 'a string'],
-      ['project.open', [1, 2]],
-      ['project.open', 17],
-      ['project.create', { path: { toString: () => '/tmp/x' } }]
-    ]
-    for (const [method, request] of weird) {
-      const envelope = await dispatch(method as string, request)
-      expect(envelope.ok, `${String(method)}`).toBe(false)
-      expect(['UNKNOWN_METHOD', 'INVALID_REQUEST']).toContain(errorOf(envelope).code)
+    const services = realServices(tempDir())
+    try {
+      const weird: [unknown, unknown][] = [
+        [42, {}],
+        [null, null],
+        [undefined, undefined],
+        [{ method: 'app.info' }, {}],
+        [Symbol('x'), {}],
+        ['project.open', null],
+        ['project.open', 'a string'],
+        ['project.open', [1, 2]],
+        ['project.open', 17],
+        ['project.create', { path: { toString: () => '/tmp/x' } }]
+      ]
+      for (const [method, request] of weird) {
+        const envelope = await services.dispatch(method as string, request)
+        expect(envelope.ok, `${String(method)}`).toBe(false)
+        expect(['UNKNOWN_METHOD', 'INVALID_REQUEST']).toContain(errorOf(envelope).code)
+      }
+    } finally {
+      services.close()
     }
-    expect(errorOf(await dispatch(42 as unknown as string, {})).code).toBe('UNKNOWN_METHOD')
-    expect(errorOf(await dispatch('project.open', null)).code).toBe('INVALID_REQUEST')
   })
 
   it('treats a null or absent request as {} for methods without parameters', async () => {
-    const dispatch = createDispatcher(handlers())
-    expect(await dispatch('project.current', null)).toEqual({ ok: true, value: null })
-    expect(await dispatch('project.current', undefined)).toEqual({ ok: true, value: null })
+    const services = realServices(tempDir())
+    try {
+      expect(await services.dispatch('project.current', null)).toEqual({ ok: true, value: null })
+      expect(await services.dispatch('project.current', undefined)).toEqual({ ok: true, value: null })
+    } finally {
+      services.close()
+    }
   })
 })
 
