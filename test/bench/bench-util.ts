@@ -1,9 +1,10 @@
 // What every benchmark script shares: where things are, the environment knobs, running a child
-// process, the CIFAR-10 extraction cache, small number formatting, and the parts and closing table.
+// process, the CIFAR-10 extraction cache, the threads each side of a ratio gets and the run's
+// conditions (load, cores, threads per side), small number formatting, and the parts and closing table.
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { mkdir, rm, writeFile } from 'node:fs/promises'
-import { loadavg, tmpdir } from 'node:os'
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -25,6 +26,41 @@ export function envInt(name: string, fallback: number): number {
   const value = Number(raw)
   if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`)
   return value
+}
+
+/**
+ * Threads each side of a ratio gets: the cores this process may use. The product sizes ONNX Runtime's
+ * session by the same count (availableParallelism, which follows the CPU affinity mask), so on every
+ * machine the benchmarks give PyTorch (torch.set_num_threads), ONNX Runtime ({ threads }) and TF.js
+ * (PICTOR_FEATURE_WORKERS, one single-threaded wasm backbone per worker) this many. To compare at fewer
+ * threads, run the benchmark under `taskset -c 0-N`: the product and the benchmark both see N+1 cores.
+ */
+export function benchThreads(): number {
+  return availableParallelism()
+}
+
+/**
+ * Images Pictor decodes at once: sharp runs on libuv's thread pool (UV_THREADPOOL_SIZE, 4 by default).
+ * The PyTorch end-to-end reference gets as many DataLoader workers.
+ */
+export function decodeThreads(env: NodeJS.ProcessEnv = process.env): number {
+  const set = Number(env.UV_THREADPOOL_SIZE)
+  return Number.isInteger(set) && set >= 1 ? Math.min(set, 1024) : 4
+}
+
+/** "load average 1.20 0.90 0.70 (1/5/15 min)" */
+export const loadLine = () => `load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} (1/5/15 min)`
+
+/**
+ * The conditions a benchmark's figures were taken under, one line each: the machine (cores, CPU,
+ * load average now) and, per side, the threads it used. Every benchmark prints it at its start and
+ * with its table (the machine is often shared, and a figure means little without its threads).
+ */
+export function runConditions(sides: Record<string, string>): string {
+  const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU'
+  const lines = [`machine: ${availableParallelism()} cores (${cpu}), ${loadLine()}`]
+  for (const [side, threads] of Object.entries(sides)) lines.push(`  ${side}: ${threads}`)
+  return lines.join('\n')
 }
 
 export interface ChildResult {
@@ -122,6 +158,8 @@ export class BenchTable<Row extends { [K in keyof Row]: string }> {
   readonly rows: Row[] = []
   readonly #crashed: string[] = []
   readonly #started = performance.now()
+  /** Threads per side, printed with the table (see runConditions). */
+  readonly sides: Record<string, string> = {}
 
   /** `headers`: each column's heading, in table order. */
   constructor(
@@ -136,10 +174,10 @@ export class BenchTable<Row extends { [K in keyof Row]: string }> {
     this.rows.push(this.failedRow(name, outcome.status === 'crashed' ? 'CRASHED' : 'SKIPPED', outcome.message))
   }
 
-  /** Prints the total time, the load average and the table (Markdown); sets exit code 1 if a part crashed. */
+  /** Prints the total time, the run's conditions and the table (Markdown); sets exit code 1 if a part crashed. */
   print(): void {
     const keys = Object.keys(this.headers) as (keyof Row)[]
-    console.log(`\ntotal ${seconds(performance.now() - this.#started)}; load average now ${loadavg().map((l) => l.toFixed(2)).join(' ')} (1/5/15 min)\n`)
+    console.log(`\ntotal ${seconds(performance.now() - this.#started)}\n${runConditions(this.sides)}\n`)
     console.log(`| ${keys.map((key) => this.headers[key]).join(' | ')} |`)
     console.log(`|${keys.map(() => '---|').join('')}`)
     for (const row of this.rows) console.log(`| ${keys.map((key) => row[key]).join(' | ')} |`)

@@ -11,6 +11,7 @@ import { availableParallelism, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import sharp, { type Sharp } from 'sharp'
+import { decodeThreads, runConditions } from './bench-util'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const PICTOR = join(ROOT, 'bin', 'pictor.js')
@@ -18,6 +19,11 @@ const ARCHIVE = resolve(ROOT, '..', 'shared', 'datasets', 'cifar10-jpg.tar.gz')
 const CACHE = join(tmpdir(), 'pictor-bench')
 /** What importFolder uses by default. */
 const LANES = Math.max(2, availableParallelism() * 2)
+/** Both sides decode with sharp, LANES files in flight, on libuv's pool (same size in both processes). */
+const SIDES = {
+  Pictor: `pictor import in a child process: ${LANES} files in flight, sharp on libuv's ${decodeThreads()} threads (libvips ${sharp.concurrency()} threads each)`,
+  reference: `a sharp loop in this process: ${LANES} files in flight, sharp on libuv's ${decodeThreads()} threads (libvips ${sharp.concurrency()} threads each)`
+}
 const TARGET = 0.8
 const LARGE_W = 4000
 const LARGE_H = 3000
@@ -238,8 +244,7 @@ async function bench(dataset: Dataset): Promise<Result> {
 async function main(): Promise<void> {
   const cifarLimit = envCount('PICTOR_BENCH_CIFAR_LIMIT', null)
   const largeCount = envCount('PICTOR_BENCH_LARGE', 500)!
-  console.log(`import benchmark: node ${process.version}, sharp ${sharp.versions.sharp} (libvips ${sharp.versions.vips}), ` +
-    `${availableParallelism()} cores, ${LANES} files in flight, libuv pool ${process.env.UV_THREADPOOL_SIZE ?? 4}, cache ${CACHE}`)
+  console.log(`import benchmark: node ${process.version}, sharp ${sharp.versions.sharp} (libvips ${sharp.versions.vips}), cache ${CACHE}\n${runConditions(SIDES)}`)
   await mkdir(CACHE, { recursive: true })
   const results: Result[] = []
   const cifar = await prepareCifar(cifarLimit)
@@ -247,6 +252,7 @@ async function main(): Promise<void> {
   else results.push(await bench(cifar))
   results.push(await bench(await prepareLarge(largeCount)))
 
+  console.log(`\n${runConditions(SIDES)}`)
   console.log('\n| dataset | files | order | Pictor s | Pictor img/s | ref s | ref img/s | ratio | peak RSS | result |')
   console.log('|---|---:|---|---:|---:|---:|---:|---:|---:|---|')
   for (const { dataset, pictor, referenceMs } of results) {

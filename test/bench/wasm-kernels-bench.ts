@@ -17,6 +17,7 @@ import {
   unregisterWasmGradientKernels
 } from '../../src-main/tfjs/kernels/register-wasm-gradients'
 import { snapshotProcessHandlers } from '../../src-main/tfjs/kernels/wasm-process-handlers'
+import { runConditions } from './bench-util'
 
 const BATCH = 64
 const ROUNDS = Number(process.env.PICTOR_BENCH_ROUNDS ?? 5)
@@ -109,6 +110,8 @@ async function main(): Promise<void> {
   if (!(await tf.setBackend('wasm'))) throw new Error('the wasm backend did not initialise')
   handlers.removeAdded()
   console.log(`tfjs ${tf.version_core}, backend ${tf.getBackend()}, batch ${BATCH}, Adam; ${ROUNDS} interleaved rounds of ${STEPS_PER_ROUND} steps`)
+  // Every configuration (and the cpu backend) trains in this one thread: the ratios compare 1 thread with 1 thread.
+  console.log(runConditions({ 'every configuration': 'tfjs in this thread, 1 thread (wasm and cpu run one thread in Node)' }))
   console.log(`registerWasmGradientKernels() registers: ${registerWasmGradientKernels().join(', ')}`)
 
   const fast = { fastBroadcastAndReductions: true }
