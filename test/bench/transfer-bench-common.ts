@@ -1,9 +1,10 @@
-// Shared bits of `npm run bench:transfer` (see transfer-bench.ts): paths, settings from the environment,
-// the CIFAR-10 folders, child processes with a heartbeat, formatting.
+// Shared bits of `npm run bench:transfer` and `bench:infer` (see transfer-bench.ts): paths, settings
+// from the environment, the CIFAR-10 folders, cold starts (ONNX feature graphs found on disk, the base
+// model's folder left untouched), child processes with a heartbeat, formatting.
 export * from './bench-util'
 import { CACHE, envInt, extractCifar, ROOT, SkipError } from './bench-util'
 import { existsSync, readFileSync } from 'node:fs'
-import { link, mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises'
+import { link, mkdir, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
 import { BASE_MODEL_ID } from '../../src-main/classifier/features/base-model'
 
@@ -102,5 +103,37 @@ export async function prepareTransferFolder(train: number, test: number): Promis
   return { folder, classes, ...counts }
 }
 
+/**
+ * What the base model's folder holds (each file's name, size and modification time): taken before a run
+ * and compared after it by assertModelsUntouched, so a benchmark shows it wrote nothing into the models
+ * folder (../shared is meant to be read-only; derived files go to the data folder's cache).
+ */
+export async function modelsSnapshot(): Promise<string> {
+  const folder = dirname(requireBaseModel())
+  const names = (await readdir(folder)).sort()
+  const stats = await Promise.all(names.map((name) => stat(join(folder, name))))
+  return names.map((name, i) => `${name} ${stats[i]!.size} ${stats[i]!.mtimeMs}`).join('\n')
+}
 
+export async function assertModelsUntouched(before: string): Promise<void> {
+  const after = await modelsSnapshot()
+  if (after !== before) throw new Error(`the run wrote into the base model's folder ${dirname(MODEL_JSON)}:\nbefore\n${before}\nafter\n${after}`)
+}
 
+/** The app's cached ONNX feature graph: `features-<weights hash>.onnx` (in `<data folder>/cache`). */
+const FEATURE_GRAPH = /^features-[0-9a-f]+\.onnx$/
+
+/** Every ONNX feature graph under these folders (searched to any depth; missing folders are empty). */
+export async function featureGraphs(...folders: string[]): Promise<string[]> {
+  const found: string[] = []
+  const walk = async (folder: string): Promise<void> => {
+    const entries = await readdir(folder, { withFileTypes: true }).catch(() => [])
+    for (const entry of entries) {
+      const path = join(folder, entry.name)
+      if (entry.isDirectory()) await walk(path)
+      else if (FEATURE_GRAPH.test(entry.name)) found.push(path)
+    }
+  }
+  for (const folder of folders) await walk(folder)
+  return found.sort()
+}

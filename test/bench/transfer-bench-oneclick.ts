@@ -4,14 +4,21 @@
 // (Labeling.assign, the code behind the contract's `labels.assign`, on the project file; createServices
 // itself cannot load under tsx: src-main/db/migrations.ts needs Vite's import.meta.glob) and the same
 // `pictor train` again, which should find every feature in the project's cache and only train the head.
+// Cold means a fresh data folder and no ONNX feature graph: the run gets its own PICTOR_DATA_DIR, whose
+// cache (<data>/cache) is where the app keeps the graph, so the cold train builds it when its engine
+// needs one. Which graphs exist before and after the cold train is recorded and printed, and the base
+// model's folder (PICTOR_MODELS_DIR, ../shared by default: read-only) is checked to be untouched.
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, relative } from 'node:path'
 import Database from 'better-sqlite3'
 import { listClassesWithCounts } from '../../src-main/db/queries/classes'
 import { queryImageIds } from '../../src-main/db/queries/image-query'
 import { Labeling } from '../../src-main/services/labeling'
-import { MODELS_DIR, percent, PICTOR, prepareTransferFolder, requireBaseModel, runChild, seconds, type Settings, tail, type TransferFolder } from './transfer-bench-common'
+import {
+  assertModelsUntouched, featureGraphs, MODELS_DIR, modelsSnapshot, percent, PICTOR, prepareTransferFolder, runChild, seconds, type Settings, tail,
+  type TransferFolder
+} from './transfer-bench-common'
 
 export const COLD_GOAL_S = 60
 export const RELABEL_GOAL_S = 5
@@ -42,6 +49,8 @@ interface Extraction {
   computed: number
   imagesPerSecond: number | null
   skipped: number
+  /** What extracted: 'onnxruntime' or 'tfjs-<backend>'. */
+  engine?: string
 }
 
 export interface TrainStep {
@@ -63,6 +72,8 @@ export interface OneClickResult {
   retrain: TrainStep
   /** Context: the same data with more head epochs than the automatic choice. */
   longer: TrainStep | null
+  /** ONNX feature graphs in the run's data folder before and after the cold train. */
+  graphs: { before: string[]; after: string[] }
 }
 
 async function pictor(args: string[], env: NodeJS.ProcessEnv, heartbeat?: () => void) {
@@ -141,7 +152,7 @@ function relabel(project: string, count: number): OneClickResult['relabel'] {
 }
 
 export async function benchOneClick(settings: Settings): Promise<OneClickResult> {
-  requireBaseModel()
+  const models = await modelsSnapshot()
   const dataset = await prepareTransferFolder(settings.images, settings.test)
   console.log(`  dataset: ${dataset.folder} (train ${dataset.train}, test ${dataset.test}; ${dataset.classes.length} classes, no val/)`)
   const work = await mkdtemp(join(tmpdir(), 'pictor-bench-transfer-run-'))
@@ -155,8 +166,13 @@ export async function benchOneClick(settings: Settings): Promise<OneClickResult>
     const report = JSON.parse(imported.stdout) as ImportJson
     console.log(`  cold: create ${seconds(created.wallMs)}, import ${seconds(imported.wallMs)} (${report.imported} imported, ${report.failed} failed, ` +
       `${report.duplicates} duplicates; splits train ${report.splits.train} / val ${report.splits.val} / test ${report.splits.test})`)
+    const graphsNow = async () => (await featureGraphs(dataDir)).map((path) => relative(work, path))
+    const before = await graphsNow()
+    if (before.length) throw new Error(`not a cold start: a feature graph exists before the cold train (${before.join(', ')})`)
     const cold = await train(project, env, 'cold train')
+    const graphs = { before, after: await graphsNow() }
     console.log(`  cold: train ${seconds(cold.wallMs)}: ${describe(cold)}`)
+    console.log(`  cold: ${graphNote({ graphs })}`)
 
     const changed = relabel(project, settings.relabel)
     console.log(`  relabel: ${changed.changed} labels changed in ${seconds(changed.ms)} through ${changed.detail}`)
@@ -166,7 +182,8 @@ export async function benchOneClick(settings: Settings): Promise<OneClickResult>
     // Context for the accuracy: does the head gain from more epochs than the automatic choice?
     const longer = await train(project, env, 'retrain, 100 epochs', ['--epochs', String(LONGER_EPOCHS)])
     console.log(`  context, --epochs ${LONGER_EPOCHS}: train ${seconds(longer.wallMs)}: ${describe(longer)}`)
-    return { dataset, createMs: created.wallMs, importMs: imported.wallMs, imported: report, cold, relabel: changed, retrain, longer }
+    await assertModelsUntouched(models)
+    return { dataset, createMs: created.wallMs, importMs: imported.wallMs, imported: report, cold, relabel: changed, retrain, longer, graphs }
   } finally {
     await rm(work, { recursive: true, force: true })
   }
@@ -192,4 +209,12 @@ export function breakdown(step: TrainStep): string {
   const rest = step.wallMs / 1000 - extractS - step.headSeconds
   return `extraction ${extractS.toFixed(1)} s + head epochs ${step.headSeconds.toFixed(1)} s (each epoch recorded to 0.1 s) + ` +
     `everything else ${rest.toFixed(1)} s (process and worker start, backend and model load, reading features, evaluation, saving)`
+}
+
+/** Whether the cold train built the ONNX feature graph (in its timed part) and where it went. */
+export function graphNote(r: Pick<OneClickResult, 'graphs'>): string {
+  const { before, after } = r.graphs
+  if (before.length) return `NOT COLD: a feature graph existed before the train (${before.join(', ')})`
+  if (after.length === 0) return 'fresh data folder; no ONNX feature graph was built (TF.js extracted, or the graph was kept in memory)'
+  return `fresh data folder, no graph before; the ONNX feature graph was built inside the timed train (${after.join(', ')}); the models folder untouched`
 }
