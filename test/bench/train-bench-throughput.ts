@@ -1,11 +1,16 @@
 // Part 1 of `npm run bench:train`: training throughput of the seed CNN (32×32×3, batch 64, Adam 1e-3),
-// tfjs wasm in this process (the product's trainLoop) against PyTorch on the CPU (2 threads) in a child
-// process, interleaved over several rounds (PICTOR_BENCH_ROUNDS, default 3) because the machine is noisy; then where a wasm step spends its
-// time (phases and kernels, beside PyTorch's operator profile) and the cpu backend for reference.
+// tfjs wasm in this process (the product's trainLoop, one thread: the wasm backend runs one thread in
+// Node) against PyTorch on the CPU in a child process with as many threads (the ratio; also
+// channels_last), interleaved over several rounds (PICTOR_BENCH_ROUNDS, default 3) because the machine
+// is noisy. PyTorch with T threads (every core) is measured beside it as context, without a ratio (it
+// does not compare like with like), and tells whether other processes took the CPU. Then where a wasm
+// step spends its time (phases and kernels, beside PyTorch's operator profile at the same threads) and
+// the cpu backend for reference. Both sides exclude their warm-up steps.
 import { existsSync } from 'node:fs'
 import { loadavg } from 'node:os'
+import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm'
 import { BATCH, type LoopTiming, profileWasmStep, type StepProfile, timeTrainLoop } from './train-bench-tfjs'
-import { type BenchSettings, fixed, median, PYTHON, runChild, tail, TORCH_SCRIPT } from './train-bench-common'
+import { type BenchSettings, benchThreads, fixed, median, PYTHON, runChild, tail, TORCH_SCRIPT } from './train-bench-common'
 
 export const GOAL = 0.5
 
@@ -21,6 +26,7 @@ interface TorchResult {
 interface TorchRun {
   skipped?: string
   torch?: string
+  blas?: string
   results?: TorchResult[]
   profile?: { name: string; calls: number; selfMs: number }[]
 }
@@ -34,27 +40,30 @@ export interface TorchFigure {
 }
 
 export interface ThroughputResult {
+  /** Threads of tfjs wasm (1 in Node), so of the PyTorch reference; T, PyTorch's context run. */
+  threads: number
+  manyThreads: number
   tfjs: LoopTiming[]
   torchVersion: string | null
   /** images/s: the best round (least disturbed by other load on the machine) and the median of all timed steps. */
   tfjsBest: number
   tfjsPooled: number
-  /** '2:nchw' (the reference), '1:nchw' (every round), '2:channels_last' (round 1). */
+  /** '<threads>:nchw' (the reference) and '<T>:nchw' (context) every round, '<threads>:channels_last' round 1. */
   torch: TorchFigure[]
   torchSkipped: string | null
-  /** tfjs / PyTorch 2 threads NCHW: best rounds, pooled medians. */
+  /** tfjs / PyTorch NCHW at the same threads: best rounds, pooled medians. */
   ratioBest: number | null
   ratioPooled: number | null
-  /** Rounds in which PyTorch 2 threads lost to 1 thread (CPU contention from other processes). */
+  /** Rounds in which PyTorch with T threads lost to 1 thread (CPU contention from other processes). */
   contendedRounds: number
   profile: StepProfile
   cpu: LoopTiming | null
 }
 
-async function runTorch(configs: string, settings: BenchSettings, profile: boolean): Promise<TorchRun> {
+async function runTorch(configs: string, settings: BenchSettings, profileThreads: number | null): Promise<TorchRun> {
   if (!existsSync(PYTHON)) return { skipped: `${PYTHON} not found (apt-get install -y python3-torch)` }
   const args = [TORCH_SCRIPT, '--configs', configs, '--batch', String(BATCH), '--steps', String(settings.steps), '--warmup', String(settings.warmup)]
-  const run = await runChild(PYTHON, profile ? [...args, '--profile'] : args)
+  const run = await runChild(PYTHON, profileThreads === null ? args : [...args, '--profile', String(profileThreads)])
   if (run.code !== 0) return { skipped: `the PyTorch script exited ${run.code ?? run.signal}: ${tail(run.stderr, 500)}` }
   return JSON.parse(run.stdout) as TorchRun
 }
@@ -70,24 +79,37 @@ function printTorch(round: string, torch: TorchRun): void {
   }
 }
 
+/** Threads the wasm backend runs one trainLoop on (1 in Node: no wasm threads outside a browser). */
+function wasmThreads(): number {
+  try {
+    return getThreadsCount()
+  } catch {
+    return 1
+  }
+}
+
 export async function benchThroughput(settings: BenchSettings): Promise<ThroughputResult> {
+  const many = benchThreads()
+  let threads = 1
   const tfjs: LoopTiming[] = []
   const torchRounds: TorchResult[][] = []
   let torchVersion: string | null = null
   let torchSkipped: string | null = null
   for (let round = 1; round <= settings.rounds; round++) {
     const wasm = await timeTrainLoop('wasm', settings.warmup, settings.steps)
+    threads = wasmThreads()
     tfjs.push(wasm)
-    console.log(`  round ${round} tfjs ${wasm.label} trainLoop: ${wasm.imagesPerSecond.toFixed(0)} images/s ` +
+    console.log(`  round ${round} tfjs ${wasm.label} trainLoop, ${threads} thread(s): ${wasm.imagesPerSecond.toFixed(0)} images/s ` +
       `(median step ${wasm.medianStepMs.toFixed(1)} ms over ${wasm.stepMs.length} steps, ${settings.warmup} warm-up steps excluded; ${load()})`)
     if (torchSkipped) continue
-    const torch = await runTorch(round === 1 ? '2:nchw,1:nchw,2:channels_last' : '2:nchw,1:nchw', settings, false)
+    const configs = [`${threads}:nchw`, ...(many !== threads ? [`${many}:nchw`] : []), ...(round === 1 ? [`${threads}:channels_last`] : [])]
+    const torch = await runTorch(configs.join(','), settings, null)
     if (torch.skipped) {
       torchSkipped = torch.skipped
       console.log(`  PyTorch: SKIPPED (${torch.skipped})`)
       continue
     }
-    torchVersion = torch.torch ?? null
+    torchVersion = torch.torch ? `${torch.torch}, BLAS ${torch.blas ?? '?'}` : null
     torchRounds.push(torch.results!)
     printTorch(`round ${round}`, torch)
   }
@@ -101,31 +123,29 @@ export async function benchThroughput(settings: BenchSettings): Promise<Throughp
   }
   const tfjsBest = Math.max(...tfjs.map((t) => t.imagesPerSecond))
   const tfjsPooled = imagesPerSecond(tfjs.flatMap((t) => t.stepMs))
-  const reference = torch.find((f) => f.config === '2:nchw') ?? null
+  const reference = torch.find((f) => f.config === `${threads}:nchw`) ?? null
   const ratioBest = reference ? tfjsBest / reference.best : null
   const ratioPooled = reference ? tfjsPooled / reference.pooled : null
   console.log(`  tfjs wasm: best round ${tfjsBest.toFixed(0)} images/s, pooled median ${tfjsPooled.toFixed(0)} images/s`)
   if (torchSkipped) console.log(`  PyTorch: SKIPPED (${torchSkipped})`)
   for (const f of torch) {
-    console.log(`  PyTorch ${f.config}: best round ${f.best.toFixed(0)} images/s, pooled median ${f.pooled.toFixed(0)} images/s; ` +
-      `tfjs/PyTorch ${ratioText(tfjsBest / f.best)} (best rounds), ${ratioText(tfjsPooled / f.pooled)} (pooled)`)
+    const same = f.config.startsWith(`${threads}:`)
+    console.log(`  PyTorch ${f.config}: best round ${f.best.toFixed(0)} images/s, pooled median ${f.pooled.toFixed(0)} images/s` +
+      (same ? `; tfjs/PyTorch ${ratioText(tfjsBest / f.best)} (best rounds), ${ratioText(tfjsPooled / f.pooled)} (pooled), ${threads} thread(s) each` : ' (context: more threads than tfjs, no ratio)'))
   }
-  console.log(`  ratio tfjs/PyTorch (2 threads, NCHW): ${ratioText(ratioBest)} best rounds, ${ratioText(ratioPooled)} pooled medians ` +
+  console.log(`  ratio tfjs/PyTorch, ${threads} thread(s) each, NCHW: ${ratioText(ratioBest)} best rounds, ${ratioText(ratioPooled)} pooled medians ` +
     `(goal ≥ ${GOAL}×)`)
-  const fastest = torch.length ? torch.reduce((a, b) => (b.best > a.best ? b : a)) : null
-  if (fastest) console.log(`  ratio tfjs/fastest PyTorch configuration (${fastest.config}): ${ratioText(tfjsBest / fastest.best)} best rounds`)
-  // On an idle 2-core machine 2 threads beat 1; when they do not, other processes are taking CPU and
-  // PyTorch's 2 OpenMP threads suffer far more than single-threaded tfjs: the 2-thread ratio flatters tfjs.
-  const pick = (round: TorchResult[], threads: number) => round.find((r) => r.threads === threads && r.layout === 'nchw')?.imagesPerSecond ?? 0
-  const contended = torchRounds.filter((round) => pick(round, 2) < pick(round, 1)).length
+  // On an idle machine T threads beat 1; when they do not, other processes are taking CPU (OpenMP threads
+  // wait for each other): every figure of this run is disturbed.
+  const pick = (round: TorchResult[], n: number) => round.find((r) => r.threads === n && r.layout === 'nchw')?.imagesPerSecond ?? 0
+  const contended = many > 1 ? torchRounds.filter((round) => pick(round, many) < pick(round, 1)).length : 0
   if (contended > 0) {
-    console.log(`  WARNING: PyTorch with 2 threads was slower than with 1 thread in ${contended} of ${settings.rounds} rounds: other processes ` +
-      `are using the CPU (load ${loadavg()[0]!.toFixed(1)}), which hurts PyTorch's 2 threads far more than tfjs; ` +
-      `the 2-thread ratio is unreliable, compare with the 1-thread figure or rerun on an idle machine.`)
+    console.log(`  WARNING: PyTorch with ${many} threads was slower than with 1 thread in ${contended} of ${settings.rounds} rounds: other processes ` +
+      `are using the CPU (load ${loadavg()[0]!.toFixed(1)}); rerun on an idle machine.`)
   }
 
   const profile = await profileWasmStep(settings.warmup, 10)
-  const torchProfile = torchSkipped ? null : await runTorch('2:nchw', { ...settings, steps: 10 }, true)
+  const torchProfile = torchSkipped ? null : await runTorch(`${threads}:nchw`, { ...settings, steps: 10 }, threads)
   if (torchProfile && !torchProfile.skipped) printTorch('profiling run:', torchProfile)
   printProfile(profile, torchProfile?.skipped ? null : torchProfile)
 
@@ -135,7 +155,7 @@ export async function benchThroughput(settings: BenchSettings): Promise<Throughp
     console.log(`\n  tfjs ${cpu.label} trainLoop (reference, ${cpu.stepMs.length} steps, no warm-up): ${cpu.imagesPerSecond.toFixed(1)} images/s ` +
       `(steps ${cpu.stepMs.map((ms) => (ms / 1000).toFixed(1)).join(', ')} s)`)
   } else console.log('\n  tfjs cpu backend: not run (PICTOR_BENCH_CPU=0)')
-  return { tfjs, torchVersion, tfjsBest, tfjsPooled, torch, torchSkipped, ratioBest, ratioPooled, contendedRounds: contended, profile, cpu }
+  return { threads, manyThreads: many, tfjs, torchVersion, tfjsBest, tfjsPooled, torch, torchSkipped, ratioBest, ratioPooled, contendedRounds: contended, profile, cpu }
 }
 
 function printProfile(p: StepProfile, torch: TorchRun | null): void {
@@ -154,7 +174,7 @@ function printProfile(p: StepProfile, torch: TorchRun | null): void {
   console.log(`    costliest tfjs kernel calls by input shapes:`)
   for (const k of p.detailed.slice(0, 10)) console.log(`      ${k.name} ${k.shapes}: ${fixed(k.selfMs, 1)} ms (${fixed(k.calls, 0)}×)`)
   if (torch?.profile) {
-    console.log(`    PyTorch operators by self CPU time (2 threads, ms per step):`)
+    console.log(`    PyTorch operators by self CPU time (${torch.results?.[0]?.threads ?? '?'} thread(s), ms per step):`)
     for (const op of torch.profile.slice(0, 10)) console.log(`      ${op.name.padEnd(40)} ${fixed(op.selfMs, 2).padStart(6)} ms  ${op.calls} calls`)
   }
 }

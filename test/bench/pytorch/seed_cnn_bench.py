@@ -6,7 +6,7 @@ convolutions, 2x2 max pools, ReLU), same optimizer (Adam, lr 1e-3, eps 1e-7 as t
 batch, random inputs. Each step also reads the loss and the number of correct predictions back, as
 Pictor's training loop does. Prints one JSON object on stdout; {"skipped": reason} when torch is missing.
 
-  /usr/bin/python3 seed_cnn_bench.py --configs 2:nchw,2:channels_last,1:nchw --steps 30 --warmup 5 --profile
+  /usr/bin/python3 seed_cnn_bench.py --configs 1:nchw,2:nchw,1:channels_last --steps 30 --warmup 5 --profile 1
 """
 import argparse
 import json
@@ -20,6 +20,8 @@ try:
 except ImportError as error:  # python3-torch not installed
     print(json.dumps({"skipped": f"PyTorch is not importable ({error}); apt-get install -y python3-torch"}))
     sys.exit(0)
+
+from torch_build import blas  # noqa: E402 (after the import check above)
 
 
 def seed_cnn(channels: int, size: int, classes: int) -> nn.Module:
@@ -109,7 +111,7 @@ def main() -> None:
     parser.add_argument("--classes", type=int, default=10)
     parser.add_argument("--steps", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=5)
-    parser.add_argument("--profile", action="store_true", help="also profile operators with 2 threads")
+    parser.add_argument("--profile", type=int, metavar="THREADS", help="also profile operators with this many threads")
     args = parser.parse_args()
     started = time.perf_counter()
     results = []
@@ -120,11 +122,12 @@ def main() -> None:
         "torch": torch.__version__,
         "python": sys.version.split()[0],
         "mkldnn": torch.backends.mkldnn.is_available(),
+        "blas": blas(),
         "batch": args.batch,
         "results": results,
     }
     if args.profile:
-        out["profile"] = profile(args, 2)
+        out["profile"] = profile(args, args.profile)
     out["wallSeconds"] = round(time.perf_counter() - started, 1)
     print(json.dumps(out))
 
