@@ -12,6 +12,7 @@ import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
 import { parseArgs } from 'node:util'
 import BetterSqlite3 from 'better-sqlite3'
+import { runConditions } from './bench-util'
 import { generateProject } from './ui-bench-project'
 
 const { values } = parseArgs({ options: { images: { type: 'string', default: '100000' } } })
@@ -103,7 +104,7 @@ const workDir = mkdtempSync(join(tmpdir(), 'pictor-open-check-'))
 try {
   const dataDir = join(workDir, 'data')
   const project = await generateProject({ workDir, dataDir, images: IMAGES, thumbnails: 20, thumbnailSize: 64, labeledShare: 0.5 })
-  console.log(`Integrity check on open, ${IMAGES} images, median of ${ROUNDS}`)
+  console.log(`Integrity check on open, ${IMAGES} images, median of ${ROUNDS}\n${runConditions({ 'pictor ui': 'one Node process; the check is one SQLite connection (1 thread)' })}`)
   await report('images and labels', project.path, dataDir)
   addFeatures(project.path, IMAGES)
   await report('+ cached MobileNetV2 features', project.path, dataDir)

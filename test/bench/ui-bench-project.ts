@@ -1,20 +1,20 @@
 // A large Pictor project made in seconds for the UI benchmark: an empty project from `pictor create`,
-// then sources, classes, images and labels written straight into its SQLite file, and a small set
-// of distinct WebP thumbnails in the data dir that every image row points at (by content hash).
+// then sources, classes, images and labels written straight into its SQLite file, and distinct WebP
+// thumbnails in the data dir that the image rows point at (by content hash; rows cycle through them).
+// The thumbnails are generated once into a cache folder kept between runs (under os.tmpdir(), never in
+// the repository or ../shared) and hard-linked into each run's data dir.
 // The labeled images were labeled by hand on an earlier day, one undoable action each, so the undo
 // history is as long as a real keyboard-labeled project's (every label key writes to it).
 // Nothing is decoded or imported; the UI only ever sees rows and thumbnails, as after a real import.
 import { spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { mkdirSync, writeFileSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { existsSync, linkSync, mkdirSync, renameSync, statSync, writeFileSync, copyFileSync } from 'node:fs'
+import { dirname, join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import sharp from 'sharp'
 import { CLASS_PALETTE } from '../../src-main/db/queries/classes'
+import { CACHE, PICTOR } from './bench-util'
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
-const PICTOR = join(ROOT, 'bin', 'pictor.js')
 const HOTKEYS = [...'123456789a']
 
 export interface GenerateOptions {
@@ -25,6 +25,8 @@ export interface GenerateOptions {
   images: number
   /** Distinct thumbnails; image rows cycle through them. */
   thumbnails: number
+  /** Where generated thumbnails are kept between runs (default os.tmpdir()/pictor-bench/ui-thumbnails-<size>px). */
+  thumbnailCache?: string
   /** Longer side of each thumbnail; the importer makes them at most 256 px. */
   thumbnailSize: number
   /** Share of images that get a label (typed in by hand, one history action each, a day ago). */
@@ -40,6 +42,8 @@ export interface GeneratedProject {
   thumbnails: number
   thumbnailBytes: number
   thumbnailMs: number
+  /** Thumbnails this run had to generate (the rest came from the cache folder). */
+  thumbnailsGenerated: number
   rowsMs: number
 }
 
@@ -79,6 +83,44 @@ function contentHash(index: number): string {
   return createHash('sha256').update(`pictor-ui-bench-thumbnail-${index}`).digest('hex')
 }
 
+/**
+ * Thumbnails 0…count−1 in `cache` (generated where missing, each written under a temporary name and
+ * renamed, so an interrupted run leaves no half file), then linked into the data dir as ThumbnailStore
+ * names them: <dataDir>/thumbnails/<first 2 hex>/<sha256>.webp. Returns the hashes, bytes and how many were new.
+ */
+async function placeThumbnails(cache: string, dataDir: string, count: number, size: number) {
+  mkdirSync(cache, { recursive: true })
+  const hashes = Array.from({ length: count }, (_, index) => contentHash(index))
+  const cached = (index: number) => join(cache, `${index}.webp`)
+  const missing = hashes.map((_, index) => index).filter((index) => !existsSync(cached(index)))
+  if (missing.length > 0) console.log(`  generating ${missing.length} thumbnails into ${cache} (once; later runs reuse them) …`)
+  const started = performance.now()
+  const BATCH = 16
+  for (let first = 0; first < missing.length; first += BATCH) {
+    const batch = missing.slice(first, first + BATCH)
+    const encoded = await Promise.all(batch.map((index) => thumbnail(index, size)))
+    batch.forEach((index, offset) => {
+      writeFileSync(`${cached(index)}.tmp`, encoded[offset]!)
+      renameSync(`${cached(index)}.tmp`, cached(index))
+    })
+    const done = first + batch.length
+    if (done % 2000 < BATCH && done < missing.length) console.log(`    ${done}/${missing.length} (${((performance.now() - started) / 1000).toFixed(0)} s)`)
+  }
+  let bytes = 0
+  hashes.forEach((hash, index) => {
+    const folder = join(dataDir, 'thumbnails', hash.slice(0, 2))
+    mkdirSync(folder, { recursive: true })
+    const target = join(folder, `${hash}.webp`)
+    try {
+      linkSync(cached(index), target)
+    } catch {
+      copyFileSync(cached(index), target) // another file system
+    }
+    bytes += statSync(target).size
+  })
+  return { hashes, bytes, generated: missing.length }
+}
+
 /** `pictor create`, as a user would: the schema and project row come from the app itself. */
 function createEmptyProject(path: string, dataDir: string): void {
   const run = spawnSync(process.execPath, [PICTOR, 'create', path, '--name', 'UI benchmark', '--json'], {
@@ -91,27 +133,16 @@ function createEmptyProject(path: string, dataDir: string): void {
 
 export async function generateProject(options: GenerateOptions): Promise<GeneratedProject> {
   const { workDir, dataDir, images, thumbnails, thumbnailSize, labeledShare } = options
+  const thumbnailCache = options.thumbnailCache ?? join(CACHE, `ui-thumbnails-${thumbnailSize}px`)
   const path = join(workDir, 'ui-bench.pictor')
   const sourceRoot = join(workDir, 'photos')
   mkdirSync(sourceRoot, { recursive: true })
   mkdirSync(dataDir, { recursive: true })
   createEmptyProject(path, dataDir)
 
-  // Thumbnails, named as ThumbnailStore names them: <dataDir>/thumbnails/<first 2 hex>/<sha256>.webp
   let started = performance.now()
-  const hashes = Array.from({ length: thumbnails }, (_, index) => contentHash(index))
-  let thumbnailBytes = 0
-  const BATCH = 16
-  for (let first = 0; first < thumbnails; first += BATCH) {
-    const batch = hashes.slice(first, first + BATCH)
-    const encoded = await Promise.all(batch.map((_, offset) => thumbnail(first + offset, thumbnailSize)))
-    batch.forEach((hash, offset) => {
-      const folder = join(dataDir, 'thumbnails', hash.slice(0, 2))
-      mkdirSync(folder, { recursive: true })
-      writeFileSync(join(folder, `${hash}.webp`), encoded[offset]!)
-      thumbnailBytes += encoded[offset]!.length
-    })
-  }
+  const placed = await placeThumbnails(thumbnailCache, dataDir, thumbnails, thumbnailSize)
+  const hashes = placed.hashes
   const thumbnailMs = performance.now() - started
 
   // Rows: one transaction, prepared statements.
@@ -177,8 +208,9 @@ export async function generateProject(options: GenerateOptions): Promise<Generat
     unlabeled: images - labeled,
     classes,
     thumbnails,
-    thumbnailBytes,
+    thumbnailBytes: placed.bytes,
     thumbnailMs,
+    thumbnailsGenerated: placed.generated,
     rowsMs: performance.now() - started
   }
 }
