@@ -7,6 +7,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import sharp from 'sharp'
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const PICTOR = join(ROOT, 'bin', 'pictor.js')
@@ -47,6 +48,12 @@ export function decodeThreads(env: NodeJS.ProcessEnv = process.env): number {
   const set = Number(env.UV_THREADPOOL_SIZE)
   return Number.isInteger(set) && set >= 1 ? Math.min(set, 1024) : 4
 }
+
+/**
+ * Pictor's decoding, in words: images at once, and libvips' threads per image (sharp's default is 1 on
+ * glibc Linux without jemalloc, else one per core), to set beside PyTorch's single-threaded PIL workers.
+ */
+export const decodeLine = () => `sharp on libuv's ${decodeThreads()} threads, libvips ${sharp.concurrency()} thread(s) per image`
 
 /** "load average 1.20 0.90 0.70 (1/5/15 min)" */
 export const loadLine = () => `load average ${loadavg().map((l) => l.toFixed(2)).join(' ')} (1/5/15 min)`

@@ -11,7 +11,7 @@ import { availableParallelism, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import sharp, { type Sharp } from 'sharp'
-import { decodeThreads, runConditions } from './bench-util'
+import { decodeLine, runConditions } from './bench-util'
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 const PICTOR = join(ROOT, 'bin', 'pictor.js')
@@ -21,8 +21,8 @@ const CACHE = join(tmpdir(), 'pictor-bench')
 const LANES = Math.max(2, availableParallelism() * 2)
 /** Both sides decode with sharp, LANES files in flight, on libuv's pool (same size in both processes). */
 const SIDES = {
-  Pictor: `pictor import in a child process: ${LANES} files in flight, sharp on libuv's ${decodeThreads()} threads (libvips ${sharp.concurrency()} threads each)`,
-  reference: `a sharp loop in this process: ${LANES} files in flight, sharp on libuv's ${decodeThreads()} threads (libvips ${sharp.concurrency()} threads each)`
+  Pictor: `pictor import in a child process: ${LANES} files in flight, ${decodeLine()}`,
+  reference: `a sharp loop in this process: ${LANES} files in flight, ${decodeLine()}`
 }
 const TARGET = 0.8
 const LARGE_W = 4000

@@ -21,7 +21,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { BenchTable, benchThreads, decodeThreads, envInt, runConditions, seconds } from './bench-util'
+import { BenchTable, benchThreads, decodeLine, decodeThreads, envInt, runConditions, seconds } from './bench-util'
 import { registerBuiltModulePaths } from './transfer-bench-module-paths'
 
 const COLD_GOAL_S = 30
@@ -42,9 +42,9 @@ async function main(): Promise<void> {
   const t = benchThreads()
   const d = decodeThreads()
   Object.assign(table.sides, {
-    'ONNX Runtime': `${t} intra-op thread(s); end to end + sharp decode on libuv's ${d} threads`,
+    'ONNX Runtime': `${t} intra-op thread(s); end to end + decoding: ${decodeLine()}`,
     'TF.js wasm': `${t} worker thread(s), one single-threaded backbone each (PICTOR_FEATURE_WORKERS=${t}); 1 thread in this thread`,
-    PyTorch: `torch.set_num_threads(${t}) and (1); end to end + DataLoader with ${d} worker processes`
+    PyTorch: `torch.set_num_threads(${t}) and (1); end to end + DataLoader with ${d} worker processes (PIL, one thread each)`
   })
   console.log(`inference benchmark: node ${process.version}, base model ${MODELS_DIR}\n${runConditions(table.sides)}`)
   if (parts.has('extract')) {

@@ -28,7 +28,7 @@
 // 15 images/s per core (one backbone per feature worker), so on a 2-core machine the default part 2
 // (2,500 images) takes a few minutes, part 1 another three or so.
 import * as tf from '@tensorflow/tfjs-core'
-import { BenchTable, benchThreads, CACHE, decodeThreads, MODELS_DIR, readSettings, runConditions, seconds } from './transfer-bench-common'
+import { BenchTable, benchThreads, CACHE, decodeLine, decodeThreads, MODELS_DIR, readSettings, runConditions, seconds } from './transfer-bench-common'
 import { registerBuiltModulePaths } from './transfer-bench-module-paths'
 import type { OneClickResult } from './transfer-bench-oneclick'
 
@@ -94,8 +94,8 @@ async function main(): Promise<void> {
   const d = decodeThreads()
   Object.assign(table.sides, {
     'Pictor (part 1)': `TF.js wasm, ${t} worker thread(s) with one single-threaded backbone each (PICTOR_FEATURE_WORKERS=${t}), and 1 thread; ` +
-      `end to end + sharp decode on libuv's ${d} threads`,
-    'PyTorch (part 1)': `torch.set_num_threads(${t}) and (1); end to end + DataLoader with ${d} worker processes`,
+      `end to end + decoding: ${decodeLine()}`,
+    'PyTorch (part 1)': `torch.set_num_threads(${t}) and (1); end to end + DataLoader with ${d} worker processes (PIL, one thread each)`,
     'pictor train (part 2)': `the product's defaults: ONNX Runtime ${t} intra-op threads when installed, else TF.js feature workers`
   })
   console.log(`transfer benchmark: node ${process.version}, tfjs-core ${tf.version_core}, base models ${MODELS_DIR}, cache ${CACHE}\n` +
