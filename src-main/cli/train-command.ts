@@ -1,11 +1,11 @@
 import { parseArgs } from 'node:util'
-import { TRAIN_BACKENDS, TRAIN_DEFAULTS, TRAIN_MODELS, TRAIN_OPTIMIZERS } from '../contract/train-settings'
+import { defaultTrainModel, TRAIN_BACKENDS, TRAIN_MODELS, TRAIN_OPTIMIZERS, type TrainModel } from '../contract/train-settings'
 import type { RunSummary, TrainSettings } from '../contract/types'
 import { cliServices } from './cli-services'
 import type { Command } from './command'
 import { runCliJob } from './job-session'
 import { cliPath, CliFailure, printJson, unwrap, UsageError } from './output'
-
+import type { Services } from '../services/services'
 
 function numberOption(value: string | undefined, name: string, integer: boolean): number | undefined {
   if (value === undefined) return undefined
@@ -21,13 +21,13 @@ export const trainCommand: Command = {
     `pictor train --project FILE [--model ${TRAIN_MODELS.join('|')}] [--epochs N] [--batch B] [--lr R] ` +
     `[--optimizer ${TRAIN_OPTIMIZERS.join('|')}] [--size PX] [--grayscale] [--augment] [--batch-norm] [--dropout R] ` +
     `[--class-weights] [--oversample] [--patience N] [--backend ${TRAIN_BACKENDS.join('|')}] [--resume RUN] [--json]`,
-  summary: 'train a model (the seed CNN, or a head on cached MobileNetV2 features) on the labeled images',
+  summary: 'train a model on the labeled images (a head on cached MobileNetV2 features when its weights are installed, else the seed CNN)',
   async run(args) {
     const { values } = parseArgs({
       args,
       options: {
         project: { type: 'string' },
-        model: { type: 'string', default: TRAIN_DEFAULTS.model },
+        model: { type: 'string' },
         epochs: { type: 'string' },
         batch: { type: 'string' },
         lr: { type: 'string' },
@@ -47,7 +47,7 @@ export const trainCommand: Command = {
       strict: true
     })
     if (!values.project) throw new UsageError('train needs --project FILE')
-    if (!oneOf(TRAIN_MODELS, values.model)) {
+    if (values.model !== undefined && !oneOf(TRAIN_MODELS, values.model)) {
       throw new UsageError(`--model ${values.model} is not a model Pictor trains (models: ${TRAIN_MODELS.join(', ')})`)
     }
     if (values.backend && !oneOf(TRAIN_BACKENDS, values.backend)) {
@@ -58,7 +58,6 @@ export const trainCommand: Command = {
     }
     const settings: Partial<TrainSettings> = Object.fromEntries(
       Object.entries({
-        model: values.model,
         epochs: numberOption(values.epochs, 'epochs', true),
         batchSize: numberOption(values.batch, 'batch', true),
         learningRate: numberOption(values.lr, 'lr', false),
@@ -79,6 +78,8 @@ export const trainCommand: Command = {
     try {
       unwrap(await services.call('project.open', { path: cliPath(values.project) }))
       const resume = numberOption(values.resume, 'resume', true)
+      // A resumed run keeps its own settings; a new one without --model gets the Train view's default.
+      if (resume === undefined) settings.model = (values.model as TrainModel | undefined) ?? (await defaultModel(services, values.json === true))
       const {
         started: { runId },
         outcome
@@ -102,6 +103,20 @@ export const trainCommand: Command = {
       services.close()
     }
   }
+}
+
+/** The model the Train view would pick (defaultTrainModel), said on stderr so a newcomer knows which one runs and why. */
+async function defaultModel(services: Services, quiet: boolean): Promise<TrainModel> {
+  const installed = unwrap(await services.call('models.list', {})).some((model) => model.installed)
+  const model = defaultTrainModel(installed)
+  if (!quiet) {
+    process.stderr.write(
+      installed
+        ? 'Model: MobileNetV2 (its weights are installed; --model cnn trains the small CNN instead)\n'
+        : 'Model: the seed CNN (MobileNetV2 is not installed; `pictor models fetch` or `pictor models import FILE` installs it, usually for much better accuracy)\n'
+    )
+  }
+  return model
 }
 
 function oneOf(choices: readonly string[], value: string | undefined): boolean {

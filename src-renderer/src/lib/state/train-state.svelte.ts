@@ -1,5 +1,5 @@
 import type { BaseModelStatus, EpochMetrics, JobProgress, RunSummary, TrainSettings, TrainingProgress } from '@contract/types'
-import { MOBILENET_DEFAULTS, TRAIN_DEFAULTS } from '@contract/train-settings'
+import { defaultsForModel, defaultTrainModel, TRAIN_DEFAULTS } from '@contract/train-settings'
 import { ApiError, type Client } from '../api/client'
 
 export type SettingsDraft = Omit<TrainSettings, 'seed'>
@@ -61,7 +61,8 @@ export class TrainState {
   }
 
   #applyModel(model: SettingsDraft['model']): void {
-    this.settings = model === 'mobilenetv2' ? { ...DEFAULT_SETTINGS, ...MOBILENET_DEFAULTS } : { ...DEFAULT_SETTINGS }
+    const { seed: _unused, ...settings } = defaultsForModel(model)
+    this.settings = settings
   }
 
   /**
@@ -83,9 +84,11 @@ export class TrainState {
     this.#unsubscribe()
   }
 
+  /** Reads whether MobileNetV2 is installed, and makes the default model follow (`pictor train`'s rule). */
   async refreshBaseModel(): Promise<void> {
     const models = await this.api.call('models.list', {}).catch(() => [])
     this.#baseModel = models[0] ?? null
+    this.preferModel(defaultTrainModel(models.some((model) => model.installed)))
   }
 
   async refresh(): Promise<void> {

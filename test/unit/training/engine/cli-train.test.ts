@@ -26,7 +26,8 @@ function expectedBackend(): string {
 function pictor(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
-      env: { ...process.env, PICTOR_DATA_DIR: join(temp(), 'data') },
+      // No base model installed (whatever the outer environment names): the default model is the CNN.
+      env: { ...process.env, PICTOR_DATA_DIR: join(temp(), 'data'), PICTOR_MODELS_DIR: join(temp(), 'no-models') },
       stdio: ['ignore', 'pipe', 'pipe']
     })
     let stdout = ''
