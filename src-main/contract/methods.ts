@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { absolutePath, displayName } from './paths'
 import { trainSettingsSchema } from './train-settings'
+import { predictMethods } from './predict'
 import type {
   BaseModelStatus,
   RunSummary,
@@ -253,6 +254,9 @@ export const methods = {
     request: z.object({ path: projectPath, id: backupId.optional() }).strict(),
     response: returns<BackupRestoreResult>()
   },
+
+  // ---- Predicting a folder from the app (issue 14): contract/predict.ts
+  ...predictMethods,
 
   'jobs.list': { request: empty, response: returns<JobProgress[]>() },
   'jobs.cancel': { request: z.object({ jobId: z.string().min(1).max(100) }).strict(), response: returns<null>() }

@@ -1,6 +1,7 @@
 import { protocol } from 'electron'
 import type { ThumbnailStore } from '../import/thumbnail-store'
 import type { ProjectSession } from '../services/project-session'
+import type { PredictedFiles } from '../export/predict-store'
 import { answerPath, type RouteContext } from '../server/app-routes'
 import { SECURITY_HEADERS } from '../server/csp'
 import { APP_HOST, APP_SCHEME } from './trusted-url'
@@ -17,8 +18,8 @@ export function registerAppScheme(): void {
  * page gets a real origin, a CSP header, and no way to read files outside what app-routes allows
  * (the same routes browser mode serves).
  */
-export function serveApp(rendererDir: string, thumbnails: ThumbnailStore, session: ProjectSession): void {
-  const routes: RouteContext = { rendererDir, thumbnails, session }
+export function serveApp(rendererDir: string, thumbnails: ThumbnailStore, session: ProjectSession, predictions?: PredictedFiles): void {
+  const routes: RouteContext = { rendererDir, thumbnails, session, predictions }
   protocol.handle(APP_SCHEME, async (request) => {
     const url = new URL(request.url)
     if (url.host !== APP_HOST) return new Response('not found', { status: 404, headers: SECURITY_HEADERS })

@@ -72,7 +72,7 @@ async function start(): Promise<void> {
     transport: 'electron',
     dialogs: electronDialogs()
   })
-  serveApp(rendererDir, services.thumbnails, services.session)
+  serveApp(rendererDir, services.thumbnails, services.session, services.predictions)
   const stopIpc = serveContractOverIpc(services, isTrustedUrl)
 
   let window = createWindow()

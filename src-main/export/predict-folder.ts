@@ -28,6 +28,8 @@ export interface PredictFolderOptions {
   /** Images per model call. */
   batchSize?: number
   signal?: AbortSignal
+  /** Told how many rows to expect once the folder has been walked (before the first row). */
+  onFiles?(count: number): void
   /** Called once per image, in batches, in the order of the sorted file list. */
   onRows(rows: PredictionRow[]): void | Promise<void>
 }
@@ -53,6 +55,7 @@ export async function predictFolder(folder: string, predictor: Predictor, option
   const files = walked.files.map((file) => file.absPath).sort()
   const summary: PredictSummary = { engine: predictor.engine, images: files.length + walked.problems.length, predicted: 0, failed: 0, cancelled: false, seconds: 0, imagesPerSecond: null }
   const rel = (path: string) => relative(folder, path).split('\\').join('/')
+  options.onFiles?.(summary.images)
 
   // Files the walk could not even open (dangling links, unreadable folders) are rows too.
   if (walked.problems.length > 0) {

@@ -2,7 +2,9 @@ import { constants } from 'node:fs'
 import { lstat, open } from 'node:fs/promises'
 import { dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import type { ThumbnailStore } from '../import/thumbnail-store'
-import { createPreviewRenderer, type PreviewRenderer } from '../services/preview'
+import { createPreviewPool, type PreviewRenderer } from '../services/preview'
+import type { PredictedFiles } from '../export/predict-store'
+import { PREDICTED_PREFIX, predictedThumbnail } from './predicted-route'
 import type { ProjectSession } from '../services/project-session'
 
 // Every path the page loads that is not a contract call — the built renderer, thumbnails, large
@@ -26,14 +28,19 @@ export interface RouteContext {
   session: ProjectSession
   /** Defaults to one renderer (one decode pool) shared by every route context of this process. */
   previews?: PreviewRenderer
+  /** The Predict view's rows, whose files get small previews (predicted-route.ts). */
+  predictions?: PredictedFiles
 }
 
-const sharedPreviews = createPreviewRenderer()
+// One decode pool for the process: the detail view's previews and the Predict view's thumbnails.
+const sharedPool = createPreviewPool()
+const sharedPreviews = sharedPool.image
 
 /** Answers one GET (or HEAD) path: a thumbnail, a preview, or a file of the renderer. */
 export async function answerPath(pathname: string, context: RouteContext): Promise<RouteAnswer> {
   if (pathname.startsWith(THUMBNAIL_PREFIX)) return thumbnail(pathname, context.thumbnails)
   if (pathname.startsWith(PREVIEW_PREFIX)) return preview(pathname, context.session, context.previews ?? sharedPreviews)
+  if (pathname.startsWith(PREDICTED_PREFIX)) return predicted(pathname, context.predictions)
   return rendererFile(pathname, context.rendererDir)
 }
 
@@ -55,6 +62,15 @@ async function preview(pathname: string, session: ProjectSession, render: Previe
   }
   if (result?.kind !== 'webp') return { kind: 'refused', status: 404, text: 'no preview for this image' }
   return { kind: 'bytes', body: result.body, contentType: 'image/webp', cacheControl: 'no-cache' }
+}
+
+async function predicted(pathname: string, files: PredictedFiles | undefined): Promise<RouteAnswer> {
+  const result = await predictedThumbnail(pathname, files, sharedPool)
+  if (result.kind === 'busy') {
+    return { kind: 'refused', status: 503, text: 'previews are busy; try again in a moment', retryAfterSeconds: result.retryAfterSeconds }
+  }
+  if (result.kind === 'missing') return { kind: 'refused', status: 404, text: 'no thumbnail for this file' }
+  return { kind: 'bytes', body: result.body, contentType: 'image/webp', cacheControl: 'private, max-age=600' }
 }
 
 async function rendererFile(pathname: string, rendererDir: string): Promise<RouteAnswer> {

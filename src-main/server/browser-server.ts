@@ -36,7 +36,7 @@ export interface BrowserServer {
 export async function startBrowserServer(options: BrowserServerOptions): Promise<BrowserServer> {
   const token = options.token ?? newToken()
   const { services, rendererDir } = options
-  const routes: RouteContext = { rendererDir, thumbnails: services.thumbnails, session: services.session }
+  const routes: RouteContext = { rendererDir, thumbnails: services.thumbnails, session: services.session, predictions: services.predictions }
   const streams = new Set<ServerResponse>()
   let port = 0
 

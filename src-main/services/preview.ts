@@ -4,6 +4,7 @@ import sharp from 'sharp'
 import { imageFileLocation } from '../db/queries/images'
 import { DEFAULT_LIMITS } from '../import/image-analysis'
 import { sniff } from '../import/image-kinds'
+import { DecodeSlots } from '../core/decode-slots'
 import type { ProjectSession } from './project-session'
 
 export const PREVIEW_SIZE = 2048
@@ -35,6 +36,17 @@ export type PreviewResult =
 
 export type PreviewRenderer = (session: ProjectSession, imageId: number) => Promise<PreviewResult>
 
+/** One decode pool shared by the detail view's previews and the Predict view's thumbnails. */
+export interface PreviewPool {
+  /** A project image's large preview, found by id. */
+  image: PreviewRenderer
+  /**
+   * A small WebP of a file, `size` px on its longer side: for images outside the project (a folder
+   * being predicted), which have no thumbnail. The caller decides which files may be read.
+   */
+  file(path: string, size: number): Promise<PreviewResult>
+}
+
 /**
  * Large, oriented WebPs for the detail view, under a memory budget: at most `decodes` run at once
  * and at most `waiting` more queue for them (issue 13: twelve unbounded decodes of one huge image
@@ -42,23 +54,34 @@ export type PreviewRenderer = (session: ProjectSession, imageId: number) => Prom
  * id, never from a path the client sends, so this cannot read arbitrary files.
  */
 export function createPreviewRenderer(limits: PreviewLimits = DEFAULT_PREVIEW_LIMITS): PreviewRenderer {
+  return createPreviewPool(limits).image
+}
+
+/** Previews of project images and of predicted files, under one bound (`limits`). */
+export function createPreviewPool(limits: PreviewLimits = DEFAULT_PREVIEW_LIMITS): PreviewPool {
   const slots = new DecodeSlots(limits.decodes, limits.waiting)
-  return async (session, imageId) => {
-    if (!session.summary) return { kind: 'none' }
-    const row = imageFileLocation(session.db, imageId)
-    if (!row) return { kind: 'none' }
+  const bounded = async (path: string, size: number): Promise<PreviewResult> => {
     const release = await slots.take()
     if (!release) return { kind: 'busy', retryAfterSeconds: 1 }
     try {
-      const body = await renderFile(join(row.root, row.relPath), limits)
+      const body = await renderFile(path, limits, size)
       return body ? { kind: 'webp', body } : { kind: 'none' }
     } finally {
       release()
     }
   }
+  return {
+    image: async (session, imageId) => {
+      if (!session.summary) return { kind: 'none' }
+      const row = imageFileLocation(session.db, imageId)
+      if (!row) return { kind: 'none' }
+      return bounded(join(row.root, row.relPath), PREVIEW_SIZE)
+    },
+    file: (path, size) => bounded(path, size)
+  }
 }
 
-async function renderFile(path: string, limits: PreviewLimits): Promise<Buffer | null> {
+async function renderFile(path: string, limits: PreviewLimits, size: number): Promise<Buffer | null> {
   try {
     // A regular file only: opening a pipe put in the image's place would block a thread for good.
     if (!(await stat(path)).isFile()) return null
@@ -70,7 +93,7 @@ async function renderFile(path: string, limits: PreviewLimits): Promise<Buffer |
     if (!input) return null
     return await sharp(input, { failOn: 'error', animated: false, limitInputPixels: limits.maxPixels, sequentialRead: true })
       .rotate()
-      .resize(PREVIEW_SIZE, PREVIEW_SIZE, { fit: 'inside', withoutEnlargement: true })
+      .resize(size, size, { fit: 'inside', withoutEnlargement: true })
       .toColourspace('srgb')
       .webp({ quality: 85 })
       .timeout({ seconds: limits.timeoutSeconds })
@@ -100,34 +123,5 @@ async function readSmall(path: string): Promise<Buffer | null> {
     return await file.readFile()
   } finally {
     await file.close()
-  }
-}
-
-/** A counting semaphore with a bounded queue: `take` answers a release function, or null when full. */
-class DecodeSlots {
-  #running = 0
-  readonly #queue: (() => void)[] = []
-
-  constructor(
-    readonly size: number,
-    readonly waiting: number
-  ) {}
-
-  async take(): Promise<(() => void) | null> {
-    if (this.#running >= this.size) {
-      if (this.#queue.length >= this.waiting) return null
-      await new Promise<void>((resolve) => this.#queue.push(resolve))
-    } else {
-      this.#running++
-    }
-    let released = false
-    return () => {
-      if (released) return
-      released = true
-      // The slot passes straight to the next waiter, so the count never dips and nobody jumps the queue.
-      const next = this.#queue.shift()
-      if (next) next()
-      else this.#running--
-    }
   }
 }

@@ -27,6 +27,8 @@ import { reviewHandlers } from './review-handlers'
 import { issueHandlers } from './issue-handlers'
 import { suggestionHandlers } from './suggestion-handlers'
 import { exportHandlers } from './export-handlers'
+import { predictHandlers } from './predict-handlers'
+import { PredictStore, type PredictedFiles } from '../export/predict-store'
 import { ProjectSession } from './project-session'
 import { RecentProjects } from './recent-projects'
 
@@ -46,6 +48,8 @@ export interface Services {
   events: EventBus
   session: ProjectSession
   thumbnails: ThumbnailStore
+  /** The rows of predictions started from the app, for the route that serves their thumbnails. */
+  predictions: PredictedFiles
   info: AppInfo
   close(): void
 }
@@ -77,6 +81,7 @@ export function createServices(options: ServiceOptions): Services {
       context.info.inference = inferenceReport()
     })
   }
+  const predictions = new PredictStore()
   const handlers: Handlers = {
     ...projectHandlers(context),
     ...libraryHandlers(context),
@@ -88,7 +93,8 @@ export function createServices(options: ServiceOptions): Services {
     ...reviewHandlers(context),
     ...issueHandlers(context),
     ...suggestionHandlers(context),
-    ...exportHandlers(context)
+    ...exportHandlers(context),
+    ...predictHandlers(context, predictions)
   }
   const { session } = context
   const dispatch = createDispatcher(handlers, {
@@ -104,6 +110,7 @@ export function createServices(options: ServiceOptions): Services {
     events,
     session: context.session,
     thumbnails: context.thumbnails,
+    predictions,
     info: context.info,
     close: () => {
       context.jobs.cancelAll()

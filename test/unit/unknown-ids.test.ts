@@ -70,6 +70,9 @@ const CASES: Case[] = [
   { method: 'suggestions.accept', field: 'imageIds', request: ({ image }) => ({ imageIds: [image, MISSING] }), thing: 'image' },
   { method: 'export.run', field: 'runId', request: () => ({ runId: MISSING, dir: '/tmp/pictor-never-written', formats: ['onnx'] }), thing: 'run' },
   { method: 'backups.restore', field: 'id', request: ({ project }) => ({ path: project, id: 'no-such-backup' }), thing: 'backup', id: 'no-such-backup' },
+  { method: 'predict.start', field: 'runId', request: ({ project }) => ({ folder: project.slice(0, project.lastIndexOf('/')), runId: MISSING }), thing: 'run' },
+  { method: 'predict.results', field: 'jobId', request: () => ({ jobId: 'no-such-job' }), thing: 'job', id: 'no-such-job' },
+  { method: 'predict.saveCsv', field: 'jobId', request: () => ({ jobId: 'no-such-job', path: '/tmp/pictor-never-written.csv' }), thing: 'job', id: 'no-such-job' },
   { method: 'jobs.cancel', field: 'jobId', request: () => ({ jobId: 'no-such-job' }), thing: 'job', id: 'no-such-job' }
 ]
 

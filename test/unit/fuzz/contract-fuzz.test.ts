@@ -26,7 +26,7 @@ const SCALE = Number(process.env.PICTOR_FUZZ_SCALE ?? 1)
 const runs = (count: number) => Math.max(1, Math.round(count * SCALE))
 
 /** Methods that start a job: fuzzed fewer times, since each start spins up a worker. */
-const JOB_METHODS = new Set(['import.start', 'train.start', 'train.resume', 'models.fetch', 'review.evaluate', 'review.findLabelIssues', 'review.checkRobustness', 'suggestions.compute'])
+const JOB_METHODS = new Set(['import.start', 'train.start', 'train.resume', 'models.fetch', 'review.evaluate', 'review.findLabelIssues', 'review.checkRobustness', 'suggestions.compute', 'predict.start'])
 
 /**
  * Calls that answer INTERNAL because of a defect in a file another helper owns and that was not

@@ -16,7 +16,7 @@ export interface FuzzWorld {
 }
 
 /** Methods whose path is written to or walked: they never get a real path outside `root`. */
-const CREATES_OR_WALKS = new Set(['project.create', 'export.run', 'import.start'])
+const CREATES_OR_WALKS = new Set(['project.create', 'export.run', 'import.start', 'predict.start', 'predict.saveCsv'])
 
 const HUGE = 'A'.repeat(200_000)
 
