@@ -48,7 +48,8 @@ export async function onnxFilePredictor(modelPath: string): Promise<Predictor> {
   try {
     metadata = metadataFromOnnxProps(readOnnxMetadata(bytes)) ?? (await readOwnMetadata(dirname(modelPath)))
   } catch (error) {
-    throw new AppError('INVALID_REQUEST', `${modelPath}: ${(error as Error).message}`)
+    // A text file or a photo given as the model: say what a model is, not only what the parser tripped on.
+    throw new AppError('INVALID_REQUEST', `${modelPath} is not a model Pictor exported (an .onnx file, a TF.js folder or an export folder): ${(error as Error).message}`)
   }
   if (!metadata) {
     throw new AppError('INVALID_REQUEST', `${modelPath} has no Pictor metadata (labels, input size, preprocessing) and no metadata.json beside it`)

@@ -1,7 +1,8 @@
-import { open, type FileHandle } from 'node:fs/promises'
-import { resolve } from 'node:path'
+import { open, stat, type FileHandle } from 'node:fs/promises'
+import { dirname, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { defaultDataDir } from '../core/data-dir'
+import { AppError, fromSystemError } from '../core/errors'
 import { openProjectDatabase } from '../db/connection'
 import { csvHeader, csvRow } from '../export/prediction-csv'
 import { predictFolder, type PredictionRow } from '../export/predict-folder'
@@ -43,6 +44,12 @@ export const predictCommand: Command = {
     const requestedTop = values.top === undefined ? 3 : Number(values.top)
     if (!(Number.isInteger(requestedTop) && requestedTop >= 1)) throw new UsageError(`--top must be a whole number ≥ 1, got ${values.top}`)
 
+    // The cheap checks first: a mistyped folder is reported at once, not after seconds of loading a model.
+    const target = resolve(folder)
+    await requireFolder(target)
+    const csvPath = values.csv ? resolve(values.csv) : null
+    if (csvPath) await requireFileDestination(csvPath)
+
     const db = values.project ? openProjectDatabase(resolve(values.project)) : null
     let predictor: Predictor | null = null
     let csv: FileHandle | null = null
@@ -55,16 +62,21 @@ export const predictCommand: Command = {
     process.once('SIGTERM', stop)
     // Piped into `head` and the reader left: stop like Ctrl+C instead of dying on EPIPE. Left in
     // place after the run: the EPIPE of the last write can arrive after predicting has finished.
+    // Any other output failure (a full disk behind a redirect) also stops the run, and is reported
+    // as one line at the end instead of being thrown from the event (an uncaught stack trace).
+    const output: { failure: AppError | null } = { failure: null }
     const closedOutput = (error: NodeJS.ErrnoException) => {
-      if (error.code === 'EPIPE') controller.abort()
-      else throw error
+      if (error.code !== 'EPIPE') output.failure ??= fromSystemError(error, 'the standard output') ?? new AppError('IO_ERROR', `cannot write the results: ${error.message}`)
+      controller.abort()
     }
     process.stdout.on('error', closedOutput)
     try {
       predictor = db ? await runPredictor(db, runId, { modelsDir: modelsDirectory(defaultDataDir()) }) : await exportedModelPredictor(resolve(values.model!))
       const top = Math.min(requestedTop, predictor.labels.length)
-      if (values.csv) {
-        csv = await open(resolve(values.csv), 'w')
+      if (csvPath) {
+        csv = await open(csvPath, 'w').catch((error: unknown) => {
+          throw fromSystemError(error, csvPath) ?? error
+        })
         await csv.write(csvHeader(top))
       }
       const write = async (rows: PredictionRow[]) => {
@@ -73,7 +85,8 @@ export const predictCommand: Command = {
         if (values.json) process.stdout.write(rows.map((row) => `${JSON.stringify(row)}\n`).join(''))
         else if (!csv) process.stdout.write(rows.map(readableRow).join(''))
       }
-      const summary = await predictFolder(resolve(folder), predictor, { top, signal: controller.signal, onRows: write })
+      const summary = await predictFolder(target, predictor, { top, signal: controller.signal, onRows: write })
+      if (output.failure) throw output.failure
       const rate = summary.imagesPerSecond === null ? '' : ` at ${summary.imagesPerSecond.toFixed(1)} images/s`
       process.stderr.write(
         `${summary.cancelled ? 'Cancelled: ' : ''}${summary.predicted} of ${summary.images} images predicted with ${summary.engine}${rate}` +
@@ -88,6 +101,22 @@ export const predictCommand: Command = {
       db?.close()
     }
   }
+}
+
+/** FOLDER must be a folder that exists (NOT_FOUND naming it otherwise, as `pictor import` says). */
+async function requireFolder(path: string): Promise<void> {
+  const info = await stat(path).catch((error: unknown) => {
+    throw fromSystemError(error, `the folder ${path}`) ?? error
+  })
+  if (!info.isDirectory()) throw new AppError('NOT_FOUND', `${path} is a file, not a folder: give the folder that holds the images`)
+}
+
+/** --csv must name a file (not a folder) in a folder that exists; the file itself is written later. */
+async function requireFileDestination(path: string): Promise<void> {
+  const info = await stat(path).catch(() => null)
+  if (info?.isDirectory()) throw new AppError('INVALID_REQUEST', `--csv ${path} is a folder; give a file name such as ${path}/predictions.csv`)
+  const parent = await stat(dirname(path)).catch(() => null)
+  if (!parent?.isDirectory()) throw new AppError('NOT_FOUND', `cannot write ${path}: the folder ${dirname(path)} does not exist`)
 }
 
 function readableRow(row: PredictionRow): string {
