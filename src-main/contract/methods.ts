@@ -25,7 +25,8 @@ import type {
   SuggestionSummary,
   ExportResult,
   BackupInfo,
-  BackupRestoreResult
+  BackupRestoreResult,
+  FolderListing
 } from './types'
 
 // The one contract between renderer and main. Each method has a request schema, validated at the
@@ -66,6 +67,10 @@ const imageQuery = z
 const evaluationSplit = z.enum(['train', 'val', 'test', 'all'])
 
 const projectPath = absolutePath('a project path')
+/** What a file or folder is being chosen for ('import', 'export', 'project', 'weights' …): each remembers its last folder. */
+const pickPurpose = z.string().regex(/^[a-z][a-z-]{0,31}$/, 'a purpose is a short lower-case word')
+const fileExtensions = z.array(z.string().regex(/^[a-z0-9]{1,10}$/, 'an extension is letters or digits, without the dot')).min(1).max(20)
+const pickRequest = z.object({ purpose: pickPurpose.optional() }).strict()
 /** A backup's id as `backups.list` gives it (its time, e.g. 2025-06-01T12-00-00-000Z). */
 const backupId = z.string().regex(/^[0-9A-Za-z-]{1,64}$/, 'a backup id is what backups.list gives')
 
@@ -93,10 +98,35 @@ export const methods = {
     response: returns<RecentProject[]>()
   },
 
-  // Native dialogs exist only under Electron; browser mode answers UNSUPPORTED and the UI asks for a path.
-  'dialog.pickProjectToOpen': { request: empty, response: returns<string | null>() },
-  'dialog.pickProjectToCreate': { request: empty, response: returns<string | null>() },
-  'dialog.pickFolder': { request: empty, response: returns<string | null>() },
+  // Native dialogs exist only under Electron; browser mode answers UNSUPPORTED and the UI shows its
+  // own folder browser (files.list). Each starts in the folder last chosen for its purpose.
+  'dialog.pickProjectToOpen': { request: pickRequest, response: returns<string | null>() },
+  'dialog.pickProjectToCreate': { request: pickRequest, response: returns<string | null>() },
+  'dialog.pickFolder': { request: pickRequest, response: returns<string | null>() },
+  'dialog.pickFile': {
+    request: z.object({ purpose: pickPurpose.optional(), extensions: fileExtensions.optional() }).strict(),
+    response: returns<string | null>()
+  },
+
+  // ---- Choosing files and folders in browser mode (issue 14): a listing confined to the user's
+  // home and mounted volumes. Without `path` it starts in the folder last chosen for `purpose`.
+  'files.list': {
+    request: z
+      .object({
+        path: absolutePath('a folder').optional(),
+        purpose: pickPurpose.optional(),
+        showHidden: z.boolean().default(false),
+        /** Files with these extensions are listed too (file pickers); without it, folders only. */
+        extensions: fileExtensions.optional()
+      })
+      .strict(),
+    response: returns<FolderListing>()
+  },
+  /** Remembers the folder of a chosen path as the starting point for `purpose` next time. */
+  'files.remember': {
+    request: z.object({ purpose: pickPurpose, path: absolutePath('a file or folder') }).strict(),
+    response: returns<null>()
+  },
 
   'library.summary': { request: empty, response: returns<LibrarySummary>() },
 

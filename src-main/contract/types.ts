@@ -490,3 +490,32 @@ export interface InferenceReport {
   engine: 'onnxruntime' | 'tfjs'
   label: string
 }
+
+// ---- Choosing files and folders in browser mode (issue 14)
+export interface FolderEntry {
+  name: string
+  path: string
+  kind: 'folder' | 'file'
+  /** Files only; null for folders. */
+  bytes: number | null
+}
+
+/** A starting point offered beside the listing: the home folder, the projects folder, mounted volumes. */
+export interface FolderPlace {
+  name: string
+  path: string
+}
+
+export interface FolderListing {
+  /** The folder listed (its real path). */
+  path: string
+  /** Its parent, or null where browsing stops (the top of the home folder or a volume). */
+  parent: string | null
+  places: FolderPlace[]
+  /** Folders first, then files (only when extensions were asked for), each by name. */
+  entries: FolderEntry[]
+  /** Hidden entries left out (names starting with a dot); showHidden lists them. */
+  hidden: number
+  /** More entries than one listing shows; the first ones by name are given. */
+  truncated: boolean
+}

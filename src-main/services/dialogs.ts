@@ -1,6 +1,15 @@
+/** Where a native dialog opens, and which files it offers. */
+export interface PickOptions {
+  /** The folder to start in (the one last chosen for the same purpose). */
+  defaultPath?: string
+  /** File dialogs: the extensions offered, without the dot. */
+  extensions?: readonly string[]
+}
+
 /** Native file dialogs, provided by the Electron shell; absent in browser mode and the CLI. */
 export interface DialogProvider {
-  pickProjectToOpen(): Promise<string | null>
-  pickProjectToCreate(): Promise<string | null>
-  pickFolder(): Promise<string | null>
+  pickProjectToOpen(options?: PickOptions): Promise<string | null>
+  pickProjectToCreate(options?: PickOptions): Promise<string | null>
+  pickFolder(options?: PickOptions): Promise<string | null>
+  pickFile(options?: PickOptions): Promise<string | null>
 }

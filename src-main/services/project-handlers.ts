@@ -1,9 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import type { Handlers } from '../core/dispatcher'
-import { AppError } from '../core/errors'
 import type { ServiceContext } from './context'
-import type { DialogProvider } from './dialogs'
 
 type ProjectMethods =
   | 'app.info'
@@ -13,19 +11,12 @@ type ProjectMethods =
   | 'project.current'
   | 'project.recent'
   | 'project.forgetRecent'
-  | 'dialog.pickProjectToOpen'
-  | 'dialog.pickProjectToCreate'
-  | 'dialog.pickFolder'
   | 'backups.list'
   | 'backups.restore'
 
 export function projectHandlers(context: ServiceContext): Pick<Handlers, ProjectMethods> {
   const { info, events, session, recent, jobs } = context
 
-  const dialogs = (): DialogProvider => {
-    if (!context.dialogs) throw new AppError('UNSUPPORTED', 'native dialogs are only available in the desktop app')
-    return context.dialogs
-  }
   /** Jobs write to the open project: switching projects stops them first. */
   const leaveCurrent = () => jobs.cancelAll()
 
@@ -66,9 +57,6 @@ export function projectHandlers(context: ServiceContext): Pick<Handlers, Project
       await recent.forget(path)
       return recent.list()
     },
-    'dialog.pickProjectToOpen': () => dialogs().pickProjectToOpen(),
-    'dialog.pickProjectToCreate': () => dialogs().pickProjectToCreate(),
-    'dialog.pickFolder': () => dialogs().pickFolder(),
     'backups.list': ({ path }) => session.backups(path),
     'backups.restore': async ({ path, id }) => {
       const closing = session.summary?.path === resolve(path)

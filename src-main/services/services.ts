@@ -29,6 +29,7 @@ import { suggestionHandlers } from './suggestion-handlers'
 import { exportHandlers } from './export-handlers'
 import { predictHandlers } from './predict-handlers'
 import { PredictStore, type PredictedFiles } from '../export/predict-store'
+import { filesHandlers } from './files-handlers'
 import { ProjectSession } from './project-session'
 import { RecentProjects } from './recent-projects'
 
@@ -94,7 +95,8 @@ export function createServices(options: ServiceOptions): Services {
     ...issueHandlers(context),
     ...suggestionHandlers(context),
     ...exportHandlers(context),
-    ...predictHandlers(context, predictions)
+    ...predictHandlers(context, predictions),
+    ...filesHandlers(context, options.dataDir)
   }
   const { session } = context
   const dispatch = createDispatcher(handlers, {

@@ -199,7 +199,8 @@ describe('createServices().dispatch', () => {
       dialogs: {
         pickProjectToOpen: async () => '/picked/open.pictor',
         pickProjectToCreate: async () => null,
-        pickFolder: async () => '/picked/folder'
+        pickFolder: async () => '/picked/folder',
+        pickFile: async () => '/picked/weights.h5'
       }
     })
     try {

@@ -79,11 +79,20 @@ export class AppState {
   async createProject(path: string, name?: string): Promise<boolean> {
     return this.#attempt(async () => {
       await this.#adopt(await this.api.call('project.create', { path, ...(name ? { name } : {}) }))
+      this.#rememberFolder('project', path)
     }, path)
   }
 
   async openProject(path: string): Promise<boolean> {
-    return this.#attempt(async () => this.#adopt(await this.api.call('project.open', { path })), path)
+    return this.#attempt(async () => {
+      await this.#adopt(await this.api.call('project.open', { path }))
+      this.#rememberFolder('project', path)
+    }, path)
+  }
+
+  /** Where the next file picker for `purpose` opens, however the path was given (typed, browsed, a recent project). */
+  #rememberFolder(purpose: string, path: string): void {
+    void this.api.call('files.remember', { purpose, path }).catch(() => null)
   }
 
   /** Restores a backup of the project the backups panel shows, then opens it. */
@@ -109,12 +118,12 @@ export class AppState {
 
   /** Electron only: native dialogs. Resolves to false when the user cancels. */
   async pickAndOpen(): Promise<boolean> {
-    const path = await this.api.call('dialog.pickProjectToOpen', {}).catch(() => null)
+    const path = await this.api.call('dialog.pickProjectToOpen', { purpose: 'project' }).catch(() => null)
     return path ? this.openProject(path) : false
   }
 
   async pickAndCreate(): Promise<boolean> {
-    const path = await this.api.call('dialog.pickProjectToCreate', {}).catch(() => null)
+    const path = await this.api.call('dialog.pickProjectToCreate', { purpose: 'project' }).catch(() => null)
     return path ? this.createProject(path) : false
   }
 

@@ -41,6 +41,8 @@ export class ImportState {
     this.#error = null
     try {
       await this.api.call('import.start', { folder })
+      // A typed folder is remembered too: the next Browse… opens beside it.
+      void this.api.call('files.remember', { purpose: 'import', path: folder }).catch(() => null)
       return true
     } catch (error) {
       this.#error = error instanceof ApiError ? error.message : String(error)
@@ -49,7 +51,7 @@ export class ImportState {
   }
 
   async pickAndStart(): Promise<boolean> {
-    const folder = await this.api.call('dialog.pickFolder', {}).catch(() => null)
+    const folder = await this.api.call('dialog.pickFolder', { purpose: 'import' }).catch(() => null)
     return folder ? this.start(folder) : false
   }
 
