@@ -140,8 +140,12 @@ export class BaseModelStore {
     })
   }
 
-  /** Downloads the official Keras `.h5` (or `options.url`), checks its size, then imports it. */
-  async fetch(id?: string, options: FetchOptions = {}): Promise<InstallResult> {
+  /**
+   * Downloads the official Keras `.h5` (or `options.url`), checks its size, then imports it. A failed
+   * download says how to install the file offline: `howToImport` is that step in the caller's words
+   * (the CLI's command by default; the app points at its own Import field).
+   */
+  async fetch(id?: string, options: FetchOptions & { howToImport?: string } = {}): Promise<InstallResult> {
     const info = baseModel(id)
     const url = options.url ?? info.download.url
     const official = url === info.download.url
@@ -160,7 +164,7 @@ export class BaseModelStore {
         ...(options.signal ? { signal: options.signal } : {}),
         ...(expectedBytes !== undefined ? { expectedBytes } : {}),
         sha256,
-        hint: `Nothing was installed. Offline, download ${info.download.url} on another computer and run \`pictor models import FILE\``,
+        hint: `Nothing was installed. Offline, download ${info.download.url} on another computer, then ${options.howToImport ?? 'run `pictor models import FILE`'}`,
         onProgress: (done, total) => options.onProgress?.({ phase: 'download', done, total })
       })
       const source: InstallSource = { kind: 'download', location: url, sha256: downloaded.sha256, bytes: downloaded.bytes }

@@ -22,6 +22,8 @@ export function modelHandlers({ modelsDir, jobs, events }: ServiceContext): Pick
       const { jobId, done } = jobs.start('model-fetch', ({ signal, onProgress }) =>
         store.fetch(undefined, {
           signal,
+          // The app's own Import field sits under the Download button: no command line needed.
+          howToImport: 'choose that file with Browse… under Download and press Import',
           onProgress: (progress) =>
             onProgress({ done: progress.done, total: progress.total, message: `${progress.phase}…` })
         })
