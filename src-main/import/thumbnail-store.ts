@@ -31,8 +31,8 @@ export class ThumbnailStore {
   }
 
   /**
-   * Write-then-rename (a reader never sees half a file), without fsync: a thumbnail is a cache that
-   * the next import regenerates if a crash loses it.
+   * Write-then-rename (a reader never sees half a file), without fsync: a thumbnail is a cache, made
+   * again from the image's file when it is asked for and missing (services/thumbnail-rebuild.ts).
    */
   async write(contentHash: string, webp: Uint8Array): Promise<void> {
     const path = this.pathFor(contentHash)
@@ -42,6 +42,17 @@ export class ThumbnailStore {
       await mkdir(folder, { recursive: true })
       this.#folders.add(folder)
     }
+    try {
+      await this.#writeInto(path, webp)
+    } catch (error) {
+      // The cache was cleared while Pictor ran: the folder remembered is gone, so make it again.
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+      await mkdir(folder, { recursive: true })
+      await this.#writeInto(path, webp)
+    }
+  }
+
+  async #writeInto(path: string, webp: Uint8Array): Promise<void> {
     const temporary = `${path}.${randomBytes(4).toString('hex')}.tmp`
     try {
       await writeFile(temporary, webp)

@@ -1,11 +1,12 @@
 import { constants } from 'node:fs'
 import { lstat, open } from 'node:fs/promises'
-import { dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path'
+import { basename, dirname, extname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import type { ThumbnailStore } from '../import/thumbnail-store'
 import { createPreviewPool, type PreviewRenderer } from '../services/preview'
 import type { PredictedFiles } from '../export/predict-store'
 import { PREDICTED_PREFIX, predictedThumbnail } from './predicted-route'
 import type { ProjectSession } from '../services/project-session'
+import { createThumbnailRebuilder, type ThumbnailRebuilder } from '../services/thumbnail-rebuild'
 
 // Every path the page loads that is not a contract call — the built renderer, thumbnails, large
 // previews — is answered here, for both app shells: the Electron app:// protocol and browser mode's
@@ -30,28 +31,43 @@ export interface RouteContext {
   previews?: PreviewRenderer
   /** The Predict view's rows, whose files get small previews (predicted-route.ts). */
   predictions?: PredictedFiles
+  /** Makes a missing thumbnail again from its image's file; one shared pool by default, like previews. */
+  rebuildThumbnail?: ThumbnailRebuilder
 }
 
 // One decode pool for the process: the detail view's previews and the Predict view's thumbnails.
 const sharedPool = createPreviewPool()
 const sharedPreviews = sharedPool.image
+const sharedRebuilder = createThumbnailRebuilder()
 
 /** Answers one GET (or HEAD) path: a thumbnail, a preview, or a file of the renderer. */
 export async function answerPath(pathname: string, context: RouteContext): Promise<RouteAnswer> {
-  if (pathname.startsWith(THUMBNAIL_PREFIX)) return thumbnail(pathname, context.thumbnails)
+  if (pathname.startsWith(THUMBNAIL_PREFIX)) return thumbnail(pathname, context)
   if (pathname.startsWith(PREVIEW_PREFIX)) return preview(pathname, context.session, context.previews ?? sharedPreviews)
   if (pathname.startsWith(PREDICTED_PREFIX)) return predicted(pathname, context.predictions)
   return rendererFile(pathname, context.rendererDir)
 }
 
-async function thumbnail(pathname: string, store: ThumbnailStore): Promise<RouteAnswer> {
+async function thumbnail(pathname: string, context: RouteContext): Promise<RouteAnswer> {
+  const store = context.thumbnails
   const path = thumbnailFileFor(pathname, store)
-  // The shard folder must be a real folder too: a link there would lead the read elsewhere.
-  const shardIsFolder = path ? await lstat(dirname(path)).then((info) => info.isDirectory(), () => false) : false
-  const body = path && shardIsFolder ? await readRegularFile(path) : null
+  if (!path) return { kind: 'refused', status: 404, text: 'no such thumbnail' }
+  let body = await readThumbnail(path)
+  if (!body) {
+    // Not in this data folder's cache (another computer, a cleared cache): made again from the image.
+    const rebuilt = await (context.rebuildThumbnail ?? sharedRebuilder)(context.session, store, basename(path, '.webp'))
+    if (rebuilt === 'busy') return { kind: 'refused', status: 503, text: 'thumbnails are busy; try again in a moment', retryAfterSeconds: 1 }
+    if (rebuilt === 'written') body = await readThumbnail(path)
+  }
   if (!body) return { kind: 'refused', status: 404, text: 'no such thumbnail' }
   // Named by content hash: the bytes behind a URL never change.
   return { kind: 'bytes', body, contentType: 'image/webp', cacheControl: 'private, max-age=31536000, immutable' }
+}
+
+async function readThumbnail(path: string): Promise<Buffer | null> {
+  // The shard folder must be a real folder too: a link there would lead the read elsewhere.
+  const shardIsFolder = await lstat(dirname(path)).then((info) => info.isDirectory(), () => false)
+  return shardIsFolder ? readRegularFile(path) : null
 }
 
 async function preview(pathname: string, session: ProjectSession, render: PreviewRenderer): Promise<RouteAnswer> {

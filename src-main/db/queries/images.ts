@@ -111,6 +111,16 @@ export function imageFileLocation(db: Database, imageId: number): { root: string
     .get(imageId) as { root: string; relPath: string } | undefined
 }
 
+/** The files of the usable images with this content (a thumbnail is rebuilt from any of them). */
+export function imageFilesWithContentHash(db: Database, contentHash: string, limit = 8): { root: string; relPath: string }[] {
+  return db
+    .prepare(
+      `SELECT s.root_path AS root, i.rel_path AS relPath FROM images i JOIN sources s ON s.id = i.source_id
+       WHERE i.content_hash = ? AND i.status = 'ok' ORDER BY i.id LIMIT ?`
+    )
+    .all(contentHash, limit) as { root: string; relPath: string }[]
+}
+
 export interface SourceImageCounts {
   /** Usable images per folder class name. */
   classes: Record<string, number>
