@@ -127,8 +127,13 @@ export interface LibrarySummary {
   unlabeled: number
   failed: number
   classes: ClassCount[]
-  /** Images labeled by hand in the last 10 minutes, per minute. */
+  /**
+   * Images labeled per minute of active labeling in the last 10 minutes: pauses between label
+   * actions count up to 30 s each, so idle time does not dilute it; 0 until there is a pace to tell.
+   */
   labelsPerMinute: number
+  /** The newest training run with a model, or null before the first one (the first-run guide shows until then). */
+  trainedRunId: number | null
 }
 
 export type JobState = 'running' | 'done' | 'failed' | 'cancelled'

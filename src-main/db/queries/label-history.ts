@@ -78,19 +78,27 @@ export function setActionUndone(db: Database, actionId: number, undone: boolean)
   db.prepare('UPDATE label_actions SET undone = ? WHERE id = ?').run(undone ? 1 : 0, actionId)
 }
 
+/** One label action as the labeling rate sees it: when, and how many images it gave a class. */
+export interface TimedLabelAction {
+  createdAt: number
+  labeled: number
+}
+
 /**
- * How many images the user labeled in the last `minutes` minutes (not undone), for the labeling
- * rate. Every label change reports it, so it reads only the recent actions: ids grow with time, so
- * everything after the newest action older than the window is a candidate (then checked by time).
+ * The user's own actions still done since `since` (ms), oldest first (accepting model suggestions in
+ * bulk is not labeling by hand), each with the images it labeled (clearing
+ * a label counts none): the labeling rate's input. Every label change reports the rate, so this reads
+ * only the recent actions: ids grow with time, so everything after the newest action older than
+ * `since` is a candidate (then checked by time).
  */
-export function recentLabelCount(db: Database, minutes: number, now = Date.now()): number {
-  const since = now - minutes * 60_000
+export function recentLabelActions(db: Database, since: number): TimedLabelAction[] {
   return db
     .prepare(
-      `SELECT count(*) FROM label_actions a CROSS JOIN label_changes c ON c.action_id = a.id
+      `SELECT a.created_at AS createdAt, count(c.new_class_id) AS labeled
+       FROM label_actions a LEFT JOIN label_changes c ON c.action_id = a.id
        WHERE a.id > coalesce((SELECT id FROM label_actions WHERE created_at < @since ORDER BY id DESC LIMIT 1), 0)
-         AND a.undone = 0 AND a.created_at >= @since AND c.new_class_id IS NOT NULL`
+         AND a.undone = 0 AND a.origin = 'user' AND a.created_at >= @since
+       GROUP BY a.id ORDER BY a.id`
     )
-    .pluck()
-    .get({ since }) as number
+    .all({ since }) as TimedLabelAction[]
 }

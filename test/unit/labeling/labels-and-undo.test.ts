@@ -237,23 +237,4 @@ describe('labels.changed events and the labeling rate', () => {
       { name: 'labels.changed', payload: { description: 'Redo: Label 2 images as cat', imageIds: expect.arrayContaining([a, b]) } }
     ])
   })
-
-  it('labelsPerMinute counts recent user labels (per minute over 10 minutes) and ignores undone, old and cleared ones', async () => {
-    const p = project()
-    const [cat, dog] = await p.classes('cat', 'dog')
-    const ids = p.images(30)
-    const rate = async () => (await p.value('library.summary', {})).labelsPerMinute
-    expect(await rate()).toBe(0)
-    await p.value('labels.assign', { imageIds: ids.slice(0, 20), classId: cat! })
-    expect(await rate()).toBe(2)
-    await p.value('labels.assign', { imageIds: ids.slice(20, 25), classId: dog! })
-    expect(await rate()).toBe(2.5)
-    await p.value('labels.undo', {})
-    expect(await rate()).toBe(2)
-    await p.value('labels.assign', { imageIds: ids.slice(0, 3), classId: null }) // clearing is not labeling
-    expect(await rate()).toBe(2)
-    // An action from eleven minutes ago falls out of the window.
-    p.db().prepare('UPDATE label_actions SET created_at = ? WHERE id = (SELECT min(id) FROM label_actions)').run(Date.now() - 11 * 60_000)
-    expect(await rate()).toBe(0)
-  })
 })
