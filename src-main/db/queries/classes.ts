@@ -58,8 +58,26 @@ export function setClassDeleted(db: Database, id: number, deletedAt: number | nu
   }
 }
 
-/** Distinct, readable colours for new classes, in order. */
-export const CLASS_PALETTE = ['#5b9cff', '#f2994a', '#27ae60', '#eb5757', '#9b51e0', '#f2c94c', '#2d9cdb', '#e0529c', '#56ccf2', '#6fcf97']
+/**
+ * Colours for new classes, in order: twenty that stay apart from each other on the dark background
+ * (issue 14: with ten, and two blues among them, 'bluebell' and 'tigerlily' were both blue). Chosen
+ * greedily in CIELAB, each the farthest from those before it among colours of moderate lightness and
+ * chroma, so any first n are as distinct as n can be: the first 12 are at least ΔE 32 apart, all 20 at
+ * least 26 (the old ten: 21, then repeats).
+ */
+export const CLASS_PALETTE = [
+  '#5b9cff', '#bbaa11', '#ff5577', '#00ddbb', '#ff88ee', '#ffbb99', '#88dd66', '#66ccee', '#dd7722', '#779966',
+  '#bb7799', '#ddbbff', '#aa8844', '#9977ee', '#cccc77', '#22aa66', '#779922', '#ffbb55', '#dd7766', '#00aaaa'
+]
+
+/** The first palette colour no live class wears (a deleted class gives its colour back); past twenty, round again. */
+function nextColor(liveColors: readonly string[]): string {
+  const worn = new Set(liveColors)
+  return CLASS_PALETTE.find((color) => !worn.has(color)) ?? CLASS_PALETTE[liveColors.length % CLASS_PALETTE.length]!
+}
+
+const LIVE_COLORS = 'SELECT color FROM classes WHERE deleted_at IS NULL'
+
 /** Hotkeys handed out to new classes in order: 1–9, then letters ('z' stays free for undo habits). */
 export const HOTKEY_ORDER = [...'123456789', ...'abcdefghijklmnopqrstuvwxy']
 
@@ -68,13 +86,13 @@ export const HOTKEY_ORDER = [...'123456789', ...'abcdefghijklmnopqrstuvwxy']
  * left-out hotkey (undefined) is the first free one of HOTKEY_ORDER; null means none.
  */
 export function insertClass(db: Database, name: string, options: { color?: string; hotkey?: string | null } = {}, now = Date.now()): number {
-  const [total, lastPosition] = db.prepare('SELECT count(*), coalesce(max(position), -1) FROM classes').raw().get() as [number, number]
+  const lastPosition = db.prepare('SELECT coalesce(max(position), -1) FROM classes').pluck().get() as number
   let hotkey = options.hotkey
   if (hotkey === undefined) {
     const taken = new Set(db.prepare('SELECT hotkey FROM classes WHERE hotkey IS NOT NULL AND deleted_at IS NULL').pluck().all() as string[])
     hotkey = HOTKEY_ORDER.find((key) => !taken.has(key)) ?? null
   }
-  const color = options.color ?? CLASS_PALETTE[total % CLASS_PALETTE.length]!
+  const color = options.color ?? nextColor(db.prepare(LIVE_COLORS).pluck().all() as string[])
   return db
     .prepare('INSERT INTO classes (name, color, hotkey, position, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id')
     .pluck()
@@ -85,7 +103,8 @@ export function insertClass(db: Database, name: string, options: { color?: strin
 export function classStatements(db: Database) {
   const find = db.prepare('SELECT id FROM classes WHERE name = ? AND deleted_at IS NULL').pluck()
   const usedHotkeys = db.prepare('SELECT hotkey FROM classes WHERE hotkey IS NOT NULL AND deleted_at IS NULL').pluck()
-  const count = db.prepare('SELECT count(*), coalesce(max(position), -1) FROM classes').raw()
+  const lastPosition = db.prepare('SELECT coalesce(max(position), -1) FROM classes').pluck()
+  const liveColors = db.prepare(LIVE_COLORS).pluck()
   const insert = db.prepare(
     'INSERT INTO classes (name, color, hotkey, position, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id'
   ).pluck()
@@ -96,10 +115,10 @@ export function classStatements(db: Database) {
       if (cached !== undefined) return cached
       let id = find.get(name) as number | undefined
       if (id === undefined) {
-        const [total, lastPosition] = count.get() as [number, number]
         const taken = new Set(usedHotkeys.all() as string[])
         const hotkey = HOTKEY_ORDER.find((key) => !taken.has(key)) ?? null
-        id = insert.get(name, CLASS_PALETTE[total % CLASS_PALETTE.length], hotkey, lastPosition + 1, now) as number
+        const position = (lastPosition.get() as number) + 1
+        id = insert.get(name, nextColor(liveColors.all() as string[]), hotkey, position, now) as number
       }
       cache.set(name, id)
       return id
