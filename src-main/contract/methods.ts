@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { absolutePath, displayName } from './paths'
 import { trainSettingsSchema } from './train-settings'
 import { predictMethods } from './predict'
+import { splitMethods } from './splits'
 import type {
   BaseModelStatus,
   RunSummary,
@@ -167,6 +168,8 @@ export const methods = {
       .refine((r) => Math.abs(r.train + r.val + r.test - 1) < 1e-6, 'the ratios must add up to 1'),
     response: returns<BalanceReport>()
   },
+  // ---- "Assign splits" with a preview and one undo step (issue 14): contract/splits.ts
+  ...splitMethods,
   /** The user's override for some images (null: back to automatic). */
   'images.setSplit': {
     request: z.object({ imageIds, split: z.enum(['train', 'val', 'test']).nullable() }).strict(),

@@ -15,6 +15,8 @@ export const PROJECT_WRITES: ReadonlySet<MethodName> = new Set<MethodName>([
   'classes.delete',
   'splits.assign',
   'splits.setRatios',
+  'splits.apply',
+  'splits.undo',
   'images.setSplit',
   'import.start',
   'train.start',

@@ -269,6 +269,16 @@ export interface BalanceReport {
   /** Largest class ÷ smallest class, or null with fewer than two non-empty classes. */
   imbalanceRatio: number | null
   warnings: string[]
+  /** The last "Assign splits", while it can be undone (contract/splits.ts). */
+  undo: SplitUndoInfo | null
+}
+
+/** The split step that `splits.undo` would take back. */
+export interface SplitUndoInfo {
+  /** When it was applied (ms since the epoch). */
+  at: number
+  /** Images it changed. */
+  moved: number
 }
 
 export type RunStatus = 'queued' | 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted'

@@ -19,7 +19,7 @@
 //     > 0: a group moves from the class's largest split (keeping ≥ 1 there), the one whose u lies
 //     nearest the missing split's interval. Deterministic, because it only looks at keys and u.
 import type { SplitInput } from '../db/queries/splits'
-import { groupDuplicates } from './duplicate-groups'
+import { type DuplicateGroups, groupDuplicates } from './duplicate-groups'
 import {
   type ImageSplit,
   SPLITS,
@@ -60,16 +60,18 @@ export interface SplitAssignment {
 /** Minimum groups before a class is guaranteed a group in every split with a ratio above 0. */
 export const MIN_GROUPS_FOR_EVERY_SPLIT = 3
 
-interface GroupPlan {
+export interface GroupPlan {
   key: string
   stratum: number | null
   /** Whether a folder/user split decided this group; such groups are never moved by rule 3. */
   fixed: boolean
   u: number
   split: ImageSplit
+  /** Its folder/user splits disagree with each other. */
+  conflicting: boolean
 }
 
-const isFixed = (image: SplitInput): boolean =>
+export const isFixed = (image: SplitInput): boolean =>
   image.split !== null && (image.splitOrigin === 'folder' || image.splitOrigin === 'user')
 
 /** The most common value; ties go to the one `prefer` orders first. Undefined for no values. */
@@ -94,7 +96,7 @@ function planGroup(
   members: readonly number[],
   key: string,
   ratios: SplitRatios
-): GroupPlan & { conflicting: boolean } {
+): GroupPlan {
   const classIds = members.map((m) => images[m]!.classId).filter((id): id is number => id !== null)
   const stratum = majority(classIds, (a, b) => a - b) ?? null
   const fixedSplits = members.filter((m) => isFixed(images[m]!)).map((m) => images[m]!.split as ImageSplit)
@@ -129,11 +131,14 @@ function ensureEverySplit(plans: readonly GroupPlan[], ratios: SplitRatios): voi
   }
 }
 
-/**
- * Assigns splits by the rules at the top of this file. The result depends only on the set of
- * images (not their order) and the ratios; ratios are validated (INVALID_REQUEST on bad ones).
- */
-export function assignSplits(images: readonly SplitInput[], ratios: SplitRatios): SplitAssignment {
+/** Every group's decision (rules 1–3) before it is written out per image; the rebalancing planner builds on it. */
+export interface GroupedAssignment {
+  grouping: DuplicateGroups
+  plans: GroupPlan[]
+}
+
+/** Rules 1–3 over groups: what assignSplits writes, before it is spelled out per image. */
+export function planGroups(images: readonly SplitInput[], ratios: SplitRatios): GroupedAssignment {
   const checked = validateSplitRatios(ratios)
   // Rows without a content hash cannot be exact duplicates of anything; 'id:' sorts after every
   // hex digit, so a real hash always wins the group key.
@@ -150,11 +155,24 @@ export function assignSplits(images: readonly SplitInput[], ratios: SplitRatios)
     else byClass.set(plan.stratum, [plan])
   }
   for (const classPlans of byClass.values()) ensureEverySplit(classPlans, checked)
+  return { grouping, plans }
+}
 
+/** The split an image ends in: its own when a folder or the user fixed it, else its group's. */
+export function finalSplit(image: SplitInput, plan: GroupPlan): ImageSplit {
+  return isFixed(image) ? (image.split as ImageSplit) : plan.split
+}
+
+/**
+ * Assigns splits by the rules at the top of this file. The result depends only on the set of
+ * images (not their order) and the ratios; ratios are validated (INVALID_REQUEST on bad ones).
+ */
+export function assignSplits(images: readonly SplitInput[], ratios: SplitRatios): SplitAssignment {
+  const { grouping, plans } = planGroups(images, ratios)
   const changes: SplitChange[] = []
   const counts = new Map<number | null, ClassSplitCounts>()
   images.forEach((image, index) => {
-    const split = isFixed(image) ? (image.split as ImageSplit) : plans[grouping.groupOf[index]!]!.split
+    const split = finalSplit(image, plans[grouping.groupOf[index]!]!)
     if (!isFixed(image) && (image.split !== split || image.splitOrigin !== 'auto')) changes.push({ id: image.id, split })
     let row = counts.get(image.classId)
     if (!row) counts.set(image.classId, (row = { classId: image.classId, train: 0, val: 0, test: 0 }))

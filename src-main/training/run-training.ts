@@ -17,7 +17,7 @@ import type { TrainingCallback } from './callbacks/callback'
 import { CancelOnSignal } from './callbacks/cancel-on-signal'
 import { Checkpoint } from './callbacks/checkpoint'
 import { EarlyStopping } from './callbacks/early-stopping'
-import { holdoutNote, withValidation } from './holdout'
+import { withValidation } from './holdout'
 import { evaluate, trainLoop, type LoopResult } from './loop/train-loop'
 import { isOutOfMemory } from './out-of-memory'
 import { createOptimizer, resumeFromCheckpoint } from './resume'
@@ -87,12 +87,14 @@ async function train<Extra extends object>(
   // Every labeled image needs a split; assigning is deterministic and leaves existing ones alone.
   applySplits(db)
   const loaded = loadTrainingExamples(db)
-  const { examples, heldOut } = withValidation(loaded.examples)
+  // A validation set too small to mean anything is topped up from train for this run, or warned about.
+  const validationSet = withValidation(loaded.examples)
+  const { examples } = validationSet
   if (!examples.some((example) => example.split === 'train')) {
     throw new AppError('INVALID_REQUEST', 'there are no labeled images in the training split')
   }
   markRunStarted(db, runId, backend.name, loaded.classes)
-  const notes: string[] = heldOut > 0 ? [holdoutNote(heldOut)] : []
+  const notes: string[] = validationSet.note ? [validationSet.note] : []
   const prepared = await plug.prepare({
     db,
     settings: input.settings,
@@ -127,6 +129,8 @@ async function train<Extra extends object>(
       new Checkpoint(optimizer, (checkpoint) => saveCheckpoint(db, runId, checkpoint), () => ({ earlyStopping: earlyStopping?.state ?? null })),
       ...(options.callbacks?.({ runId, backend: backend.name, settings }) ?? [])
     ]
+    // Said while the run trains (the Train view shows it), not only in the notes it ends with.
+    if (validationSet.note) for (const callback of callbacks) callback.onNotice?.(validationSet.note)
     const { result, batchSize } = await loopHalvingOnOutOfMemory(prepared, { model, optimizer, initialEpoch, callbacks, notes })
     const summarize = (valAccuracy: number | null, testAccuracy: number | null) =>
       summary(db, runId, result, { valAccuracy, testAccuracy, notes, bestEpoch: earlyStopping?.bestEpoch ?? null, extra: prepared.extra })

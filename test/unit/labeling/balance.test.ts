@@ -102,8 +102,9 @@ describe('balance.report', () => {
     for (const c of report.classes) {
       expect(c.none, c.name).toBe(0)
       expect(c.train + c.val + c.test, c.name).toBe(c.total)
-      const trainWarning = report.warnings.some((w) => w.startsWith(`“${c.name}” has ${c.train} training images`))
-      const valWarning = report.warnings.some((w) => w.startsWith(`“${c.name}” has ${c.val} validation images`))
+      const plural = (n: number) => (n === 1 ? '' : 's')
+      const trainWarning = report.warnings.some((w) => w.startsWith(`“${c.name}” has ${c.train} training image${plural(c.train)};`))
+      const valWarning = report.warnings.some((w) => w.startsWith(`“${c.name}” has ${c.val} validation image${plural(c.val)};`))
       expect(trainWarning, `${c.name} train ${c.train}`).toBe(c.train < 20)
       expect(valWarning, `${c.name} val ${c.val}`).toBe(c.val < 5)
     }
