@@ -269,7 +269,7 @@ function spreadAcrossBatch(values: Float32Array, batch: number): number {
 /** Replaces every kernel with seeded Glorot-uniform values and every bias with small seeded ones. */
 function seedWeights(model: tfl.LayersModel, seed: number): void {
   const values = model.weights.map((variable, index) => {
-    const shape = variable.shape
+    const shape = variable.shape as number[]
     if (shape.length < 2) return tf.randomUniform(shape, -0.1, 0.1, 'float32', seed * 1000 + index)
     const receptive = shape.slice(0, -2).reduce((product, size) => product * size, 1)
     const limit = Math.sqrt(6 / (receptive * (shape.at(-2)! + shape.at(-1)!)))

@@ -40,7 +40,7 @@ async function failure<M extends MethodName>(method: M, request: RequestOf<M>): 
 
 /** The job's last state once it has ended. */
 async function ended(jobId: string): Promise<string> {
-  const last = () => events.filter((e): e is PushEvent<'job.progress'> => e.name === 'job.progress' && e.payload.jobId === jobId).at(-1)?.payload.state
+  const last = () => events.filter((e): e is PushEvent<'job.progress'> => e.name === 'job.progress').filter((e) => e.payload.jobId === jobId).at(-1)?.payload.state
   await expect.poll(last, { timeout: 60_000 }).not.toBe('running')
   return last()!
 }
