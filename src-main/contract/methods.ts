@@ -20,6 +20,7 @@ import type {
   RecentProject,
   Evaluation,
   ReviewItem,
+  ReviewRunChoice,
   LabelIssue,
   LabelIssueReport,
   RobustnessReport,
@@ -233,13 +234,22 @@ export const methods = {
       .strict(),
     response: returns<ReviewItem[]>()
   },
-  /** Labeled images ranked by loss: most confidently wrong first. */
+  /** Labeled images ranked by loss, highest first; `mistakesOnly` leaves out those predicted right. */
   'review.topLoss': {
     request: z
-      .object({ runId: id.optional(), split: evaluationSplit.default('all'), limit: z.number().int().min(1).max(20_000).default(500) })
+      .object({
+        runId: id.optional(),
+        split: evaluationSplit.default('all'),
+        limit: z.number().int().min(1).max(20_000).default(500),
+        mistakesOnly: z.boolean().default(false)
+      })
       .strict(),
     response: returns<ReviewItem[]>()
   },
+  /** The run Review opens: the one last reviewed, else the best by test (else validation) accuracy; null when none has a model. */
+  'review.openRun': { request: empty, response: returns<ReviewRunChoice | null>() },
+  /** Remembers the run the user chose in Review, for the next time it opens. */
+  'review.rememberRun': { request: z.object({ runId: id }).strict(), response: returns<null>() },
   /** Confident learning with k-fold heads on cached features; progress as job events ('label-issues'). */
   'review.findLabelIssues': {
     request: z.object({ folds: z.number().int().min(2).max(10).default(5) }).strict(),

@@ -26,6 +26,7 @@ export const PROJECT_WRITES: ReadonlySet<MethodName> = new Set<MethodName>([
   'review.findLabelIssues',
   'review.decideIssue',
   'review.checkRobustness',
+  'review.rememberRun',
   'suggestions.compute',
   'suggestions.accept'
 ])

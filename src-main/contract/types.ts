@@ -414,6 +414,13 @@ export interface ReviewItem {
   loss: number | null
 }
 
+/** The run the Review view opens on, and why that one. */
+export interface ReviewRunChoice {
+  runId: number
+  /** 'remembered': last chosen in Review; 'test' / 'validation': best accuracy on that split; 'latest': no run has one. */
+  reason: 'remembered' | 'test' | 'validation' | 'latest'
+}
+
 export type IssueDecision = 'pending' | 'accepted' | 'rejected'
 
 /** An image confident learning suspects to carry the wrong label. */

@@ -29,9 +29,18 @@ export function cellItems(
   )
 }
 
-/** Labeled images ranked by −ln p(current label), highest first; SQLite ranks, only the top rows are read whole. */
-export function topLossItems(db: Database, evaluation: RunEvaluationRow, split: EvaluationSplit, limit: number): ReviewItem[] {
-  const ids = lowestLabelProbabilityIds(db, evaluation.runId, evaluation.classIds, split, limit)
+/**
+ * Labeled images ranked by −ln p(current label), highest first; SQLite ranks, only the top rows are
+ * read whole. `mistakesOnly` leaves out the images the model predicts as labeled: a hard but right
+ * image is not what someone hunting label errors is looking for.
+ */
+export function topLossItems(
+  db: Database,
+  evaluation: RunEvaluationRow,
+  request: { split: EvaluationSplit; limit: number; mistakesOnly: boolean }
+): ReviewItem[] {
+  const { split, limit, mistakesOnly } = request
+  const ids = lowestLabelProbabilityIds(db, evaluation.runId, evaluation.classIds, split, limit, mistakesOnly)
   const rows = new Map(predictionRows(db, evaluation.runId, ids).map((row) => [row.imageId, row]))
   return ids.flatMap((imageId) => {
     const row = rows.get(imageId)

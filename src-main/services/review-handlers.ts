@@ -8,10 +8,12 @@ import type { EvaluateInput } from '../review/evaluate-job'
 import { evaluationReport } from '../review/evaluate-report'
 import evaluateWorkerPath from '../workers/evaluate-worker?modulePath'
 import { cellItems, topLossItems } from '../review/review-items'
+import { rememberReviewRun } from '../db/queries/review-run'
+import { chooseReviewRun } from '../review/review-run-choice'
 import type { ServiceContext } from './context'
 import { requireClass, requireRun } from './records'
 
-type Methods = 'review.evaluate' | 'review.evaluation' | 'review.cell' | 'review.topLoss'
+type Methods = 'review.evaluate' | 'review.evaluation' | 'review.cell' | 'review.topLoss' | 'review.openRun' | 'review.rememberRun'
 
 /** Review: evaluate a run (a job), then read metrics and image lists from its stored predictions. */
 export function reviewHandlers({ session, jobs, events, modelsDir, cacheDir }: ServiceContext): Pick<Handlers, Methods> {
@@ -49,9 +51,14 @@ export function reviewHandlers({ session, jobs, events, modelsDir, cacheDir }: S
       if (!evaluation) throw new AppError('NOT_FOUND', `run ${runId} has not been evaluated yet`)
       return cellItems(session.db, evaluation, { split, trueClassId, predictedClassId, limit })
     },
-    'review.topLoss': ({ runId, split, limit }) => {
+    'review.topLoss': ({ runId, split, limit, mistakesOnly }) => {
       const evaluation = storedEvaluation(resolveRun(runId))
-      return evaluation ? topLossItems(session.db, evaluation, split, limit) : []
+      return evaluation ? topLossItems(session.db, evaluation, { split, limit, mistakesOnly }) : []
+    },
+    'review.openRun': () => chooseReviewRun(session.db),
+    'review.rememberRun': ({ runId }) => {
+      rememberReviewRun(session.db, runWithModel(session.db, runId, 'to review').id)
+      return null
     }
   }
 }

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Page } from '@playwright/test'
+import BetterSqlite3 from 'better-sqlite3'
 import sharp from 'sharp'
 import { expect, test } from './fixtures'
 import { BASE_MODEL, missingShared, SHARED_MODELS_DIR } from '../helpers/shared-assets'
@@ -34,7 +35,7 @@ async function makeColourFolder(root: string, perClass: number, wrong: number): 
 async function openReviewAndEvaluate(page: Page): Promise<void> {
   await page.keyboard.press('Control+5')
   await page.getByRole('radio', { name: 'All' }).click()
-  await expect(page.getByRole('table', { name: 'Confusion matrix' })).toBeVisible({ timeout: 30_000 })
+  await expect(page.getByRole('table', { name: 'Confusion matrix' })).toBeVisible({ timeout: 60_000 })
 }
 
 const CELL = /^true (\w+), predicted (\w+): (\d+) images?$/
@@ -99,12 +100,13 @@ test('evaluates a CNN, opens an off-diagonal cell, relabels with a hotkey, undoe
   await expect(page.getByTestId('review-count')).toHaveText('45', { timeout: 30_000 })
   await expect(page.getByTestId('stale-banner')).toHaveCount(0)
 
-  // Top losses: the same grid, most confidently wrong first.
+  // Top losses: the same grid, highest loss first; mistakes only until asked for every image.
   await page.getByRole('tab', { name: 'Top losses' }).click()
-  const losses = page.getByRole('region', { name: 'Most confidently wrong first' })
-  await expect(losses).toBeVisible()
+  await expect(page.getByRole('region', { name: 'Mistakes, highest loss first' })).toBeVisible()
   await expect(page.getByTestId('items-wrong')).toHaveText(/^\d+ misclassified$/)
-  await expect(losses.getByTestId('review-item').first()).toBeVisible()
+  await page.getByRole('checkbox', { name: 'Mistakes only' }).uncheck()
+  const losses = page.getByRole('region', { name: 'Highest loss first' })
+  await expect(losses.getByTestId('items-count')).toHaveText('45 images')
   // Click and Shift+click select a range (a relabel key would then label them all); Escape clears it.
   await losses.getByTestId('review-item').nth(0).click()
   await losses.getByTestId('review-item').nth(2).click({ modifiers: ['Shift'] })
@@ -229,5 +231,206 @@ test('reviews a MobileNetV2 run, fixes a mislabeled disc from its cell, and retr
     await expect(page.getByTestId('review-count')).toHaveText('22', { timeout: 30_000 })
     await expect(banner).toHaveCount(0)
     await expect(page.getByRole('combobox', { name: 'Run' })).toContainText('mobilenetv2')
+  })
+})
+
+// ---- Issue 14: what a newcomer tripped over in Review, at the window size they used.
+
+/** The boxes of two elements overlap (by more than a rounding pixel). */
+function overlaps(a: { x: number; y: number; width: number; height: number }, b: { x: number; y: number; width: number; height: number }): boolean {
+  return a.x < b.x + b.width - 1 && b.x < a.x + a.width - 1 && a.y < b.y + b.height - 1 && b.y < a.y + a.height - 1
+}
+
+/** One top-loss tile's labels: "loss 2.30 · p 10%" and whether its label is its prediction. */
+async function lossTiles(page: Page): Promise<{ loss: number; wrong: boolean }[]> {
+  const tiles = page.getByTestId('review-item')
+  await expect(tiles.first()).toBeVisible()
+  return tiles.evaluateAll((cells) =>
+    cells.map((cell) => {
+      const [, label, predicted] = /: labeled (.+), predicted (.+) \(/.exec(cell.getAttribute('aria-label') ?? '') ?? []
+      const loss = /loss ([\d.]+)/.exec(cell.querySelector('[data-testid="item-loss"]')?.textContent ?? '')?.[1]
+      return { loss: loss === undefined ? Number.NaN : Number(loss), wrong: label !== predicted }
+    })
+  )
+}
+
+test.describe('issue 14 at 1440×900', () => {
+  test.use({ viewport: { width: 1440, height: 900 } })
+
+  /** A trained, evaluated project with three red images filed under blue; answers an off-diagonal cell with images. */
+  async function reviewColours(app: { workDir: string; url: string }, page: Page) {
+    const folder = join(app.workDir, 'colours')
+    await makeColourFolder(folder, 14, 3)
+    await createAndImport(page, app.url, join(app.workDir, 'first-hour.pictor'), folder, 45)
+    await trainCnn(page, 1, 6, 60_000)
+    await openReviewAndEvaluate(page)
+    const matrix = page.getByRole('table', { name: 'Confusion matrix' })
+    const labels = await matrix.getByRole('button').evaluateAll((buttons) =>
+      buttons.filter((button) => !button.hasAttribute('disabled')).map((button) => button.getAttribute('aria-label') ?? '')
+    )
+    const offDiagonal = labels.map((label) => CELL.exec(label)).find((match) => match && match[1] !== match[2])
+    expect(offDiagonal, `an off-diagonal cell among ${labels.join('; ')}`).toBeTruthy()
+    const [name, trueName, predictedName] = offDiagonal! as unknown as [string, string, string]
+    return { matrix, cell: matrix.getByRole('button', { name }), trueName, predictedName }
+  }
+
+  test("a cell's images open beside the matrix, the cell highlighted and reachable by keyboard (finding 5)", async ({ app, page }) => {
+    test.setTimeout(90_000)
+    const { matrix, cell, trueName, predictedName } = await reviewColours(app, page)
+    await cell.click()
+    await expect(cell).toHaveAttribute('aria-pressed', 'true')
+    // Where the eye is: to the right of the matrix, level with it, wholly on screen.
+    const panel = page.getByRole('region', { name: `Labeled ${trueName}, predicted ${predictedName}` })
+    await expect(panel.getByTestId('review-item').first()).toBeInViewport({ ratio: 0.99 }) // 0.99: a fractional pixel of the grid's rounding is not hidden
+    const [matrixBox, panelBox] = [(await matrix.boundingBox())!, (await panel.boundingBox())!]
+    expect(panelBox.x, 'the images are to the right of the matrix').toBeGreaterThanOrEqual(matrixBox.x + matrixBox.width)
+    expect(panelBox.y, 'and start level with it, not below it').toBeLessThan(matrixBox.y + matrixBox.height)
+
+    // The matrix is one tab stop (the open cell); arrows move to another cell with images, Enter opens it.
+    await page.getByLabel('row %').focus()
+    await page.keyboard.press('Tab')
+    await expect(cell).toBeFocused()
+    // Along the row towards the diagonal, whose cell holds the images of that class predicted right.
+    const order = await matrix.locator('th[scope="row"]').allTextContents()
+    await page.keyboard.press(order.indexOf(predictedName) > order.indexOf(trueName) ? 'ArrowLeft' : 'ArrowRight')
+    await expect(cell).not.toBeFocused()
+    const moved = page.locator('[data-review-matrix] button:focus')
+    await expect(moved).toHaveCount(1)
+    const movedName = (await moved.getAttribute('aria-label'))!
+    await page.keyboard.press('Enter')
+    await expect(matrix.getByRole('button', { name: movedName })).toHaveAttribute('aria-pressed', 'true')
+    await expect(cell).toHaveAttribute('aria-pressed', 'false')
+    const [, movedTrue, movedPredicted] = CELL.exec(movedName)!
+    const movedTitle = movedTrue === movedPredicted ? `${movedTrue}, predicted correctly` : `Labeled ${movedTrue}, predicted ${movedPredicted}`
+    await expect(page.getByRole('region', { name: movedTitle })).toBeVisible()
+  })
+
+  test('undoing a relabel takes the stale banner away, and the toast covers no row label of the matrix (findings 5, 13)', async ({ app, page }) => {
+    test.setTimeout(90_000)
+    const { matrix, cell, predictedName } = await reviewColours(app, page)
+    await cell.click()
+    const keys = (await page.locator('.keys').textContent()) ?? ''
+    const hotkey = new RegExp(`(\\w) ${predictedName}\\b`).exec(keys)?.[1]
+    expect(hotkey, `a hotkey for ${predictedName} in "${keys}"`).toBeTruthy()
+    // A short window, as on a laptop: the matrix reaches the bottom edge, where the toast used to sit.
+    await page.setViewportSize({ width: 1280, height: 560 })
+    await page.keyboard.press(hotkey!)
+    await expect(page.getByTestId('stale-banner')).toBeVisible()
+    const rowLabels = matrix.locator('th[scope="row"]')
+    await rowLabels.last().evaluate((element) => element.scrollIntoView({ block: 'end' }))
+    const toast = page.getByRole('status').filter({ hasText: `as ${predictedName}` })
+    await expect(toast).toBeVisible()
+    const toastBox = (await toast.boundingBox())!
+    const rowBoxes = await rowLabels.evaluateAll((cells) =>
+      cells.map((c) => {
+        const { x, y, width, height } = c.getBoundingClientRect()
+        return { x, y, width, height }
+      })
+    )
+    // Soft: the banner below is a finding of its own, checked whatever the toast does.
+    for (const box of rowBoxes) expect.soft(overlaps(toastBox, box), `the toast ${JSON.stringify(toastBox)} over a row label ${JSON.stringify(box)}`).toBe(false)
+
+    // Undo puts the label back as the run read it: the model is not stale any more.
+    await page.keyboard.press('Control+z')
+    await expect(page.getByRole('status').filter({ hasText: 'Undo:' })).toBeVisible()
+    await expect(page.getByTestId('stale-banner')).toHaveCount(0)
+  })
+
+  test('top losses show their loss, worst first, mistakes only unless asked otherwise (finding 7)', async ({ app, page }) => {
+    test.setTimeout(90_000)
+    await reviewColours(app, page)
+    await page.getByRole('tab', { name: 'Top losses' }).click()
+    const mistakesOnly = page.getByRole('checkbox', { name: 'Mistakes only' })
+    await expect(mistakesOnly).toBeChecked()
+    const mistakes = await lossTiles(page)
+    expect(mistakes.length).toBeGreaterThan(0)
+    expect(mistakes.every((tile) => tile.wrong && tile.loss > 0)).toBe(true)
+    expect(mistakes.map((tile) => tile.loss)).toEqual(mistakes.map((tile) => tile.loss).sort((a, b) => b - a))
+    await mistakesOnly.uncheck()
+    await expect(page.getByTestId('items-count')).toHaveText('45 images')
+    const all = await lossTiles(page)
+    expect(all.some((tile) => !tile.wrong)).toBe(true)
+    expect(all.every((tile) => !Number.isNaN(tile.loss))).toBe(true)
+    expect(all.map((tile) => tile.loss)).toEqual(all.map((tile) => tile.loss).sort((a, b) => b - a))
+  })
+
+  test('Review opens the best run, then the one last reviewed (finding 6)', async ({ app, page, playwright }) => {
+    test.setTimeout(150_000)
+    const api = await playwright.request.newContext({ baseURL: app.origin, extraHTTPHeaders: { authorization: `Bearer ${app.token}` } })
+    const call = async (method: string, data: object) => {
+      const envelope = await (await api.post(`/api/call/${method}`, { data })).json()
+      expect(envelope, method).toMatchObject({ ok: true })
+      return envelope.value
+    }
+    type Run = { id: number; status: string; summary: { testAccuracy: number | null; valAccuracy: number | null } | null }
+    const runs = async (): Promise<Run[]> => call('runs.list', {})
+    /** A run that learns next to nothing: one epoch at a learning rate far too small to move the weights. */
+    const trainPoorly = async (runId: number) => {
+      expect((await call('train.start', { settings: { model: 'cnn', epochs: 1, learningRate: 1e-7 } })).runId).toBe(runId)
+      await expect.poll(async () => (await runs()).find((run) => run.id === runId)?.status, { timeout: 60_000 }).toBe('done')
+    }
+    const folder = join(app.workDir, 'colours')
+    await makeColourFolder(folder, 12, 0)
+    await createAndImport(page, app.url, join(app.workDir, 'best.pictor'), folder, 36)
+    await trainPoorly(1)
+    await trainCnn(page, 2, 6, 60_000)
+    await trainPoorly(3)
+    const score = (run: Run) => run.summary?.testAccuracy ?? run.summary?.valAccuracy ?? -1
+    const [third, second, first] = await runs()
+    expect(score(second!), 'run 2 learned, runs 1 and 3 did not').toBeGreaterThan(Math.max(score(first!), score(third!)))
+
+    // Not the newest run (3): the best one, and why.
+    const picker = page.getByRole('combobox', { name: 'Run' })
+    await page.keyboard.press('Control+5')
+    await expect(picker).toHaveValue('2')
+    await expect(page.getByTestId('review-run-why')).toHaveText(/^best (test|validation) accuracy$/)
+    // The one the user chooses is the one Review opens next time, neither the best nor the newest.
+    await picker.selectOption('1')
+    await expect(page.getByTestId('review-run-why')).toHaveCount(0)
+    await page.reload()
+    await expect(page.getByRole('heading', { name: 'Library', level: 1 })).toBeVisible()
+    await page.keyboard.press('Control+5')
+    await expect(picker).toHaveValue('1')
+    await expect(page.getByTestId('review-run-why')).toHaveText('the run you last reviewed')
+    await api.dispose()
+  })
+
+  test('the Robustness chart keeps its value labels off the axis labels (finding 13)', async ({ app, page }) => {
+    test.setTimeout(90_000)
+    const folder = join(app.workDir, 'colours')
+    await makeColourFolder(folder, 12, 0)
+    const project = join(app.workDir, 'robust.pictor')
+    await createAndImport(page, app.url, project, folder, 36)
+    await trainCnn(page, 1, 6, 60_000)
+    await page.keyboard.press('Control+5')
+    await page.getByRole('tab', { name: 'Robustness' }).click()
+    await page.getByRole('button', { name: 'Check robustness' }).click()
+    await expect(page.getByTestId('robustness-chart')).toBeVisible({ timeout: 60_000 })
+    // The newcomer's run scored 95 % unperturbed, which put its label on the "100%" tick: the stored report is given those figures.
+    const db = new BetterSqlite3(project)
+    try {
+      const points = JSON.parse(db.prepare('SELECT points FROM robustness_reports WHERE run_id = 1').pluck().get() as string) as { accuracy: number }[]
+      const accuracies = [0.95, 0.9, 0.75, 0.5, 0.05]
+      db.prepare('UPDATE robustness_reports SET points = ? WHERE run_id = 1').run(JSON.stringify(points.map((point, index) => ({ ...point, accuracy: accuracies[index] }))))
+    } finally {
+      db.close()
+    }
+    await page.reload()
+    await expect(page.getByRole('heading', { name: 'Library', level: 1 })).toBeVisible()
+    await page.keyboard.press('Control+5')
+    await page.getByRole('tab', { name: 'Robustness' }).click()
+    const chart = page.getByTestId('robustness-chart')
+    await expect(chart).toHaveAttribute('aria-label', /ε 0: 95\.0%/)
+    const boxes = await chart.evaluate((svg) => {
+      const texts = Array.from(svg.querySelectorAll('text') as unknown as ArrayLike<{ getBoundingClientRect(): { x: number; y: number; width: number; height: number }; textContent: string | null; classList: { contains(name: string): boolean } }>).map((text) => {
+        const { x, y, width, height } = text.getBoundingClientRect()
+        return { text: text.textContent, value: text.classList.contains('value'), box: { x, y, width, height } }
+      })
+      return { values: texts.filter((text) => text.value), ticks: texts.filter((text) => !text.value) }
+    })
+    expect(boxes.values).toHaveLength(5)
+    for (const value of boxes.values) {
+      for (const tick of boxes.ticks) expect(overlaps(value.box, tick.box), `"${value.text}" over "${tick.text}"`).toBe(false)
+    }
   })
 })

@@ -66,6 +66,7 @@ const CASES: Case[] = [
   { method: 'review.decideIssue', field: 'imageId', request: () => ({ imageId: MISSING, decision: 'reject' }), thing: 'image' },
   { method: 'review.checkRobustness', field: 'runId', request: () => ({ runId: MISSING }), thing: 'run' },
   { method: 'review.robustness', field: 'runId', request: () => ({ runId: MISSING }), thing: 'run' },
+  { method: 'review.rememberRun', field: 'runId', request: () => ({ runId: MISSING }), thing: 'run' },
   { method: 'suggestions.compute', field: 'runId', request: () => ({ runId: MISSING }), thing: 'run' },
   { method: 'suggestions.accept', field: 'imageIds', request: ({ image }) => ({ imageIds: [image, MISSING] }), thing: 'image' },
   { method: 'export.run', field: 'runId', request: () => ({ runId: MISSING, dir: '/tmp/pictor-never-written', formats: ['onnx'] }), thing: 'run' },

@@ -141,14 +141,15 @@ function registerProbabilityFunction(db: Database): void {
 
 /**
  * Ids of the split's predicted images labeled with one of `classIds`, the least likely label first
- * (= highest loss −ln p), ties by id.
+ * (= highest loss −ln p), ties by id; with `mistakesOnly`, only those whose prediction is not their label.
  */
 export function lowestLabelProbabilityIds(
   db: Database,
   runId: number,
   classIds: readonly number[],
   split: EvaluationSplit,
-  limit: number
+  limit: number,
+  mistakesOnly = false
 ): number[] {
   registerProbabilityFunction(db)
   const filter = splitFilter(split)
@@ -159,7 +160,7 @@ export function lowestLabelProbabilityIds(
        JOIN labels l ON l.image_id = p.image_id
        JOIN images i ON i.id = p.image_id
        JOIN json_each(?) output ON output.value = l.class_id
-       WHERE p.run_id = ? AND ${filter.sql}
+       WHERE p.run_id = ? AND ${filter.sql} ${mistakesOnly ? 'AND p.predicted_index != output.key' : ''}
        ORDER BY pictor_probability_at(p.probabilities, output.key), p.image_id
        LIMIT ?`
     )

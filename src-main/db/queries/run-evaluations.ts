@@ -46,20 +46,43 @@ export function replaceRunEvaluation(
 
 
 /**
- * Whether any label changed after `since` (the moment the run read its training data). Every user
- * edit writes labels.updated_at (set, relabel, merge, undo/redo that sets a label) and every new
- * action writes label_actions.created_at (which also covers edits that remove a label); imports
- * write labels.updated_at for newly labeled images. Not seen: an undo/redo that only removes labels
- * of an action recorded before `since` — no timestamp records it.
+ * Whether the labels differ now from what they were at `since` (the moment a run read its training
+ * data). Changed back is not changed: a relabel that was undone leaves the model's picture of the
+ * data true (issue 14: the "retrain" banner stayed after an undo).
+ *
+ * Label history says what each image was at `since`: the old class of the first action recorded
+ * after it that touched the image (undone or not: an undone action still says what came before).
+ * Those images are compared with their current label.
+ *
+ * A label written after `since` with no such action left is a change when the image was imported
+ * after `since` (the run never saw it) or an action recorded before `since` that touched it is now
+ * undone (undone after the run read it, as far as anyone can tell: undo is not dated). Otherwise it
+ * was put back by an undo whose record a later action dropped from the redo stack, and is what it
+ * was. Not seen, for want of dates: a redo of an action that was undone before `since`, and an undo
+ * of an action recorded before `since` whose record a later action dropped, or that only removed labels.
  */
 export function labelsChangedSince(db: Database, since: number): boolean {
   return (
     db
       .prepare(
-        `SELECT EXISTS (SELECT 1 FROM labels WHERE updated_at > ?)
-             OR EXISTS (SELECT 1 FROM label_actions WHERE created_at > ?)`
+        `WITH later AS (
+           SELECT c.image_id, min(c.action_id) AS firstAction
+           FROM label_changes c JOIN label_actions a ON a.id = c.action_id
+           WHERE a.created_at > @since
+           GROUP BY c.image_id)
+         SELECT EXISTS (
+                  SELECT 1 FROM later
+                  JOIN label_changes c ON c.action_id = later.firstAction AND c.image_id = later.image_id
+                  LEFT JOIN labels l ON l.image_id = later.image_id
+                  WHERE c.old_class_id IS NOT l.class_id)
+             OR EXISTS (
+                  SELECT 1 FROM labels l JOIN images i ON i.id = l.image_id
+                  WHERE l.updated_at > @since AND l.image_id NOT IN (SELECT image_id FROM later)
+                    AND (i.imported_at > @since
+                         OR EXISTS (SELECT 1 FROM label_changes c JOIN label_actions a ON a.id = c.action_id
+                                    WHERE c.image_id = l.image_id AND a.created_at <= @since AND a.undone = 1)))`
       )
       .pluck()
-      .get(since, since) === 1
+      .get({ since }) === 1
   )
 }

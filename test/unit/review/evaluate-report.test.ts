@@ -8,6 +8,7 @@ import { getRunEvaluation, labelsChangedSince, replaceRunEvaluation } from '../.
 import { latestRunWithModel } from '../../../src-main/db/queries/training-runs'
 import { evaluationReport } from '../../../src-main/review/evaluate-report'
 import { cellItems, topLossItems } from '../../../src-main/review/review-items'
+import { Labeling } from '../../../src-main/services/labeling'
 import { expectAppError } from '../../helpers/app-error'
 import { useTempDir } from '../../helpers/temp-dir'
 
@@ -132,7 +133,7 @@ describe('evaluationReport', () => {
   })
 
   it('follows current labels, splits and class names without touching the predictions', () => {
-    db.prepare("UPDATE labels SET class_id = 2, updated_at = 60 WHERE image_id = 2").run() // cat→dog: now right
+    new Labeling(() => db).assign([2], 2) // cat→dog: now right
     db.prepare("UPDATE images SET split = 'train', split_origin = 'user' WHERE id = 4").run()
     db.prepare("UPDATE classes SET name = 'kitty' WHERE id = 1").run()
     const evaluation = evaluationReport(db, 1, 'test')!
@@ -147,14 +148,77 @@ describe('evaluationReport', () => {
     expect(evaluation.stale).toBe(true)
   })
 
-  it('is stale once a label is written or a label action is recorded after the run read its data', () => {
+  it('is stale once an action after the run changed a label, or an image imported after it brought one', () => {
     expect(evaluationReport(db, 1, 'test')!.stale).toBe(false)
     expect(labelsChangedSince(db, 10)).toBe(false)
-    db.prepare("INSERT INTO label_actions (description, created_at) VALUES ('Clear img-8', 11)").run()
+    // An action at t=11 removed img-8's label (dog): the run, which started at 10, read it as dog.
+    const action = Number(db.prepare("INSERT INTO label_actions (description, created_at) VALUES ('Clear img-8', 11)").run().lastInsertRowid)
+    db.prepare('INSERT INTO label_changes (action_id, image_id, old_class_id, new_class_id) VALUES (?, 8, 2, NULL)').run(action)
+    db.prepare('DELETE FROM labels WHERE image_id = 8').run()
     expect(labelsChangedSince(db, 10)).toBe(true)
     expect(labelsChangedSince(db, 11)).toBe(false)
-    db.prepare("UPDATE labels SET updated_at = 12 WHERE image_id = 1").run()
+    // An image imported after the run, labeled by its folder: the run never saw that label.
+    db.prepare(
+      `INSERT INTO images (id, source_id, rel_path, status, bytes, mtime_ms, content_hash, split, split_origin, imported_at)
+       VALUES (11, 1, 'dog/late.png', 'ok', 1, 1, 'h11', 'test', 'folder', 12)`
+    ).run()
+    db.prepare("INSERT INTO labels (image_id, class_id, origin, updated_at) VALUES (11, 2, 'folder', 12)").run()
     expect(labelsChangedSince(db, 11)).toBe(true)
+    expect(labelsChangedSince(db, 12)).toBe(false)
+  })
+
+  it('is stale while the labels differ from what the run read, and no longer once the change is undone (issue 14)', () => {
+    const labeling = new Labeling(() => db)
+    const stale = () => evaluationReport(db, 1, 'test')!.stale
+    expect(stale()).toBe(false)
+    labeling.assign([2], 2) // cat → dog
+    expect(stale()).toBe(true)
+    labeling.undo()
+    expect(db.prepare('SELECT class_id FROM labels WHERE image_id = 2').pluck().get()).toBe(1)
+    expect(stale()).toBe(false)
+    labeling.redo()
+    expect(stale()).toBe(true)
+    labeling.undo()
+    expect(stale()).toBe(false)
+    // Relabeled and relabeled back by hand: two actions, and the label the run read.
+    labeling.assign([2], 2)
+    labeling.assign([2], 1)
+    expect(stale()).toBe(false)
+    // A whole class deleted (its images unlabeled), then brought back.
+    labeling.deleteClass(2)
+    expect(stale()).toBe(true)
+    labeling.undo()
+    expect(stale()).toBe(false)
+    // An image the run saw unlabeled, labeled and unlabeled again.
+    labeling.assign([10], 1)
+    expect(stale()).toBe(true)
+    labeling.assign([10], null)
+    expect(stale()).toBe(false)
+    // Relabel, undo, relabel another image: the new action drops the undone one (and its record)
+    // from the redo stack. Undoing the second puts every label back as the run read it.
+    labeling.assign([3], 1)
+    labeling.undo()
+    labeling.assign([4], 1)
+    expect(db.prepare('SELECT count(*) FROM label_changes WHERE image_id = 3').pluck().get()).toBe(0)
+    expect(stale()).toBe(true)
+    labeling.undo()
+    expect(stale()).toBe(false)
+  })
+
+  it('is stale when an action from before the run is undone after it, and not once it is redone', () => {
+    const labeling = new Labeling(() => db)
+    const stale = () => evaluationReport(db, 1, 'test')!.stale
+    // Img-1 relabeled cat→dog at t=6, before the run (t=10), and undone after it: img-1 is cat again,
+    // which the run never read.
+    const relabel = Number(db.prepare("INSERT INTO label_actions (description, created_at) VALUES ('Label image as dog', 6)").run().lastInsertRowid)
+    db.prepare('INSERT INTO label_changes (action_id, image_id, old_class_id, new_class_id) VALUES (?, 1, 1, 2)').run(relabel)
+    db.prepare("UPDATE labels SET class_id = 2, origin = 'user', updated_at = 6 WHERE image_id = 1").run()
+    expect(stale()).toBe(false)
+    labeling.undo()
+    expect(db.prepare('SELECT class_id FROM labels WHERE image_id = 1').pluck().get()).toBe(1)
+    expect(stale()).toBe(true)
+    labeling.redo()
+    expect(stale()).toBe(false)
   })
 
   it('is null for a run never evaluated; the default run is the latest finished one with a model', () => {
@@ -187,11 +251,22 @@ describe('cellItems and topLossItems', () => {
   })
 
   it('ranks labeled images by −ln p(label): 6 (0.05), 2 (0.2), 4 (0.3), 1 (0.7), 3 (0.8)', () => {
-    const top = topLossItems(db, stored(), 'all', 4)
+    const top = topLossItems(db, stored(), { split: 'all', limit: 4, mistakesOnly: false })
     expect(top.map((item) => item.imageId)).toEqual([6, 2, 4, 1])
     expect(top.map((item) => item.loss!)).toEqual([-Math.log(0.05), -Math.log(0.2), -Math.log(0.3), -Math.log(0.7)].map((value) => expect.closeTo(value, 5)))
     expect(top[0]).toMatchObject({ split: null, trueClassId: 2, predictedClassId: 3 })
     // Only the test split, and never the bird (7) or the unlabeled image (10).
-    expect(topLossItems(db, stored(), 'test', 100).map((item) => item.imageId)).toEqual([2, 4, 1, 3])
+    expect(topLossItems(db, stored(), { split: 'test', limit: 100, mistakesOnly: false }).map((item) => item.imageId)).toEqual([2, 4, 1, 3])
+  })
+
+  it('mistakes only: leaves out the images predicted as labeled, still highest loss first (issue 14)', () => {
+    // 6 (dog→fox), 2 (cat→dog) and 4 (dog→cat) are wrong; 5, 1 and 3 are right and drop out.
+    const mistakes = topLossItems(db, stored(), { split: 'all', limit: 100, mistakesOnly: true })
+    expect(mistakes.map((item) => item.imageId)).toEqual([6, 2, 4])
+    expect(mistakes.every((item) => item.trueClassId !== item.predictedClassId)).toBe(true)
+    expect(topLossItems(db, stored(), { split: 'all', limit: 2, mistakesOnly: true }).map((item) => item.imageId)).toEqual([6, 2])
+    // A relabel that makes the prediction right takes the image out at once.
+    db.prepare('UPDATE labels SET class_id = 2 WHERE image_id = 2').run()
+    expect(topLossItems(db, stored(), { split: 'test', limit: 100, mistakesOnly: true }).map((item) => item.imageId)).toEqual([4])
   })
 })

@@ -5,7 +5,7 @@ import { SelectableList } from './selectable-list.svelte'
 /** Where a list of review images comes from: one confusion-matrix cell, or the top losses. */
 export type ItemSource =
   | { kind: 'cell'; runId: number; split: EvaluationSplit; trueClassId: number; predictedClassId: number }
-  | { kind: 'topLoss'; runId: number; split: EvaluationSplit }
+  | { kind: 'topLoss'; runId: number; split: EvaluationSplit; mistakesOnly: boolean }
 
 /**
  * The images of a confusion cell or of the top losses, with a cursor and a selection, relabeled
@@ -61,7 +61,7 @@ export class ReviewItemsState extends SelectableList<ReviewItem> {
               predictedClassId: source.predictedClassId,
               limit: 5000
             })
-          : await this.api.call('review.topLoss', { runId: source.runId, split: source.split, limit: 500 })
+          : await this.api.call('review.topLoss', { runId: source.runId, split: source.split, limit: 500, mistakesOnly: source.mistakesOnly })
       if (generation !== this.#generation || source !== this.#source) return
       this.replace(items)
       this.#error = null

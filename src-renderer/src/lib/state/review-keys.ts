@@ -9,10 +9,18 @@ export type ReviewKeyAction = () => Promise<void> | void
  * 0/Backspace, arrows, Ctrl+Z, Space for the large view. Over the label-issue list: Enter/y accepts, n/Delete keeps.
  */
 export function reviewKeyAction(event: KeyboardEvent, review: ReviewState, columns: number): ReviewKeyAction | null {
-  if (typing(event.target)) return null
+  if (typing(event.target) || movingInMatrix(event)) return null
   if (review.tab === 'issues') return issueKey(event, review)
   const gridOpen = review.items.source !== null && (review.tab === 'matrix' || review.tab === 'losses')
   return gridOpen ? gridKey(event, review, columns) : null
+}
+
+/** Keys the focused confusion matrix uses itself (to move between cells and open one), not the image grid's. */
+const MATRIX_KEYS = new Set(['ArrowUp', 'ArrowDown', 'ArrowLeft', 'ArrowRight', 'Home', 'End', 'Enter', ' '])
+
+function movingInMatrix(event: KeyboardEvent): boolean {
+  const target = event.target
+  return MATRIX_KEYS.has(event.key) && target instanceof Element && target.closest('[data-review-matrix]') !== null
 }
 
 /** A focused checkbox (row %, hide decided) takes no letters or digits: the keys still relabel. */

@@ -1,4 +1,4 @@
-import type { ClassCount, Evaluation, EvaluationSplit, JobProgress, LabelChange, RunSummary } from '@contract/types'
+import type { ClassCount, Evaluation, EvaluationSplit, JobProgress, LabelChange, ReviewRunChoice, RunSummary } from '@contract/types'
 import { TRAIN_SETTING_KEYS } from '@contract/train-settings'
 import { ApiError } from '../api/client'
 import type { AppState } from './app-state.svelte'
@@ -7,6 +7,7 @@ import { ReviewIssuesState } from './review-issues-state.svelte'
 import { ReviewItemsState } from './review-items-state.svelte'
 import { ReviewDetail } from './review-detail.svelte'
 import { ReviewRobustnessState } from './review-robustness-state.svelte'
+import { ReviewRuns } from './review-runs.svelte'
 import { UndoToastState } from './undo-toast.svelte'
 
 export type ReviewTab = 'matrix' | 'losses' | 'issues' | 'robustness'
@@ -32,8 +33,9 @@ export class ReviewState {
   tab = $state<ReviewTab>('matrix')
   /** Confusion matrix as row percentages instead of counts. */
   normalized = $state(false)
-  #runs = $state.raw<RunSummary[]>([])
-  #runsLoaded = $state(false)
+  /** Top losses leave out the images the model gets right: those are not label errors. */
+  mistakesOnly = $state(true)
+  readonly #runs: ReviewRuns
   #runId = $state<number | null>(null)
   #split = $state<EvaluationSplit>('test')
   #evaluation = $state.raw<Evaluation | null>(null)
@@ -46,6 +48,7 @@ export class ReviewState {
 
   constructor(private readonly app: AppState) {
     const api = app.api
+    this.#runs = new ReviewRuns(api)
     this.items = new ReviewItemsState(api)
     this.detail = new ReviewDetail(api)
     this.issues = new ReviewIssuesState(api)
@@ -59,17 +62,21 @@ export class ReviewState {
     ]
   }
 
-  get runs() {
-    return this.#runs
+  get runs(): RunSummary[] {
+    return this.#runs.list
   }
   get runsLoaded() {
-    return this.#runsLoaded
+    return this.#runs.loaded
   }
   get runId() {
     return this.#runId
   }
   get run(): RunSummary | undefined {
-    return this.#runs.find((run) => run.id === this.#runId)
+    return this.#runs.find(this.#runId)
+  }
+  /** Why the shown run was chosen for the user (null once they chose one themselves). */
+  get openedBecause(): ReviewRunChoice['reason'] | null {
+    return this.#runs.openedBecause(this.#runId)
   }
   get split() {
     return this.#split
@@ -107,19 +114,19 @@ export class ReviewState {
     clearTimeout(this.#settleTimer)
   }
 
-  /** Finished runs with a model, newest first; keeps the chosen run, else picks the newest. */
+  /** Re-reads the runs; keeps the chosen one, else opens the one ReviewRuns picks. */
   async refreshRuns(): Promise<void> {
-    const all = await this.app.api.call('runs.list', {}).catch((error: unknown) => {
+    try {
+      const replacement = await this.#runs.refresh(this.#runId)
+      if (replacement !== undefined) await this.chooseRun(replacement)
+    } catch (error) {
       this.#error = messageOf(error)
-      return null
-    })
-    this.#runsLoaded = true
-    if (!all) return
-    this.#runs = all.filter((run) => run.status === 'done' && run.hasModel).sort((a, b) => b.createdAt - a.createdAt || b.id - a.id)
-    if (this.#runId === null || !this.run) await this.chooseRun(this.#runs[0]?.id ?? null)
+    }
   }
 
-  async chooseRun(runId: number | null): Promise<void> {
+  /** Shows a run. `remember`: the user chose it, so Review opens on it next time too. */
+  async chooseRun(runId: number | null, remember = false): Promise<void> {
+    if (remember && runId !== null) this.#runs.remember(runId)
     if (runId === this.#runId && this.#evaluationLoaded) return
     this.#runId = runId
     this.#evaluation = null
@@ -193,7 +200,12 @@ export class ReviewState {
 
   async openTopLosses(): Promise<void> {
     if (this.#runId === null) return
-    await this.items.open({ kind: 'topLoss', runId: this.#runId, split: this.#split })
+    await this.items.open({ kind: 'topLoss', runId: this.#runId, split: this.#split, mistakesOnly: this.mistakesOnly })
+  }
+
+  async showMistakesOnly(on: boolean): Promise<void> {
+    this.mistakesOnly = on
+    await this.openTopLosses()
   }
 
   async showTab(tab: ReviewTab): Promise<void> {
@@ -256,8 +268,8 @@ export class ReviewState {
     if (job.state !== 'done' || runId === null) return
     await this.refreshRuns()
     this.changes.show(`Run #${runId} trained; evaluating it`)
-    // Choosing the new, never-evaluated run evaluates it.
-    await this.chooseRun(runId)
+    // Choosing the new, never-evaluated run evaluates it; it is the one being reviewed from now on.
+    await this.chooseRun(runId, true)
   }
 
   /**
