@@ -16,16 +16,25 @@ export function columnsFor(width: number): number {
   return Math.max(1, Math.floor(width / ROW))
 }
 
+/**
+ * The pitch that spreads `columns` over the whole `width` (cells grow a little, never shrink), so a
+ * grid leaves no dead band at its right edge (issue 14: up to 155 px between the Label grid and the
+ * Classes panel). Cells are then `pitch - GAP` square.
+ */
+export function fillingPitch(width: number, columns: number): number {
+  return Math.max(ROW, Math.floor(width / Math.max(1, columns)))
+}
+
 // Two functions, not one returning a pair: each feeds its own $derived, so a scroll that stays
 // within the same rows changes neither and re-renders nothing.
 /** The first row to render at this scroll position, overscan included. */
-export function firstRenderedRow(scrollTop: number): number {
-  return Math.max(0, Math.floor(scrollTop / ROW) - OVERSCAN)
+export function firstRenderedRow(scrollTop: number, pitch = ROW): number {
+  return Math.max(0, Math.floor(scrollTop / pitch) - OVERSCAN)
 }
 
 /** One past the last row to render for this scroll position and viewport height, overscan included. */
-export function endRenderedRow(scrollTop: number, height: number, rows: number): number {
-  return Math.min(rows, Math.ceil((scrollTop + height) / ROW) + OVERSCAN)
+export function endRenderedRow(scrollTop: number, height: number, rows: number, pitch = ROW): number {
+  return Math.min(rows, Math.ceil((scrollTop + height) / pitch) + OVERSCAN)
 }
 
 /** The item indices in rows [firstRow, lastRow) of a grid of `count` items. */
@@ -39,9 +48,9 @@ export function indicesInRows(firstRow: number, lastRow: number, columns: number
  * Where to scroll a viewport of client height `height`, now at `scrollTop`, so that the row of item
  * `index` shows — just enough — or null when it already does.
  */
-export function scrollTopShowing(scrollTop: number, height: number, index: number, columns: number): number | null {
-  const top = Math.floor(index / columns) * ROW
+export function scrollTopShowing(scrollTop: number, height: number, index: number, columns: number, pitch = ROW): number | null {
+  const top = Math.floor(index / columns) * pitch
   if (top < scrollTop) return top
-  if (top + ROW > scrollTop + height) return top + ROW - height + GAP
+  if (top + pitch > scrollTop + height) return top + pitch - height + GAP
   return null
 }
