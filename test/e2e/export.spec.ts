@@ -3,6 +3,9 @@ import { join } from 'node:path'
 import { expect, test } from './fixtures'
 import { createAndImport, makeRedBlueFolder, trainCnn } from './project-setup'
 
+/** The page's own getComputedStyle: these functions run in the browser (the specs compile without the DOM library). */
+declare function getComputedStyle(element: unknown): { appearance: string; backgroundColor: string }
+
 test('exports a trained run as ONNX and TF.js into a typed folder and lists the files', async ({ app, page }) => {
   test.setTimeout(180_000)
   const folder = join(app.workDir, 'photos')
@@ -14,7 +17,19 @@ test('exports a trained run as ONNX and TF.js into a typed folder and lists the 
   await page.keyboard.press('Control+6')
   await expect(page.getByRole('heading', { name: 'Export', exact: true })).toBeVisible()
   const form = page.getByRole('form', { name: 'Export a model' })
-  await expect(form.getByRole('combobox')).toContainText('#1 cnn')
+  await expect(form.getByRole('combobox')).toContainText('#1 CNN')
+  // Issue 14's polish: the run selector is styled like the app's fields (not the native grey box),
+  // and each format is one line, box at the left, then its name and what it is for.
+  const runSelect = form.getByRole('combobox', { name: 'Run' })
+  expect(await runSelect.evaluate((element) => [getComputedStyle(element).appearance, getComputedStyle(element).backgroundColor])).toEqual(['none', 'rgb(20, 22, 26)'])
+  const formBox = (await form.boundingBox())!
+  for (const name of ['ONNX', 'TensorFlow.js']) {
+    const box = (await form.getByRole('checkbox', { name: new RegExp(`^${name.replace('.', '\\.')}`) }).boundingBox())!
+    const text = (await form.locator('.format', { hasText: name }).boundingBox())!
+    expect(box.x - formBox.x, `${name}'s box sits at the form's left edge`).toBeLessThan(40)
+    expect(Math.abs(box.y + box.height / 2 - (text.y + text.height / 2)), `${name}'s box and name share a line`).toBeLessThan(6)
+    expect(text.x).toBeGreaterThan(box.x + box.width)
+  }
   const out = join(app.workDir, 'exported')
   await form.getByLabel('Destination folder').fill(out)
   await form.getByRole('button', { name: 'Export', exact: true }).click()

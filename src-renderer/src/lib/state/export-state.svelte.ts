@@ -54,19 +54,6 @@ export class ExportState {
     }
   }
 
-  /** The native folder dialog (Electron); false where there is none (browser mode types a path instead). */
-  async pickFolder(): Promise<boolean> {
-    try {
-      const folder = await this.api.call('dialog.pickFolder', {})
-      if (folder) this.dir = folder
-      return true
-    } catch (error) {
-      if (error instanceof ApiError && error.code === 'UNSUPPORTED') return false
-      this.#error = message(error)
-      return true
-    }
-  }
-
   async export(): Promise<void> {
     if (!this.canExport) return
     this.#busy = true
