@@ -32,6 +32,17 @@ export type PredictFilter = z.input<typeof predictFilterSchema>
 export const PREDICT_SORTS = ['path', 'confidence'] as const
 export type PredictSort = (typeof PREDICT_SORTS)[number]
 
+/** Try it: the largest image one may send or name (25 MB; a camera's JPEG fits, a 100-MB TIFF scan does not). */
+export const TRY_IMAGE_MAX_BYTES = 25 * 1024 * 1024
+/** The same limit in base64 characters, as `predict.image` carries dropped bytes. */
+export const TRY_IMAGE_MAX_BASE64 = Math.ceil(TRY_IMAGE_MAX_BYTES / 3) * 4
+/** A request body that carries one (browser mode's transport allows this much for `predict.image` only). */
+export const TRY_IMAGE_MAX_BODY_BYTES = TRY_IMAGE_MAX_BASE64 + 64 * 1024
+/** The image files Try it offers to choose (no BMP: the decoder cannot read it, as the importer says). */
+export const TRY_IMAGE_EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp', 'gif', 'tif', 'tiff', 'avif'] as const
+
+export const tooLargeMessage = (what: string) => `${what} is larger than 25 MB; Try it takes images up to 25 MB`
+
 export const predictMethods = {
   /**
    * Starts predicting `folder` with run `runId` of the open project (the latest run with a model when
@@ -77,6 +88,27 @@ export const predictMethods = {
       })
       .strict(),
     response: returns<{ path: string; rows: number }>()
+  },
+  /**
+   * Try it: one image, every class with its probability, best first. The model as for
+   * `predict.start` (`runId`, `modelPath`, or the latest run with a model); the image either a file
+   * (`path`) or, for a file dropped into a browser where no path exists, its bytes in base64. The
+   * loaded model stays cached (in a worker thread) per source, so the next try answers in milliseconds.
+   */
+  'predict.image': {
+    request: z
+      .object({
+        runId: z.number().int().positive().optional(),
+        modelPath: absolutePath('an exported model').optional(),
+        path: absolutePath('an image').optional(),
+        bytes: z.string().max(TRY_IMAGE_MAX_BASE64, tooLargeMessage('the image')).optional(),
+        /** The dropped file's name, for messages. */
+        name: z.string().trim().min(1).max(255).optional()
+      })
+      .strict()
+      .refine((request) => request.runId === undefined || request.modelPath === undefined, 'give a runId or a modelPath, not both')
+      .refine((request) => (request.path === undefined) !== (request.bytes === undefined), 'give the image as a path or as bytes (one of them)'),
+    response: returns<PredictedImage>()
   }
 } as const
 
@@ -85,6 +117,21 @@ export type PredictSource = { kind: 'run'; runId: number } | { kind: 'model'; pa
 export interface PredictedRank {
   label: string
   probability: number
+}
+
+/** One image tried (`predict.image`). */
+export interface PredictedImage {
+  source: PredictSource
+  /** Every class of the model, best first; the probabilities sum to 1. */
+  ranks: PredictedRank[]
+  /** 'onnxruntime' or 'tfjs-<backend>'. */
+  engine: string
+  /** Milliseconds to decode and predict the image (the model already loaded). */
+  ms: number
+  /** Milliseconds the model took to load for this try; null when it was already cached. */
+  loadMs: number | null
+  /** The image as a small WebP data URL (upright, at most 480 px), to show it whatever its format. */
+  preview: string
 }
 
 export interface PredictedRow {

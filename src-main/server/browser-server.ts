@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fail, type Envelope } from '../contract/envelope'
+import { TRY_IMAGE_MAX_BODY_BYTES, tooLargeMessage } from '../contract/predict'
 import type { Services } from '../services/services'
 import { answerPath, type RouteContext } from './app-routes'
 import { cookieName, isAllowedHost, isLoopbackAddress, newToken, requestToken, sameToken } from './auth'
@@ -111,8 +112,10 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     if (origin !== undefined && !isAllowedHost(origin.replace(/^http:\/\//, ''), port)) {
       return sendEnvelope(response, 403, fail('UNAUTHORIZED', 'cross-origin calls are refused'))
     }
-    const body = await readBody(request)
-    if (body === null) return sendEnvelope(response, 413, fail('INVALID_REQUEST', 'the request body is too large'))
+    // Try it sends a dropped image's bytes (up to 25 MB, as base64); every other call stays small.
+    const limit = url.pathname === '/api/call/predict.image' ? TRY_IMAGE_MAX_BODY_BYTES : MAX_BODY_BYTES
+    const body = await readBody(request, limit)
+    if (body === null) return sendEnvelope(response, 413, fail('INVALID_REQUEST', limit === MAX_BODY_BYTES ? 'the request body is too large' : tooLargeMessage('the image')))
     let payload: unknown
     try {
       payload = body.length === 0 ? {} : JSON.parse(body)
@@ -211,13 +214,13 @@ function sendText(response: ServerResponse, status: number, text: string): void 
 }
 
 /** The body as text, or null once it passes the size limit (the rest is not read). */
-function readBody(request: IncomingMessage): Promise<string | null> {
+function readBody(request: IncomingMessage, limit: number): Promise<string | null> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
     request.on('data', (chunk: Buffer) => {
       size += chunk.length
-      if (size > MAX_BODY_BYTES) {
+      if (size > limit) {
         // Stop buffering but keep draining, so the 413 answer still reaches the client.
         chunks.length = 0
         request.removeAllListeners('data')

@@ -72,6 +72,7 @@ const CASES: Case[] = [
   { method: 'export.run', field: 'runId', request: () => ({ runId: MISSING, dir: '/tmp/pictor-never-written', formats: ['onnx'] }), thing: 'run' },
   { method: 'backups.restore', field: 'id', request: ({ project }) => ({ path: project, id: 'no-such-backup' }), thing: 'backup', id: 'no-such-backup' },
   { method: 'predict.start', field: 'runId', request: ({ project }) => ({ folder: project.slice(0, project.lastIndexOf('/')), runId: MISSING }), thing: 'run' },
+  { method: 'predict.image', field: 'runId', request: ({ project }) => ({ runId: MISSING, path: project }), thing: 'run' },
   { method: 'predict.results', field: 'jobId', request: () => ({ jobId: 'no-such-job' }), thing: 'job', id: 'no-such-job' },
   { method: 'predict.saveCsv', field: 'jobId', request: () => ({ jobId: 'no-such-job', path: '/tmp/pictor-never-written.csv' }), thing: 'job', id: 'no-such-job' },
   { method: 'jobs.cancel', field: 'jobId', request: () => ({ jobId: 'no-such-job' }), thing: 'job', id: 'no-such-job' }
