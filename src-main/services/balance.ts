@@ -75,11 +75,20 @@ export function balanceReport(db: Database): BalanceReport {
     (item) => `“${item.name}” has ${counted(item.count, 'training image')}; at least ${MIN_TRAIN_IMAGES} are needed to learn it.`,
     (list) => `${list}; each needs at least ${MIN_TRAIN_IMAGES} to be learned.`
   )
+  // Assign splits tops validation up to the ratio, no further: where the ratio itself gives a class
+  // fewer than MIN_VAL_IMAGES, pressing it again changes nothing, and the advice says what would.
+  const ratioSum = ratios.train + ratios.val + ratios.test
+  const valTarget = (name: string) => Math.round(((present.find((row) => row.name === name)?.total ?? 0) * ratios.val) / ratioSum)
+  const assignHelps = fewVal.some((item) => valTarget(item.name) > item.count)
+  const tooSmall = `At ${Math.round((ratios.val / ratioSum) * 100)} % validation that is all they get: raise Validation % or add images.`
   const valLines = shortfallWarnings(
     fewVal,
     'validation image',
-    (item) => `“${item.name}” has ${counted(item.count, 'validation image')}; with fewer than ${MIN_VAL_IMAGES} its accuracy is guesswork.`,
-    (list) => `${list}; with fewer than ${MIN_VAL_IMAGES} a class's accuracy is guesswork. Assign splits moves training images to validation.`
+    (item) =>
+      `“${item.name}” has ${counted(item.count, 'validation image')}; with fewer than ${MIN_VAL_IMAGES} its accuracy is guesswork.` +
+      (valTarget(item.name) > item.count ? '' : ` ${tooSmall.replace('they get', 'it gets')}`),
+    (list) =>
+      `${list}; with fewer than ${MIN_VAL_IMAGES} a class's accuracy is guesswork. ${assignHelps ? 'Assign splits moves training images to validation.' : tooSmall}`
   )
   // A few classes: each class's lines together, in class order. Grouped lines stand on their own.
   const classOf = (line: string) => present.findIndex((row) => line.startsWith(`“${row.name}” has `))

@@ -39,9 +39,9 @@ describe('balance.report', () => {
     expect(report.ratios).toEqual({ train: 0.8, val: 0.1, test: 0.1 })
     expect(report.warnings).toEqual([
       '“cat” has 3 training images; at least 20 are needed to learn it.',
-      '“cat” has 2 validation images; with fewer than 5 its accuracy is guesswork.',
+      '“cat” has 2 validation images; with fewer than 5 its accuracy is guesswork. At 10 % validation that is all it gets: raise Validation % or add images.',
       '“dog” has 0 training images; at least 20 are needed to learn it.',
-      '“dog” has 0 validation images; with fewer than 5 its accuracy is guesswork.',
+      '“dog” has 0 validation images; with fewer than 5 its accuracy is guesswork. At 10 % validation that is all it gets: raise Validation % or add images.',
       '4 images are unlabeled and will not be used for training.'
     ])
   })
@@ -79,7 +79,7 @@ describe('balance.report', () => {
     expect(row(report, 'cat')).toMatchObject({ train: 22, val: 3, test: 0, none: 0, total: 25 })
     expect(row(report, 'dog')).toMatchObject({ train: 20, val: 6, test: 4, none: 0, total: 30 })
     expect(report.imbalanceRatio).toBe(1.2)
-    expect(report.warnings).toEqual(['“cat” has 3 validation images; with fewer than 5 its accuracy is guesswork.'])
+    expect(report.warnings).toEqual(['“cat” has 3 validation images; with fewer than 5 its accuracy is guesswork. At 10 % validation that is all it gets: raise Validation % or add images.'])
   })
 
   it('after splits.assign, gives every usable image a split and warns from the real split counts', async () => {
