@@ -340,7 +340,17 @@ export interface TrainingProgress {
   epochMetrics: EpochMetrics | null
   backend: string
   notice: string | null
+  /**
+   * What the run is doing. 'extracting': a MobileNetV2 run computes its base-model features before
+   * its first epoch (`extracted` counts them; epoch, batch and loss are not meaningful yet, and
+   * `backend` is ''). 'training': the loop runs. Absent from builds before it was added: training.
+   */
+  phase?: TrainingPhase
+  /** Features computed so far, of those the run needs that were not cached; set while extracting. */
+  extracted?: { done: number; total: number } | null
 }
+
+export type TrainingPhase = 'extracting' | 'training'
 
 /** A base model (e.g. MobileNetV2) as the Train view shows it. */
 export interface BaseModelStatus {

@@ -1,11 +1,12 @@
 import { join } from 'node:path'
 import type { Page } from '@playwright/test'
 import { expect, test } from './fixtures'
+import { BASE_MODEL, missingShared } from '../helpers/shared-assets'
 import { createAndImport, makeRedBlueFolder } from './project-setup'
 
 // Issue 14, polish seen in screenshots of the Train view at 1440×900: the Model selector was clipped
 // ("MobileNetV2 (Im"); the charts' y axis read "0.00 0.00 0.00" before the first epoch and the x
-// axis had no epoch ticks.
+// axis had no epoch ticks; a MobileNetV2 run said "queued" while it extracted features.
 
 test.use({ viewport: { width: 1440, height: 900 } })
 
@@ -79,4 +80,32 @@ test('training charts have distinct y ticks before and after the first epoch, an
   for (const title of ['Loss', 'Accuracy']) expectReadableAxes(await ticks(page, title), `${title} after 12 epochs`)
   const x = (await ticks(page, 'Loss')).x.map(Number)
   expect(Math.max(...x), 'the x axis reaches the last epoch').toBeGreaterThanOrEqual(12)
+})
+
+const NO_BASE_MODEL = missingShared(BASE_MODEL)
+
+test('a MobileNetV2 run says how far its feature extraction is instead of "queued"', async ({ app, page }) => {
+  test.skip(NO_BASE_MODEL !== null, NO_BASE_MODEL ?? '')
+  test.setTimeout(300_000)
+  const folder = join(app.workDir, 'photos')
+  // 120 distinct images: enough batches of extraction that the phase is on screen for a while.
+  await makeRedBlueFolder(folder, 60, 64)
+  await createAndImport(page, app.url, join(app.workDir, 'transfer.pictor'), folder, 120)
+  await page.keyboard.press('Control+4')
+  await expect(page.getByLabel('Model')).toHaveValue('mobilenetv2')
+  await page.getByRole('button', { name: 'Train', exact: true }).click()
+  const status = page.getByTestId('run-1').locator('.status')
+  const seen: string[] = []
+  await expect
+    .poll(
+      async () => {
+        const text = ((await status.textContent().catch(() => null)) ?? '').trim()
+        if (text && seen.at(-1) !== text) seen.push(text)
+        return text
+      },
+      { timeout: 120_000, intervals: [50] }
+    )
+    .toMatch(/^extracting features \d+\/\d+$/)
+  await expect(status).toHaveText('done', { timeout: 200_000 })
+  expect(seen, seen.join(' → ')).not.toContain('queued')
 })

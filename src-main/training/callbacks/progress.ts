@@ -57,7 +57,9 @@ export class ProgressReporter implements TrainingCallback {
       imagesPerSecond: this.#imagesPerSecond === null ? null : Math.round(this.#imagesPerSecond),
       epochMetrics: metrics,
       backend: this.backend,
-      notice: this.#notice
+      notice: this.#notice,
+      phase: 'training',
+      extracted: null
     }
     this.#notice = null
     const message = metrics
@@ -66,4 +68,28 @@ export class ProgressReporter implements TrainingCallback {
       : `Epoch ${epoch + 1}/${this.epochs} · batch ${batch}/${perEpoch} · loss ${loss.toFixed(3)}`
     this.report({ done, total: this.epochs * perEpoch, message, detail, important: metrics !== null })
   }
+}
+
+/**
+ * The progress of a plug's preparation (MobileNetV2's feature extraction, `done` of `total` images)
+ * as run `runId`'s progress in phase 'extracting', so that a view can say "extracting features
+ * 340/960" on the run's row: until the loop starts the run has no other progress to show.
+ */
+export function extractionProgress(runId: number, epochs: number, update: ProgressUpdate): ProgressUpdate {
+  const detail: TrainingProgress = {
+    runId,
+    epoch: 0,
+    epochs,
+    batch: 0,
+    batchesPerEpoch: 0,
+    loss: null,
+    accuracy: null,
+    imagesPerSecond: null,
+    epochMetrics: null,
+    backend: '',
+    notice: null,
+    phase: 'extracting',
+    extracted: { done: update.done, total: update.total ?? update.done }
+  }
+  return { ...update, detail }
 }

@@ -1,8 +1,14 @@
-import type { BaseModelStatus, EpochMetrics, JobProgress, RunSummary, TrainSettings, TrainingProgress } from '@contract/types'
+import type { BaseModelStatus, EpochMetrics, JobProgress, RunStatus, RunSummary, TrainSettings, TrainingProgress } from '@contract/types'
 import { defaultsForModel, defaultTrainModel, TRAIN_DEFAULTS } from '@contract/train-settings'
 import { ApiError, type Client } from '../api/client'
 
 export type SettingsDraft = Omit<TrainSettings, 'seed'>
+
+/** What a run's row says (`text`) and which status it is coloured as (`status`). */
+export interface RunStatusView {
+  text: string
+  status: RunStatus
+}
 
 /** The contract's defaults (the seed CNN's) less the seed, which the form does not show. */
 const { seed: _seed, ...DEFAULT_SETTINGS }: TrainSettings = TRAIN_DEFAULTS
@@ -22,6 +28,8 @@ export class TrainState {
   #refreshes = 0
   /** Epochs of the current job's run as its events reported them: kept across a refresh that predates them. */
   #liveEpochs: { runId: number; epochs: EpochMetrics[] } | null = null
+  /** The run this view started or resumed, by job: known before the job's first event names it. */
+  #started = $state.raw<{ jobId: string; runId: number } | null>(null)
   #unsubscribe: () => void
 
   constructor(private readonly api: Client) {
@@ -74,6 +82,28 @@ export class TrainState {
     const untouched = (Object.keys(DEFAULT_SETTINGS) as (keyof SettingsDraft)[]).every((key) => this.settings[key] === DEFAULT_SETTINGS[key])
     if (untouched) this.#applyModel(model)
   }
+  /**
+   * What run `run`'s row says. The list is read when a run starts and when it ends, so a run being
+   * trained is stored as 'queued' there: its job's events say what it is doing instead (extracting
+   * features, training) and, until the list is read again, how it ended.
+   */
+  statusOf(run: RunSummary): RunStatusView {
+    const job = this.#job
+    const started = this.#started
+    const unsettled = run.status === 'queued' || run.status === 'running'
+    // Started here, and its job has not reported yet (its first event may come after the answer).
+    if (started?.runId === run.id && job?.jobId !== started.jobId && unsettled) return { text: 'starting', status: 'running' }
+    const jobRunId = job?.detail?.runId ?? (started?.jobId === job?.jobId ? started?.runId : undefined)
+    if (!job || jobRunId !== run.id) return { text: run.status, status: run.status }
+    if (job.state !== 'running') return unsettled ? { text: job.state, status: job.state } : { text: run.status, status: run.status }
+    const detail = job.detail
+    if (!detail) return { text: 'starting', status: 'running' }
+    if (detail.phase !== 'extracting') return { text: 'running', status: 'running' }
+    const extracted = detail.extracted
+    const text = extracted && extracted.total > 0 ? `extracting features ${extracted.done}/${extracted.total}` : 'reading cached features'
+    return { text, status: 'running' }
+  }
+
   /** The run being trained, as stored plus the epochs that arrived since. */
   get activeRun(): RunSummary | undefined {
     const runId = this.detail?.runId
@@ -108,14 +138,14 @@ export class TrainState {
   async start(): Promise<void> {
     await this.#attempt(async () => {
       this.#batchLoss = []
-      await this.api.call('train.start', { settings: $state.snapshot(this.settings) })
+      this.#started = await this.api.call('train.start', { settings: $state.snapshot(this.settings) })
     })
   }
 
   async resume(runId: number): Promise<void> {
     await this.#attempt(async () => {
       this.#batchLoss = []
-      await this.api.call('train.resume', { runId })
+      this.#started = await this.api.call('train.resume', { runId })
     })
   }
 
