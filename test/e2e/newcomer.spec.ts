@@ -111,6 +111,8 @@ test('a newcomer does the whole loop through the UI, every path from the folder 
     await page.keyboard.press('Control+4')
     const model = page.getByLabel('Model')
     await expect(model).toHaveValue(withBase ? 'mobilenetv2' : 'cnn')
+    // The default says why it is the default.
+    await expect(page.getByTestId('model-why')).toContainText(withBase ? 'already knows what photos look like' : 'learns from nothing but your images')
     // One click: MobileNetV2's settings stay as they come; the CNN gets a few epochs to stay quick.
     if (!withBase) await page.getByLabel('Epochs').fill('4')
     await page.getByRole('button', { name: 'Train', exact: true }).click()
