@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { absolutePath } from './paths'
+import { TRY_IMAGE_MAX_BASE64, tooLargeMessage } from './try-image'
 
 // Predicting a folder from the app (issue 14): `predict.start` runs a job that classifies every image
 // below a folder with a run of the open project or a model Pictor exported; its rows stay in main
@@ -31,17 +32,6 @@ export type PredictFilter = z.input<typeof predictFilterSchema>
 
 export const PREDICT_SORTS = ['path', 'confidence'] as const
 export type PredictSort = (typeof PREDICT_SORTS)[number]
-
-/** Try it: the largest image one may send or name (25 MB; a camera's JPEG fits, a 100-MB TIFF scan does not). */
-export const TRY_IMAGE_MAX_BYTES = 25 * 1024 * 1024
-/** The same limit in base64 characters, as `predict.image` carries dropped bytes. */
-export const TRY_IMAGE_MAX_BASE64 = Math.ceil(TRY_IMAGE_MAX_BYTES / 3) * 4
-/** A request body that carries one (browser mode's transport allows this much for `predict.image` only). */
-export const TRY_IMAGE_MAX_BODY_BYTES = TRY_IMAGE_MAX_BASE64 + 64 * 1024
-/** The image files Try it offers to choose (no BMP: the decoder cannot read it, as the importer says). */
-export const TRY_IMAGE_EXTENSIONS = ['jpg', 'jpeg', 'png', 'webp', 'gif', 'tif', 'tiff', 'avif'] as const
-
-export const tooLargeMessage = (what: string) => `${what} is larger than 25 MB; Try it takes images up to 25 MB`
 
 export const predictMethods = {
   /**

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import type { ErrorCode } from '../contract/envelope'
-import { TRY_IMAGE_MAX_BYTES, tooLargeMessage, type PredictedRank } from '../contract/predict'
+import type { PredictedRank } from '../contract/predict'
+import { TRY_IMAGE_MAX_BYTES, tooLargeMessage } from '../contract/try-image'
 import { AppError, fromSystemError } from '../core/errors'
 import { withJobDatabase } from '../db/connection'
 import { DecodeError } from '../classifier/decode'
@@ -39,10 +40,7 @@ export interface TriedImage {
 }
 
 /** Messages between the main side (services/image-worker.ts) and the worker. */
-export interface ToImageWorker {
-  id: number
-  request: ImageToTry
-}
+export type ToImageWorker = { type: 'try'; id: number; request: ImageToTry } | { type: 'close' }
 export type FromImageWorker = { id: number; ok: true; value: TriedImage } | { id: number; ok: false; code: ErrorCode; message: string }
 
 export class ImageTrier {

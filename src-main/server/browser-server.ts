@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fail, type Envelope } from '../contract/envelope'
-import { TRY_IMAGE_MAX_BODY_BYTES, tooLargeMessage } from '../contract/predict'
+import { TRY_IMAGE_MAX_BODY_BYTES, tooLargeMessage } from '../contract/try-image'
 import type { Services } from '../services/services'
 import { answerPath, type RouteContext } from './app-routes'
 import { cookieName, isAllowedHost, isLoopbackAddress, newToken, requestToken, sameToken } from './auth'

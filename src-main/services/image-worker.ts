@@ -26,18 +26,28 @@ export class ImageWorker {
     const id = this.#nextId++
     return new Promise<TriedImage>((resolve, reject) => {
       this.#pending.set(id, { resolve, reject })
-      worker.postMessage({ id, request } satisfies ToImageWorker)
+      worker.postMessage({ type: 'try', id, request } satisfies ToImageWorker)
     })
   }
 
-  /** Ends the worker now (tries in flight fail as cancelled). */
-  async close(): Promise<void> {
+  /**
+   * Ends the worker (tries in flight fail as cancelled): asked to release its models and stop, which
+   * it does by itself; stopped from outside only if it has not within `graceMs`. Until it has ended
+   * it keeps the process alive, so an app that quits does not tear it down in the middle.
+   */
+  async close(graceMs = 5000): Promise<void> {
     const worker = this.#worker
     this.#worker = null
     if (this.#idle) clearTimeout(this.#idle)
     this.#idle = null
     this.#failAll(new AppError('CANCELLED', 'Try it was closed'))
-    await worker?.terminate()
+    if (!worker) return
+    worker.ref()
+    const ended = new Promise<void>((resolve) => worker.once('exit', () => resolve()))
+    worker.postMessage({ type: 'close' } satisfies ToImageWorker)
+    const timer = setTimeout(() => void worker.terminate(), graceMs)
+    await ended
+    clearTimeout(timer)
   }
 
   #start(): Worker {

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import { TRY_IMAGE_MAX_BYTES, tooLargeMessage, type PredictSource } from '../contract/predict'
+import type { PredictSource } from '../contract/predict'
+import { TRY_IMAGE_MAX_BYTES, tooLargeMessage } from '../contract/try-image'
 import type { Handlers } from '../core/dispatcher'
 import { writeFileAtomic } from '../core/atomic-write'
 import { AppError, fromSystemError } from '../core/errors'

@@ -28,6 +28,7 @@ import { issueHandlers } from './issue-handlers'
 import { suggestionHandlers } from './suggestion-handlers'
 import { exportHandlers } from './export-handlers'
 import { predictHandlers } from './predict-handlers'
+import { ImageWorker } from './image-worker'
 import { PredictStore, type PredictedFiles } from '../export/predict-store'
 import { filesHandlers } from './files-handlers'
 import { ProjectSession } from './project-session'
@@ -83,6 +84,8 @@ export function createServices(options: ServiceOptions): Services {
     })
   }
   const predictions = new PredictStore()
+  // Try it's worker thread (started on the first try), ended with the services.
+  const images = new ImageWorker()
   const handlers: Handlers = {
     ...projectHandlers(context),
     ...libraryHandlers(context),
@@ -95,7 +98,7 @@ export function createServices(options: ServiceOptions): Services {
     ...issueHandlers(context),
     ...suggestionHandlers(context),
     ...exportHandlers(context),
-    ...predictHandlers(context, predictions),
+    ...predictHandlers(context, predictions, images),
     ...filesHandlers(context, options.dataDir)
   }
   const { session } = context
@@ -116,6 +119,7 @@ export function createServices(options: ServiceOptions): Services {
     info: context.info,
     close: () => {
       context.jobs.cancelAll()
+      void images.close()
       context.session.close()
     }
   }

@@ -9,7 +9,14 @@ const port = parentPort
 if (!port) throw new Error('predict-image-worker must run inside a worker thread')
 const trier = new ImageTrier()
 
-port.on('message', ({ id, request }: ToImageWorker) => {
+port.on('message', (message: ToImageWorker) => {
+  if (message.type === 'close') {
+    // Models released and the port closed, the thread ends by itself, as a job's worker does (a
+    // thread stopped from outside while ONNX Runtime holds a session can keep the process from exiting).
+    void trier.dispose().finally(() => port.close())
+    return
+  }
+  const { id, request } = message
   trier.try(request).then(
     (value) => port.postMessage({ id, ok: true, value } satisfies FromImageWorker),
     (error: unknown) => {

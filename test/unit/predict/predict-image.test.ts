@@ -4,9 +4,10 @@ import { join } from 'node:path'
 import sharp from 'sharp'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { MethodName, RequestOf, ResponseOf } from '../../../src-main/contract/methods'
-import { TRY_IMAGE_MAX_BASE64, TRY_IMAGE_MAX_BYTES } from '../../../src-main/contract/predict'
+import { TRY_IMAGE_MAX_BASE64, TRY_IMAGE_MAX_BYTES } from '../../../src-main/contract/try-image'
 import { exportRun } from '../../../src-main/export/export-run'
 import { startBrowserServer } from '../../../src-main/server/browser-server'
+import { ImageWorker } from '../../../src-main/services/image-worker'
 import { createServices, type Services } from '../../../src-main/services/services'
 import { activateBackend } from '../../../src-main/tfjs/backend'
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir'
@@ -154,6 +155,18 @@ describe('predict.image (Try it)', () => {
       await server.close()
     }
   }, 60_000)
+
+  it('ends its worker by itself when closed (models released), and starts a new one for the next try', async () => {
+    const images = new ImageWorker()
+    const request = { key: 'model', source: { kind: 'model', path: modelPath } as const, image: { path: red } }
+    expect((await images.try(request)).ranks[0]!.label).toBe('red')
+    const started = performance.now()
+    await images.close(60_000) // never stopped from outside within a minute: it ended on its own
+    expect(performance.now() - started).toBeLessThan(10_000)
+    const again = await images.try(request)
+    expect(again.loadMs).not.toBeNull()
+    await images.close()
+  }, 90_000)
 
   it('needs a project for a run, and names a run that does not exist', async () => {
     expect(await failure('predict.image', { runId: 999, path: red })).toMatch(/^NOT_FOUND: run 999/)
