@@ -118,6 +118,9 @@ test('a newcomer does the whole loop through the UI, every path from the folder 
     await page.getByRole('button', { name: 'Train', exact: true }).click()
     await expect(page.getByTestId('run-1').locator('.status')).toHaveText('done', { timeout: 240_000 })
     await shot(page, '4-train')
+    // Try it is one click from the finished run: the Predict view, with its drop zone.
+    await page.getByRole('button', { name: 'Try it →' }).click()
+    await expect(page.getByRole('region', { name: 'Try it' })).toBeVisible()
 
     // Review: the confusion matrix of the run just trained.
     await page.keyboard.press('Control+5')
