@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util'
 import { backupsCommand } from './backups-command'
 import { cliServices } from './cli-services'
 import type { Command } from './command'
+import { datasetCommand } from './dataset-command'
 import { evalCommand } from './eval-command'
 import { exportCommand } from './export-command'
 import { importCommand } from './import-command'
@@ -94,6 +95,7 @@ export const COMMANDS: Command[] = [
   trainCommand,
   modelsCommand,
   exportCommand,
+  datasetCommand,
   predictCommand,
   evalCommand,
   issuesCommand,

@@ -1,0 +1,116 @@
+import { resolve } from 'node:path'
+import { parseArgs } from 'node:util'
+import pkg from '../../package.json'
+import { openProjectDatabase } from '../db/connection'
+import { DATASET_FORMATS, SPLIT_CHOICES, splitFolders, type DatasetFormat, type SplitChoice } from '../dataset/dataset-plan'
+import { exportDataset, type DatasetExportResult } from '../dataset/dataset-export'
+import type { ProgressUpdate } from '../jobs/job'
+import type { Command } from './command'
+import { cliPath, printJson, UsageError } from './output'
+
+const USAGE =
+  'pictor dataset export --project FILE --format keras|imagefolder|csv --out DIR [--split all|train|val|test] [--copy|--link] [--include-unlabeled] [--json]'
+
+/**
+ * `pictor dataset export`: the labeled images as `<split>/<class>/<file>` (hard links where the file
+ * system allows), with classes.json, a dataset card, and metadata.jsonl or dataset.csv. Ctrl+C
+ * cancels and leaves nothing behind; progress goes to stderr once an export takes more than a second.
+ */
+export const datasetCommand: Command = {
+  name: 'dataset',
+  usage: USAGE,
+  summary: "export a project's labeled images as a dataset other tools read (Keras, torchvision, Hugging Face, CSV)",
+  async run(args) {
+    const [action, ...rest] = args
+    if (action !== 'export') throw new UsageError(action === undefined ? 'dataset needs an action: export' : `unknown action "${action}"; the action is export`)
+    const { values, positionals } = parseArgs({
+      args: rest,
+      options: {
+        project: { type: 'string' },
+        format: { type: 'string' },
+        out: { type: 'string' },
+        split: { type: 'string', default: 'all' },
+        copy: { type: 'boolean' },
+        link: { type: 'boolean' },
+        'include-unlabeled': { type: 'boolean' },
+        json: { type: 'boolean' }
+      },
+      allowPositionals: true,
+      strict: true
+    })
+    if (positionals.length > 0) throw new UsageError(`unexpected ${positionals.join(' ')}`)
+    if (!values.project) throw new UsageError('dataset export needs --project FILE')
+    if (!values.out) throw new UsageError('dataset export needs --out DIR')
+    if (!DATASET_FORMATS.includes(values.format as DatasetFormat)) throw new UsageError(`--format must be ${DATASET_FORMATS.join(', ')}, got ${values.format ?? 'nothing'}`)
+    if (!SPLIT_CHOICES.includes(values.split as SplitChoice)) throw new UsageError(`--split must be ${SPLIT_CHOICES.join(', ')}, got ${values.split}`)
+    if (values.copy && values.link) throw new UsageError('--copy and --link exclude each other')
+
+    const db = openProjectDatabase(resolve(values.project))
+    const controller = new AbortController()
+    const stop = () => {
+      process.stderr.write('Cancelling…\n')
+      controller.abort()
+    }
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+    const progress = progressPrinter()
+    try {
+      const result = await exportDataset(
+        {
+          db,
+          dir: cliPath(values.out),
+          format: values.format as DatasetFormat,
+          split: values.split as SplitChoice,
+          mode: values.copy ? 'copy' : values.link ? 'link' : 'auto',
+          includeUnlabeled: values['include-unlabeled'] === true,
+          pictorVersion: pkg.version
+        },
+        { signal: controller.signal, onProgress: progress.update }
+      )
+      progress.end()
+      if (values.json) printJson(result)
+      else printSummary(result)
+      return 0
+    } finally {
+      progress.end()
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      db.close()
+    }
+  }
+}
+
+/** Quiet for a quick export; after a second, one line a second (rewritten in place on a terminal). */
+function progressPrinter(): { update: (update: ProgressUpdate) => void; end: () => void } {
+  const started = Date.now()
+  let last = 0
+  let open = false
+  const tty = process.stderr.isTTY === true
+  return {
+    update({ done, total, message }) {
+      const now = Date.now()
+      if (now - started < 1000 || now - last < 1000) return
+      last = now
+      const line = `${message} ${done}${total === null ? '' : ` of ${total}`}`
+      process.stderr.write(tty ? `\r\x1b[2K${line}` : `${line}\n`)
+      open = tty
+    },
+    end() {
+      if (open) process.stderr.write('\n')
+      open = false
+    }
+  }
+}
+
+function printSummary(result: DatasetExportResult): void {
+  const how = [result.linked > 0 ? `${result.linked} hard-linked` : '', result.copied > 0 ? `${result.copied} copied` : ''].filter(Boolean).join(', ')
+  console.log(`Exported ${result.images} images (${result.format}${how ? `; ${how}` : ''}) to ${result.dir}`)
+  for (const split of splitFolders(result)) {
+    const classes = Object.entries(result.counts[split] ?? {}).map(([name, n]) => `${name} ${n}`)
+    const unlabeled = result.unlabeled[split]
+    console.log(`  ${split}: ${[...classes, ...(unlabeled ? [`unlabeled ${unlabeled}`] : [])].join(', ')}`)
+  }
+  const { failed, missing, unlabeled } = result.leftOut
+  const left = [failed ? `${failed} unreadable` : '', missing ? `${missing} missing` : '', unlabeled ? `${unlabeled} unlabeled` : ''].filter(Boolean)
+  if (left.length > 0) console.log(`Left out: ${left.join(', ')}`)
+}
