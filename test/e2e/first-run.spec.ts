@@ -60,7 +60,8 @@ test('a newcomer imports, labels and trains through the guide and the folder bro
     await chooser.getByRole('button', { name: 'flowers' }).click()
     await expect(chooser.getByTestId('folder-path')).toHaveText(/Home.*photos.*flowers/)
     await chooser.getByRole('button', { name: 'Choose this folder' }).click()
-    await expect(page.getByLabel('Folder to import')).toHaveValue(flowers)
+    await expect(chooser).toHaveCount(0)
+    await expect(page.getByLabel('Folder to import', { exact: true })).toHaveValue(flowers)
     await page.getByRole('button', { name: 'Import', exact: true }).click()
     await expect(page.getByTestId('import-new')).toHaveText('75')
 

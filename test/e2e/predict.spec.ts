@@ -50,7 +50,8 @@ test('predicts a folder with a run and an exported model, chosen in the folder b
     const chooser = page.getByRole('dialog', { name: 'Choose a folder of images to predict' })
     await chooser.getByRole('button', { name: 'incoming' }).click()
     await chooser.getByRole('button', { name: 'Choose this folder' }).click()
-    await expect(form.getByLabel('Folder of images')).toHaveValue(incoming)
+    await expect(chooser).toHaveCount(0)
+    await expect(form.getByLabel('Folder of images', { exact: true })).toHaveValue(incoming)
     await form.getByRole('button', { name: 'Predict', exact: true }).click()
 
     await expect(page.getByTestId('predict-summary')).toContainText('25 of 25 files', { timeout: 60_000 })
