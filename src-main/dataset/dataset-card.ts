@@ -3,6 +3,7 @@
 import type { DatasetFormat, DatasetPlan, SplitChoice } from './dataset-plan'
 import { splitFolders, UNLABELED, UNSPLIT } from './dataset-plan'
 import { CLASSES_FILE, CSV_FILE, METADATA_FILE } from './dataset-files'
+import type { ShardInfo } from './webdataset-shards'
 
 export interface CardContext {
   projectName: string
@@ -10,6 +11,8 @@ export interface CardContext {
   split: SplitChoice
   exportedAt: string
   pictorVersion: string
+  /** The webdataset format's shards, in the order written. */
+  shards?: readonly ShardInfo[]
 }
 
 const SPLIT_ORIGINS: Record<string, string> = {
@@ -21,7 +24,25 @@ const SPLIT_ORIGINS: Record<string, string> = {
 const LAYOUT: Record<DatasetFormat, string> = {
   keras: 'the folder tree alone (Keras `image_dataset_from_directory`, torchvision `ImageFolder`, Ultralytics classify)',
   imagefolder: `the folder tree plus \`${METADATA_FILE}\` in each split folder (Hugging Face \`imagefolder\`): file_name, label, split, sha256, width, height, label_origin, label_issue_score`,
-  csv: `the folder tree plus \`${CSV_FILE}\`: path, label, split, sha256, label_origin (RFC 4180, UTF-8)`
+  csv: `the folder tree plus \`${CSV_FILE}\`: path, label, split, sha256, label_origin (RFC 4180, UTF-8)`,
+  webdataset:
+    'WebDataset tar shards (`webdataset`, or any tar reader): each image is `<key>.<ext>` (the original bytes), `<key>.cls` (its class index in `classes.json`, decimal) and `<key>.json` (label, split, sha256, width, height, label_origin, label_issue_score, file_name), adjacent in one shard'
+}
+
+/** `train-{000000..000003}.tar` for each group of shards, with its images and size. */
+function shardLines(shards: readonly ShardInfo[]): string[] {
+  const groups = new Map<string, ShardInfo[]>()
+  for (const shard of shards) {
+    const group = shard.file.replace(/-\d+\.tar$/, '')
+    groups.set(group, [...(groups.get(group) ?? []), shard])
+  }
+  return [...groups].map(([group, members]) => {
+    const first = members[0]!.file.slice(group.length + 1, -4)
+    const last = members.at(-1)!.file.slice(group.length + 1, -4)
+    const pattern = members.length === 1 ? members[0]!.file : `${group}-{${first}..${last}}.tar`
+    const bytes = members.reduce((sum, shard) => sum + shard.bytes, 0)
+    return `- \`${pattern}\`: ${images(members.reduce((sum, shard) => sum + shard.images, 0))} in ${members.length} shard${members.length === 1 ? '' : 's'}, ${bytes} bytes.`
+  })
 }
 
 /** '1 image', '2 images'. */
@@ -55,7 +76,9 @@ export function datasetCard(plan: DatasetPlan, context: CardContext): string {
     '',
     `Exported by Pictor ${context.pictorVersion} on ${context.exportedAt} as \`${context.format}\`` +
       `${context.split === 'all' ? '' : ` (the ${context.split} split only)`}: ${images(plan.files.length)} in ${plan.classes.length} classes.`,
-    `Readers: ${LAYOUT[context.format]}. Images are at \`<split>/<class folder>/<file>\`.`,
+    `Readers: ${LAYOUT[context.format]}.` +
+      (context.format === 'webdataset' ? ` Shards are \`<split>-NNNNNN.tar\`${plan.files.some((file) => file.label === null) ? ` (unlabeled images, without .cls, in \`${UNLABELED}-NNNNNN.tar\`)` : ''}:` : ' Images are at `<split>/<class folder>/<file>`.'),
+    ...(context.format === 'webdataset' ? ['', ...shardLines(context.shards ?? [])] : []),
     '',
     `\`${CLASSES_FILE}\` maps each folder back to its exact class name and gives the class order Pictor trains in` +
       ' (index 0 first). Readers that sort folders alphabetically may number the classes differently.',
@@ -77,8 +100,7 @@ export function datasetCard(plan: DatasetPlan, context: CardContext): string {
     `- ${images(failed)} that could not be read at import and ${missing} whose file has gone missing.`,
     ...(unlabeled > 0 ? [`- ${images(unlabeled)} without a label (export with --include-unlabeled to have them in \`${UNLABELED}/\`).`] : []),
     ...(otherSplits > 0 ? [`- ${images(otherSplits)} of other splits.`] : []),
-    '',
-    'The images may be hard links to the originals (the default on one file system): edit a copy, not these files.',
+    ...(context.format === 'webdataset' ? [] : ['', 'The images may be hard links to the originals (the default on one file system): edit a copy, not these files.']),
     ''
   ]
   return lines.join('\n')

@@ -1,4 +1,5 @@
-// `pictor dataset export`: a project's labeled images as a folder tree other tools read unchanged.
+// `pictor dataset export`: a project's labeled images as a folder tree other tools read unchanged
+// (or, for webdataset, as tar shards).
 // Everything is written into a hidden folder beside the destination and renamed into place at the
 // end, so a failure or a cancel leaves the destination as it was (absent or empty), never half-written.
 import { constants } from 'node:fs'
@@ -12,6 +13,7 @@ import type { JobContext } from '../jobs/job'
 import { datasetCard } from './dataset-card'
 import { textFiles } from './dataset-files'
 import { planDataset, type DatasetFormat, type DatasetPlan, type PlannedFile, type SplitChoice } from './dataset-plan'
+import { DEFAULT_SHARD_MB, SHARD_MB, writeShards, type ShardInfo } from './webdataset-shards'
 
 /** auto: hard links where the file system allows, copies elsewhere; link: hard links or fail; copy: always copies. */
 export type PlaceMode = 'auto' | 'link' | 'copy'
@@ -25,6 +27,8 @@ export interface DatasetExportInput {
   mode: PlaceMode
   includeUnlabeled: boolean
   pictorVersion: string
+  /** webdataset: the most bytes a shard may hold (default 512 MiB); one larger image gets a shard of its own. */
+  shardBytes?: number
 }
 
 export interface DatasetExportResult {
@@ -38,6 +42,8 @@ export interface DatasetExportResult {
   counts: DatasetPlan['counts']
   unlabeled: DatasetPlan['unlabeled']
   leftOut: DatasetPlan['leftOut']
+  /** webdataset only: each shard at the top of `dir`, in the order written. */
+  shards?: ShardInfo[]
 }
 
 /** Link errors after which a copy is the way: another file system, or one without hard links. */
@@ -56,20 +62,26 @@ export async function exportDataset(input: DatasetExportInput, { signal, onProgr
   })
   try {
     const placed = { linked: 0, copied: 0 }
-    const vanished: PlannedFile[] = []
-    const noLinks = new Set<string>()
-    const made = new Set<string>()
-    onProgress({ done: 0, total: plan.files.length, message: 'writing images' })
-    for (const [index, file] of plan.files.entries()) {
-      signal.throwIfAborted()
-      const target = join(staging, ...file.path.split('/'))
-      const folder = dirname(target)
-      if (!made.has(folder)) await mkdir(folder, { recursive: true })
-      made.add(folder)
-      const how = await place(file, target, input.mode, noLinks)
-      if (how === 'vanished') vanished.push(file)
-      else placed[how]++
-      onProgress({ done: index + 1, total: plan.files.length, message: 'writing images' })
+    let vanished: PlannedFile[] = []
+    let shards: ShardInfo[] | undefined
+    if (input.format === 'webdataset') {
+      ;({ shards, vanished } = await writeShards(staging, plan, input.shardBytes ?? DEFAULT_SHARD_MB * SHARD_MB, signal, onProgress))
+      placed.copied = plan.files.length - vanished.length
+    } else {
+      const noLinks = new Set<string>()
+      const made = new Set<string>()
+      onProgress({ done: 0, total: plan.files.length, message: 'writing images' })
+      for (const [index, file] of plan.files.entries()) {
+        signal.throwIfAborted()
+        const target = join(staging, ...file.path.split('/'))
+        const folder = dirname(target)
+        if (!made.has(folder)) await mkdir(folder, { recursive: true })
+        made.add(folder)
+        const how = await place(file, target, input.mode, noLinks)
+        if (how === 'vanished') vanished.push(file)
+        else placed[how]++
+        onProgress({ done: index + 1, total: plan.files.length, message: 'writing images' })
+      }
     }
     const written = withoutVanished(plan, vanished)
     const card = datasetCard(written, {
@@ -77,7 +89,8 @@ export async function exportDataset(input: DatasetExportInput, { signal, onProgr
       format: input.format,
       split: input.split,
       exportedAt: new Date().toISOString(),
-      pictorVersion: input.pictorVersion
+      pictorVersion: input.pictorVersion,
+      shards
     })
     for (const [path, text] of Object.entries(textFiles(input.format, written, card))) await writeFile(join(staging, ...path.split('/')), text)
     signal.throwIfAborted()
@@ -85,7 +98,7 @@ export async function exportDataset(input: DatasetExportInput, { signal, onProgr
     if (await requireEmptyDestination(dir)) await rmdir(dir)
     await rename(staging, dir)
     const { classes, counts, unlabeled, leftOut } = written
-    return { format: input.format, dir, split: input.split, images: written.files.length, ...placed, classes, counts, unlabeled, leftOut }
+    return { format: input.format, dir, split: input.split, images: written.files.length, ...placed, classes, counts, unlabeled, leftOut, ...(shards ? { shards } : {}) }
   } catch (error) {
     await rm(staging, { recursive: true, force: true })
     if (signal.aborted) throw new AppError('CANCELLED', `the dataset export was cancelled; nothing was written to ${dir}`)

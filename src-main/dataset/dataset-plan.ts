@@ -6,7 +6,7 @@ import type { ImageSplit } from '../contract/types'
 import type { DatasetRow, DatasetSource } from '../db/queries/dataset-rows'
 import { classFolders, fileNames } from './safe-names'
 
-export const DATASET_FORMATS = ['keras', 'imagefolder', 'csv'] as const
+export const DATASET_FORMATS = ['keras', 'imagefolder', 'csv', 'webdataset'] as const
 export type DatasetFormat = (typeof DATASET_FORMATS)[number]
 export const SPLIT_CHOICES = ['all', 'train', 'val', 'test'] as const
 export type SplitChoice = (typeof SPLIT_CHOICES)[number]
@@ -29,7 +29,7 @@ export interface PlannedFile {
   row: DatasetRow
   /** Absolute path of the image as the project knows it. */
   source: string
-  /** Where it goes, '/'-separated, relative to the export folder. */
+  /** Where it goes, '/'-separated, relative to the export folder (the webdataset format writes shards instead). */
   path: string
   split: SplitFolder
   /** Exact class name; null for an unlabeled image. */

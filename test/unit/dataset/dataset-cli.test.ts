@@ -60,9 +60,9 @@ describe('pictor dataset export', () => {
   })
 
   it('rejects what it does not know as a usage error', () => {
-    const run = pictor('--format', 'webdataset', '--out', join(dir, 'never'))
+    const run = pictor('--format', 'tfrecord', '--out', join(dir, 'never'))
     expect(run.status).toBe(2)
-    expect(run.stderr).toContain('--format must be keras, imagefolder, csv, got webdataset')
+    expect(run.stderr).toContain('--format must be keras, imagefolder, csv, webdataset, got tfrecord')
   })
 
   it('torchvision’s ImageFolder reads the keras export: the same images per class and split', (context) => {
