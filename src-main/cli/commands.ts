@@ -7,6 +7,7 @@ import { evalCommand } from './eval-command'
 import { exportCommand } from './export-command'
 import { importCommand } from './import-command'
 import { issuesCommand } from './issues-command'
+import { labelsCommand } from './labels-command'
 import { predictCommand } from './predict-command'
 import { modelsCommand } from './models-command'
 import { trainCommand } from './train-command'
@@ -96,6 +97,7 @@ export const COMMANDS: Command[] = [
   modelsCommand,
   exportCommand,
   datasetCommand,
+  labelsCommand,
   predictCommand,
   evalCommand,
   issuesCommand,

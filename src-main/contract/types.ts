@@ -228,7 +228,7 @@ export interface ImageDetail {
   status: 'ok' | 'failed' | 'missing'
   contentHash: string | null
   classId: number | null
-  labelOrigin: 'folder' | 'user' | 'model' | null
+  labelOrigin: 'folder' | 'user' | 'model' | 'import' | null
   folderClass: string | null
   split: ImageSplit | null
   splitOrigin: 'folder' | 'auto' | 'user' | null

@@ -1,5 +1,6 @@
 // The dataset card (README.md) written into every dataset export: what is in it, how many of each
 // class in each split, where the labels and the splits came from, and what was left out.
+import type { LabelOrigin } from '../db/queries/dataset-rows'
 import type { DatasetFormat, DatasetPlan, SplitChoice } from './dataset-plan'
 import { splitFolders, UNLABELED, UNSPLIT } from './dataset-plan'
 import { CLASSES_FILE, CSV_FILE, METADATA_FILE } from './dataset-files'
@@ -19,6 +20,14 @@ const SPLIT_ORIGINS: Record<string, string> = {
   folder: 'taken from a train/, val/ or test/ folder the images were imported from',
   auto: "assigned by Pictor's seeded split assignment (near-duplicates kept in one split)",
   user: 'set by hand in Pictor'
+}
+
+/** Who decided a label, as the card says it (label_origin in metadata.jsonl and dataset.csv). */
+const LABEL_ORIGINS: Record<LabelOrigin, string> = {
+  folder: 'the import folder',
+  user: 'a person',
+  model: 'a model suggestion accepted',
+  import: 'an imported label file (pictor labels import)'
 }
 
 const LAYOUT: Record<DatasetFormat, string> = {
@@ -90,7 +99,7 @@ export function datasetCard(plan: DatasetPlan, context: CardContext): string {
     '',
     '## Where labels and splits came from',
     '',
-    `- Labels: ${[...origins].map(([origin, n]) => `${n} ${origin === 'none' ? 'unlabeled' : `from ${origin === 'folder' ? 'the import folder' : origin === 'user' ? 'a person' : 'a model suggestion accepted'}`}`).join(', ') || 'none'}.`,
+    `- Labels: ${[...origins].map(([origin, n]) => `${n} ${origin === 'none' ? 'unlabeled' : `from ${LABEL_ORIGINS[origin]}`}`).join(', ') || 'none'}.`,
     ...[...splitOrigins].map(([origin, n]) => `- ${images(n)}: split ${SPLIT_ORIGINS[origin] ?? `never assigned (labeled ones are in \`${UNSPLIT}/\`)`}.`),
     `- Exact duplicates (same SHA-256): ${duplicateGroups.length === 0 ? 'none' : `${duplicateGroups.length} groups, ${images(duplicateGroups.reduce((a, b) => a + b, 0))}`}.`,
     `- Known issues: ${flagged === 0 ? 'no image flagged by a label-issue scan' : `${images(flagged)} flagged by Pictor's label-issue scan as possibly mislabeled (label_issue_score in the imagefolder format's ${METADATA_FILE}: the scan's confidence in the given label, lower is more suspicious)`}.`,

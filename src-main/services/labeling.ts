@@ -20,6 +20,7 @@ import {
   latestDoneAction,
   recordAction,
   setActionUndone,
+  type ActionOrigin,
   type LabelChangeRow
 } from '../db/queries/label-history'
 import { currentLabels, imagesLabeled, writeLabels } from '../db/queries/labels'
@@ -63,7 +64,7 @@ export class Labeling {
   assignEach(
     targets: readonly { imageId: number; classId: number }[],
     description: string,
-    origin: 'user' | 'model'
+    origin: ActionOrigin
   ): LabelChange {
     const db = this.db()
     return writeTransaction(db, () => {
@@ -89,7 +90,7 @@ export class Labeling {
       // A class this action deleted (merge, delete) comes back before its labels do.
       if (action.deletesClassId !== null) this.#restoreClass(db, action.deletesClassId)
       // Each label comes back with whoever had decided it (rows from before v6 have no origin: 'user').
-      for (const origin of ['folder', 'user', 'model'] as const) {
+      for (const origin of ['folder', 'user', 'model', 'import'] as const) {
         const restored = changes.filter((c) => (c.oldOrigin ?? 'user') === origin)
         writeLabels(db, restored.map((c) => ({ imageId: c.imageId, classId: c.oldClassId })), origin)
       }

@@ -11,7 +11,7 @@ export interface DatasetClass {
   name: string
 }
 
-export type LabelOrigin = 'folder' | 'user' | 'model'
+export type LabelOrigin = 'folder' | 'user' | 'model' | 'import'
 
 export interface DatasetRow {
   imageId: number

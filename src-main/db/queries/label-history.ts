@@ -1,6 +1,9 @@
 import type { Database } from 'better-sqlite3'
 
-export type LabelOrigin = 'folder' | 'user' | 'model'
+export type LabelOrigin = 'folder' | 'user' | 'model' | 'import'
+
+/** Who decided the labels an action wrote (a folder never acts: it labels at import, outside the history). */
+export type ActionOrigin = 'user' | 'model' | 'import'
 
 export interface LabelChangeRow {
   imageId: number
@@ -15,13 +18,13 @@ export interface LabelActionRow {
   description: string
   deletesClassId: number | null
   /** Who decided the new labels; redo writes them with it. */
-  origin: 'user' | 'model'
+  origin: ActionOrigin
 }
 
 export interface RecordOptions {
   /** The class the action deleted (merge, delete): undo restores it. */
   deletesClassId?: number | null
-  origin?: 'user' | 'model'
+  origin?: ActionOrigin
   now?: number
 }
 

@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3'
+import type { LabelOrigin } from './label-history'
 
 /**
  * Prepared once per import. A folder only labels an image that has no label yet: a rescan never
@@ -29,7 +30,7 @@ export function currentLabels(db: Database, imageIds: readonly number[]): Map<nu
 export function writeLabels(
   db: Database,
   changes: readonly { imageId: number; classId: number | null }[],
-  origin: 'folder' | 'user' | 'model',
+  origin: LabelOrigin,
   now = Date.now()
 ): void {
   const upsert = db.prepare(
