@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { absolutePath, displayName } from './paths'
 import { trainSettingsSchema } from './train-settings'
 import { predictMethods } from './predict'
+import { datasetMethods } from './dataset'
 import { splitMethods } from './splits'
 import type {
   BaseModelStatus,
@@ -300,6 +301,9 @@ export const methods = {
 
   // ---- Predicting a folder from the app (issue 14): contract/predict.ts
   ...predictMethods,
+
+  // ---- Dataset export from the app (issue 15): contract/dataset.ts
+  ...datasetMethods,
 
   'jobs.list': { request: empty, response: returns<JobProgress[]>() },
   'jobs.cancel': { request: z.object({ jobId: z.string().min(1).max(100) }).strict(), response: returns<null>() }

@@ -28,6 +28,7 @@ import { issueHandlers } from './issue-handlers'
 import { suggestionHandlers } from './suggestion-handlers'
 import { exportHandlers } from './export-handlers'
 import { predictHandlers } from './predict-handlers'
+import { datasetHandlers } from './dataset-handlers'
 import { ImageWorker } from './image-worker'
 import { PredictStore, type PredictedFiles } from '../export/predict-store'
 import { filesHandlers } from './files-handlers'
@@ -99,6 +100,7 @@ export function createServices(options: ServiceOptions): Services {
     ...suggestionHandlers(context),
     ...exportHandlers(context),
     ...predictHandlers(context, predictions, images),
+    ...datasetHandlers(context),
     ...filesHandlers(context, options.dataDir)
   }
   const { session } = context

@@ -16,7 +16,7 @@ export interface FuzzWorld {
 }
 
 /** Methods whose path is written to or walked: they never get a real path outside `root`. */
-const CREATES_OR_WALKS = new Set(['project.create', 'export.run', 'import.start', 'predict.start', 'predict.saveCsv'])
+const CREATES_OR_WALKS = new Set(['project.create', 'export.run', 'import.start', 'predict.start', 'predict.saveCsv', 'dataset.export'])
 
 const HUGE = 'A'.repeat(200_000)
 
@@ -239,6 +239,7 @@ function validPath(world: FuzzWorld, method: string): string {
   if (method === 'project.create') return `${work}/fresh.pictor`
   if (method === 'import.start' || method === 'models.import') return `${work}/images`
   if (method === 'export.run') return `${work}/exports/base`
+  if (method === 'dataset.export') return `${work}/datasets/base`
   return `${work}/project.pictor`
 }
 

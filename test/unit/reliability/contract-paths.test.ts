@@ -42,6 +42,7 @@ const PATH_FIELDS: [method: string, request: (path: string) => object][] = [
   ['import.start', (folder) => ({ folder })],
   ['models.import', (path) => ({ path })],
   ['export.run', (dir) => ({ dir })],
+  ['dataset.export', (dir) => ({ dir, format: 'keras' })],
   ['backups.list', (path) => ({ path })],
   ['backups.restore', (path) => ({ path })]
 ]
