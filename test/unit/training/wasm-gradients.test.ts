@@ -415,16 +415,20 @@ describe('model gradients match the cpu backend (relative L2 ≤ 1e-4 per variab
 
   it('trains (fit) on wasm with the composed kernels', async () => {
     await tf.setBackend('wasm')
-    const model = separableBlock()
+    // The block ends in logits; categorical cross-entropy wants probabilities (fed logits, it divides by
+    // their sum, which can be negative, and the loss wandered up as often as down).
+    const block = separableBlock()
+    const model = tfl.model({ inputs: block.inputs, outputs: tfl.layers.softmax().apply(block.outputs[0]!) as tfl.SymbolicTensor })
     model.compile({ optimizer: tf.train.adam(1e-2), loss: 'categoricalCrossentropy' })
     const x = seeded([4, 9, 11, 8], 71)
     const y = tf.oneHot(tf.tensor1d([0, 1, 2, 0], 'int32'), 3)
-    const history = await model.fit(x, y, { epochs: 5, batchSize: 4, verbose: 0 })
+    const history = await model.fit(x, y, { epochs: 30, batchSize: 4, verbose: 0 })
     const losses = history.history.loss as number[]
-    expect(losses).toHaveLength(5)
+    expect(losses).toHaveLength(30)
     for (const loss of losses) expect(Number.isFinite(loss)).toBe(true)
     // Learning, not just finite numbers: gradients pointing the wrong way (or nowhere) would not lower it.
-    expect(losses.at(-1)!).toBeLessThan(losses[0]! * 0.9)
+    // (30 steps on 4 images: the loss fell to 0.08–0.44 of its start in repeated runs.)
+    expect(losses.at(-1)!).toBeLessThan(losses[0]! * 0.6)
     tf.dispose([x, y])
     model.dispose()
   })
