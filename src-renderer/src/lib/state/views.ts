@@ -15,6 +15,6 @@ export const VIEWS: readonly ViewDescriptor[] = [
   { id: 'balance', title: 'Balance', shortcut: '3', emptyHint: 'See how many images each class has, per split.' },
   { id: 'train', title: 'Train', shortcut: '4', emptyHint: 'Fine-tune MobileNetV2 or train a small CNN in one click.' },
   { id: 'review', title: 'Review', shortcut: '5', emptyHint: 'Study the confusion matrix and fix mislabeled images.' },
-  { id: 'export', title: 'Export', shortcut: '6', emptyHint: 'Export a trained model as ONNX or TF.js.' },
+  { id: 'export', title: 'Export', shortcut: '6', emptyHint: 'Export a trained model as ONNX or TF.js, or the labeled images as a dataset.' },
   { id: 'predict', title: 'Predict', shortcut: '7', emptyHint: 'Predict every image of a folder with a run or an exported model.' }
 ]
