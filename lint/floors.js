@@ -12,7 +12,7 @@ export const FLOORS = [
   { name: 'inference', folders: ['classifier'] },
   { name: 'training', folders: ['training'] },
   { name: 'transfer learning', folders: ['transfer'] },
-  { name: 'features', folders: ['review', 'export', 'dataset'] },
+  { name: 'features', folders: ['review', 'export', 'dataset', 'bundle'] },
   { name: 'app shells', folders: ['services', 'workers', 'server', 'cli', 'electron'] }
 ]
 

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util'
 import { backupsCommand } from './backups-command'
+import { bundleCommand } from './bundle-command'
 import { cliServices } from './cli-services'
 import type { Command } from './command'
 import { datasetCommand } from './dataset-command'
@@ -97,6 +98,7 @@ export const COMMANDS: Command[] = [
   modelsCommand,
   exportCommand,
   datasetCommand,
+  bundleCommand,
   labelsCommand,
   predictCommand,
   evalCommand,

@@ -5,9 +5,9 @@ import { openProjectDatabase } from '../db/connection'
 import { DATASET_FORMATS, SPLIT_CHOICES, splitFolders, type DatasetFormat, type SplitChoice } from '../dataset/dataset-plan'
 import { exportDataset, type DatasetExportResult } from '../dataset/dataset-export'
 import { DEFAULT_SHARD_MB, SHARD_MB } from '../dataset/webdataset-shards'
-import type { ProgressUpdate } from '../jobs/job'
 import type { Command } from './command'
 import { cliPath, printJson, UsageError } from './output'
+import { cancelOnSignals, progressPrinter } from './progress-line'
 
 const USAGE =
   'pictor dataset export --project FILE --format keras|imagefolder|csv|webdataset --out DIR [--split all|train|val|test] [--copy|--link] [--shard-size MB] [--include-unlabeled] [--json]'
@@ -54,13 +54,7 @@ export const datasetCommand: Command = {
     if (!(shardMb > 0) || !Number.isFinite(shardMb)) throw new UsageError(`--shard-size must be a number of MB above 0, got ${values['shard-size']}`)
 
     const db = openProjectDatabase(resolve(values.project))
-    const controller = new AbortController()
-    const stop = () => {
-      process.stderr.write('Cancelling…\n')
-      controller.abort()
-    }
-    process.once('SIGINT', stop)
-    process.once('SIGTERM', stop)
+    const cancel = cancelOnSignals()
     const progress = progressPrinter()
     try {
       const result = await exportDataset(
@@ -74,7 +68,7 @@ export const datasetCommand: Command = {
           pictorVersion: pkg.version,
           shardBytes: Math.max(1, Math.floor(shardMb * SHARD_MB))
         },
-        { signal: controller.signal, onProgress: progress.update }
+        { signal: cancel.signal, onProgress: progress.update }
       )
       progress.end()
       if (values.json) printJson(result)
@@ -82,31 +76,8 @@ export const datasetCommand: Command = {
       return 0
     } finally {
       progress.end()
-      process.off('SIGINT', stop)
-      process.off('SIGTERM', stop)
+      cancel.release()
       db.close()
-    }
-  }
-}
-
-/** Quiet for a quick export; after a second, one line a second (rewritten in place on a terminal). */
-function progressPrinter(): { update: (update: ProgressUpdate) => void; end: () => void } {
-  const started = Date.now()
-  let last = 0
-  let open = false
-  const tty = process.stderr.isTTY === true
-  return {
-    update({ done, total, message }) {
-      const now = Date.now()
-      if (now - started < 1000 || now - last < 1000) return
-      last = now
-      const line = `${message} ${done}${total === null ? '' : ` of ${total}`}`
-      process.stderr.write(tty ? `\r\x1b[2K${line}` : `${line}\n`)
-      open = tty
-    },
-    end() {
-      if (open) process.stderr.write('\n')
-      open = false
     }
   }
 }

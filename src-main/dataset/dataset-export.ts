@@ -112,7 +112,7 @@ export async function exportDataset(input: DatasetExportInput, { signal, onProgr
  * nothing): a dataset export never mixes its images with other files. Answers whether an empty
  * folder is there (false: nothing is).
  */
-async function requireEmptyDestination(dir: string): Promise<boolean> {
+export async function requireEmptyDestination(dir: string): Promise<boolean> {
   const info = await lstat(dir).catch((error: unknown) => {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null
     throw fromSystemError(error, dir) ?? error
