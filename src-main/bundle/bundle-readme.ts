@@ -24,7 +24,7 @@ ready to fine-tune with PyTorch on a GPU server or a cluster, and to bring back 
 pip install -r requirements.txt                      # where PyTorch is not installed yet
 python3 train.py --max-images 48 --epochs 1          # a smoke test: a minute on a laptop CPU
 python3 train.py                                     # one process: one GPU, or the CPU
-torchrun --nproc_per_node=8 train.py                 # one machine, 8 GPUs (or 8 CPU processes)
+torchrun --standalone --nproc_per_node=8 train.py    # one machine, 8 GPUs (or 8 CPU processes)
 \`\`\`
 
 Several machines (run the same command on each; HOST is the first machine's address):

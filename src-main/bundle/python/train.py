@@ -2,7 +2,7 @@
 
     python3 train.py --max-images 48 --epochs 1          # a smoke test, any machine
     python3 train.py                                     # one process (one GPU, or the CPU)
-    torchrun --nproc_per_node=N train.py                 # N GPUs (or N CPU processes) on one machine
+    torchrun --standalone --nproc_per_node=N train.py    # N GPUs (or N CPU processes) on one machine
     torchrun --nnodes=M --nproc_per_node=N --rdzv-id=pictor --rdzv-backend=c10d \\
              --rdzv-endpoint=HOST:29400 train.py          # M machines
 

@@ -66,7 +66,7 @@ describe('pictor bundle', () => {
     expect(config.metadata.labels).toEqual(config.data.classes)
     expect(config.training).toMatchObject({ image_size: 224, train_backbone: true })
     const readme = readFileSync(join(result.dir, 'README.md'), 'utf8')
-    expect(readme).toContain('torchrun --nproc_per_node=8 train.py')
+    expect(readme).toContain('torchrun --standalone --nproc_per_node=8 train.py')
     expect(readme).toContain('--rdzv-endpoint=HOST:29400')
     expect(readme).toContain(`pictor runs import --project ${JSON.stringify(project.projectPath)} output/`)
   })
