@@ -4,6 +4,7 @@ import { trainSettingsSchema } from './train-settings'
 import { predictMethods } from './predict'
 import { datasetMethods } from './dataset'
 import { splitMethods } from './splits'
+import { labelImportMethods } from './label-import'
 import type {
   BaseModelStatus,
   RunSummary,
@@ -304,6 +305,9 @@ export const methods = {
 
   // ---- Dataset export from the app (issue 15): contract/dataset.ts
   ...datasetMethods,
+
+  // ---- Label import from the app (issue 15): contract/label-import.ts
+  ...labelImportMethods,
 
   'jobs.list': { request: empty, response: returns<JobProgress[]>() },
   'jobs.cancel': { request: z.object({ jobId: z.string().min(1).max(100) }).strict(), response: returns<null>() }

@@ -7,9 +7,10 @@ import { dirname, resolve } from 'node:path'
 import { AppError, fromSystemError } from '../core/errors'
 import type { LabelTarget } from '../db/queries/label-targets'
 import { CsvSyntaxError, parseCsv } from './csv-parse'
+import type { LabelImportReport, MatchBy } from '../contract/label-import'
 
-export const MATCH_BY = ['path', 'sha256'] as const
-export type MatchBy = (typeof MATCH_BY)[number]
+// The report's shape is the contract's: the app's renderer shows it too.
+export { MATCH_BY, type LabelImportReport, type MatchBy } from '../contract/label-import'
 
 /** How many unmatched rows and conflicting images a report lists by name (all are counted). */
 export const SAMPLE_LIMIT = 20
@@ -88,38 +89,6 @@ export function chooseMatch(file: LabelFile, requested?: MatchBy): { by: MatchBy
     return { by: requested, defaulted: false }
   }
   return { by: file.columns.sha256 === null ? 'path' : 'sha256', defaulted: true }
-}
-
-export interface LabelImportReport {
-  file: string
-  by: MatchBy
-  /** True when --by was not given and the file decided (see chooseMatch). */
-  byDefault: boolean
-  rows: {
-    total: number
-    /** Rows that named at least one image. */
-    matched: number
-    /** Rows that named no image of the project. */
-    unmatched: number
-    /** Rows with an empty label (an export with --include-unlabeled writes them): left alone. */
-    withoutLabel: number
-  }
-  images: {
-    /** Unlabeled now, labeled by the import. */
-    labeled: number
-    /** Labeled differently now: the import changes their label. */
-    changed: number
-    /** Already carrying the file's label. */
-    unchanged: number
-    /** Given two or more different labels by the file: left as they are. */
-    conflicting: number
-  }
-  /** Labels no live class has: created when the import is applied. */
-  newClasses: string[]
-  /** The first SAMPLE_LIMIT unmatched rows. */
-  unmatched: { line: number; value: string }[]
-  /** The first SAMPLE_LIMIT conflicting images, with the labels the file gives each. */
-  conflicts: { path: string; labels: string[] }[]
 }
 
 export interface LabelImportPlan {

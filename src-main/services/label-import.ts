@@ -4,27 +4,31 @@
 // origin 'import'; classes the file names and the project lacks are created as the app creates them.
 import { basename } from 'node:path'
 import type { Database } from 'better-sqlite3'
-import { chooseMatch, planLabelImport, type LabelFile, type LabelImportReport, type MatchBy } from '../dataset/label-import'
+import type { LabelImportResult } from '../contract/label-import'
+import type { LabelChange } from '../contract/types'
+import { chooseMatch, planLabelImport, type LabelFile, type MatchBy } from '../dataset/label-import'
 import { findLiveClassByName, listClassesWithCounts } from '../db/queries/classes'
 import { loadLabelTargets } from '../db/queries/label-targets'
 import { readTransaction, writeTransaction } from '../db/transaction'
 import { Labeling } from './labeling'
 
-export interface LabelImportResult extends LabelImportReport {
-  dryRun: boolean
-  /** True when labels or classes were written. */
-  applied: boolean
-  /** The undo step the import became (what Ctrl+Z says it undoes), or null when nothing changed. */
-  undo: string | null
-}
+export type { LabelImportResult } from '../contract/label-import'
 
 export function importLabels(db: Database, file: LabelFile, options: { by?: MatchBy; dryRun: boolean }): LabelImportResult {
+  return runLabelImport(db, file, options).result
+}
+
+/**
+ * importLabels with the label change it made (null for a dry run or when nothing changed), as the
+ * app announces it to its windows: when the import created classes, the change carries the class list.
+ */
+export function runLabelImport(db: Database, file: LabelFile, options: { by?: MatchBy; dryRun: boolean }): { result: LabelImportResult; change: LabelChange | null } {
   const match = chooseMatch(file, options.by)
   const plan = () => planLabelImport(file, loadLabelTargets(db), new Set(listClassesWithCounts(db).map((entry) => entry.name)), match)
-  if (options.dryRun) return { ...readTransaction(db, plan).report, dryRun: true, applied: false, undo: null }
+  if (options.dryRun) return { result: { ...readTransaction(db, plan).report, dryRun: true, applied: false, undo: null }, change: null }
   return writeTransaction(db, () => {
     const { report, targets } = plan()
-    if (targets.length === 0) return { ...report, dryRun: false, applied: false, undo: null }
+    if (targets.length === 0) return { result: { ...report, dryRun: false, applied: false, undo: null }, change: null }
     const labeling = new Labeling(() => db)
     for (const name of report.newClasses) labeling.createClass(name)
     const classIds = new Map<string, number>()
@@ -35,6 +39,7 @@ export function importLabels(db: Database, file: LabelFile, options: { by?: Matc
       `Import labels from ${basename(file.file)} (${images})`,
       'import'
     )
-    return { ...report, dryRun: false, applied: true, undo: change.description }
+    const classes = report.newClasses.length > 0 ? listClassesWithCounts(db) : change.classes
+    return { result: { ...report, dryRun: false, applied: true, undo: change.description }, change: { ...change, classes } }
   })
 }
