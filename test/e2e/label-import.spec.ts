@@ -101,6 +101,7 @@ test('checks a label CSV, applies it as one step the Label view counts, and undo
     await page.keyboard.press('Enter')
     await expect(applied).toContainText('“Import labels from labels.csv (4 images)”')
     await expect(page.getByTestId('count-labeled')).toHaveText('7')
+    await expect(applied.getByRole('button', { name: 'Undo import' })).toBeFocused()
 
     // The Label view counts the imported labels, and Ctrl+Z there takes the whole import back.
     await page.keyboard.press('Control+2')
