@@ -8,6 +8,9 @@ import type { ExportFormat } from '../contract/types'
 
 export type ModelKind = 'cnn' | 'mobilenetv2'
 
+/** What metadata may name as a model's kind: a kind Pictor trains, or 'external' for a model trained elsewhere and imported with flags. */
+export type MetadataModelKind = ModelKind | 'external'
+
 export interface ExportInput {
   name: 'input'
   height: number
@@ -35,8 +38,9 @@ export interface ExportMetadata {
   /** Marks a folder as written by Pictor: a later export may replace it (and only then). */
   exportedBy: 'pictor'
   pictorVersion: string
+  /** The run it was exported from; 0 in metadata another tool wrote (e.g. a PyTorch training script). */
   runId: number
-  modelKind: ModelKind
+  modelKind: MetadataModelKind
   /** Class names in the order of the model's output. */
   labels: string[]
   input: ExportInput

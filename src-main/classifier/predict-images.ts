@@ -1,6 +1,7 @@
 // Class probabilities for many images with a run's classifier, the fast way for each model kind:
 // a mobilenetv2 run goes through the project's feature cache (the backbone runs only on images it
-// has never seen, on the best engine present) and then just its head; a CNN decodes and predicts.
+// has never seen, on the best engine present) and then just its head; a CNN (on TF.js) or an imported
+// run (on ONNX Runtime) decodes and predicts.
 import * as tf from '@tensorflow/tfjs-core'
 import type { Database } from 'better-sqlite3'
 import { AppError } from '../core/errors'
@@ -84,8 +85,7 @@ async function predictFromFeatures(
 }
 
 async function predictFromPixels(classifier: RunClassifier, images: readonly ImageToPredict[], options: PredictOptions): Promise<Predictions> {
-  const [height, width, channels] = classifier.inputShape
-  const values = height * width * channels
+  const values = classifier.inputShape.reduce((product, side) => product * side, 1)
   const batchSize = options.batchSize ?? 64
   const probabilities = new Map<number, Float32Array>()
   const failed: Predictions['failed'] = []
@@ -116,7 +116,7 @@ async function predictFromPixels(classifier: RunClassifier, images: readonly Ima
     if (ready.length > 0) {
       const input = new Float32Array(ready.length * values)
       ready.forEach((entry, index) => input.set(entry.pixels!, index * values))
-      const rows = await predictRows(classifier.model, input, [ready.length, height, width, channels])
+      const rows = await classifier.predictBatch(input, ready.length)
       ready.forEach((entry, index) => probabilities.set(entry.image.imageId, rows[index]!))
     }
     const done = Math.min(start + batchSize, images.length)
@@ -127,12 +127,12 @@ async function predictFromPixels(classifier: RunClassifier, images: readonly Ima
       message: `Predicting: ${done}/${images.length} images` + (seconds > 0 ? ` (${(done / seconds).toFixed(0)} images/s)` : '')
     })
   }
-  return { probabilities, failed, engine: `tfjs-${classifier.backend}` }
+  return { probabilities, failed, engine: classifier.engine }
 }
 
 /** One forward pass of a layers model; each output row copied out so it owns its memory. */
 export async function predictRows(
-  model: RunClassifier['model'],
+  model: NonNullable<RunClassifier['model']>,
   input: Float32Array,
   shape: number[]
 ): Promise<Float32Array[]> {

@@ -1,6 +1,7 @@
 // What `pictor predict` (and later `pictor serve`) can predict with, behind one interface: a model
 // Pictor exported (an .onnx file, or a TF.js folder; labels, input and preprocessing come from its
-// metadata), or a project's run (ONNX Runtime on the run's whole classifier when present, else TF.js).
+// metadata), or a project's run (ONNX Runtime on the run's whole classifier when present, else TF.js;
+// an imported run always on ONNX Runtime).
 import { availableParallelism } from 'node:os'
 import { existsSync, statSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
@@ -115,9 +116,11 @@ export async function runPredictor(db: Database, runId: number | undefined, opti
   const classifier = await loadRunClassifier(db, run.id, { modelsDir: options.modelsDir, backend: options.backend ?? null })
   const base = { runId: run.id, labels: classifier.classNames, preprocess: classifier.preprocess }
   const classes = classifier.classNames.length
-  if (!options.backend && (await onnxRuntimeChosen())) {
+  const layers = classifier.model
+  // An imported run has no TF.js model: its classifier already runs on ONNX Runtime.
+  if (layers && !options.backend && (await onnxRuntimeChosen())) {
     try {
-      const model = await createSession(exportLayersModelToOnnx(classifier.model))
+      const model = await createSession(exportLayersModelToOnnx(layers))
       // The tfjs copy is only needed to build the ONNX graph.
       classifier.dispose()
       return { ...base, engine: 'onnxruntime', predict: (images) => runOnnx(model, images, classifier.inputShape, classes), dispose: () => void model.dispose() }
@@ -128,8 +131,8 @@ export async function runPredictor(db: Database, runId: number | undefined, opti
   }
   return {
     ...base,
-    engine: `tfjs-${classifier.backend}`,
-    predict: (images) => predictRows(classifier.model, concat(images), [images.length, ...classifier.inputShape]),
+    engine: classifier.engine,
+    predict: (images) => classifier.predictBatch(concat(images), images.length),
     dispose: () => classifier.dispose()
   }
 }

@@ -17,18 +17,25 @@ import { FeatureExtractor } from './features/feature-extractor'
 import { assembleClassifier } from './features/assemble-classifier'
 import { preprocessForMobileNet } from './features/mobilenet-preprocess'
 import { transferInfoOf } from './transfer-info'
+import { IMPORTED_MODEL_KIND } from '../contract/run-import'
+import { loadImportedClassifier } from './imported-classifier'
+import { predictRows } from './predict-images'
 
 export interface RunClassifier {
   runId: number
-  kind: 'cnn' | 'mobilenetv2'
+  /** 'onnx': a model trained elsewhere and imported (`runs import`), run by ONNX Runtime. */
+  kind: 'cnn' | 'mobilenetv2' | typeof IMPORTED_MODEL_KIND
   /** The project's class id for each output unit, in output order. */
   classIds: number[]
   /** The class names the run trained on, in output order. */
   classNames: string[]
   /** [height, width, channels] of one model input (NHWC). */
   inputShape: [number, number, number]
-  /** The whole classifier: preprocessed image batch [n, h, w, c] → probabilities [n, classes]. */
-  model: tfl.LayersModel
+  /**
+   * The whole classifier: preprocessed image batch [n, h, w, c] → probabilities [n, classes]. Null for an
+   * imported run, which has no TF.js model (predictBatch runs it): no gradients, no TF.js export.
+   */
+  model: tfl.LayersModel | null
   /** For mobilenetv2 runs, the trained head alone: pooled features [n, 1280] → probabilities. */
   head: tfl.LayersModel | null
   /** The exact backbone weights a mobilenetv2 head was trained on (the feature cache key); null for a CNN. */
@@ -43,8 +50,12 @@ export interface RunClassifier {
   preprocessing: string
   /** Reads one image file into exactly what `model` takes (h·w·c float32 values). Throws DecodeError. */
   preprocess(path: string): Promise<Float32Array>
-  /** The tfjs backend the model runs on. */
-  backend: BackendName
+  /** The tfjs backend the model runs on; null for an imported run. */
+  backend: BackendName | null
+  /** What predictBatch runs on, e.g. 'tfjs-wasm' or 'onnxruntime'. */
+  engine: string
+  /** Probabilities of `count` preprocessed images laid end to end in `input`, one row per image. */
+  predictBatch(input: Float32Array, count: number): Promise<Float32Array[]>
   dispose(): void
 }
 
@@ -60,6 +71,7 @@ export const CNN_PREPROCESSING = 'decoded with EXIF rotation, white behind trans
 export async function loadRunClassifier(db: Database, runId: number, options: LoadRunClassifierOptions): Promise<RunClassifier> {
   const run = getRun(db, runId)
   if (!run) throw new AppError('NOT_FOUND', `run ${runId} does not exist`)
+  if (run.modelKind === IMPORTED_MODEL_KIND) return loadImportedClassifier(db, run, runClassIds(db, runId) ?? classIdsOf(db, run.classNames))
   const stored = loadRunModel(db, runId)
   if (!stored) throw new AppError('INVALID_REQUEST', `run ${runId} has no trained model (status: ${run.status})`)
   const backend = await activateBackend(options.backend ?? undefined)
@@ -101,6 +113,8 @@ export async function loadRunClassifier(db: Database, runId: number, options: Lo
       preprocessing: transfer.preprocessing,
       preprocess: preprocessForMobileNet,
       backend: backend.name,
+      engine: `tfjs-${backend.name}`,
+      predictBatch: (input, count) => predictRows(model, input, [count, INPUT_SIZE, INPUT_SIZE, 3]),
       // The assembled model holds every layer of both parts (the head's once more, as applied
       // inside it): disposing it releases all of them; disposing the parts instead leaked the head.
       dispose: () => model.dispose()
@@ -123,6 +137,8 @@ export async function loadRunClassifier(db: Database, runId: number, options: Lo
     // The training pipeline's own scaling (src-main/training/data/batches.ts).
     preprocess: async (path) => applyByteTable(await decodeExample(path, shape), UNIT_SCALE),
     backend: backend.name,
+    engine: `tfjs-${backend.name}`,
+    predictBatch: (input, count) => predictRows(trained, input, [count, shape.height, shape.width, shape.channels]),
     dispose: () => trained.dispose()
   }
 }

@@ -11,6 +11,7 @@ import { issuesCommand } from './issues-command'
 import { labelsCommand } from './labels-command'
 import { predictCommand } from './predict-command'
 import { modelsCommand } from './models-command'
+import { runsCommand } from './runs-command'
 import { trainCommand } from './train-command'
 import { serveUi } from './ui'
 import { cliPath, printJson, unwrap, UsageError } from './output'
@@ -102,6 +103,7 @@ export const COMMANDS: Command[] = [
   labelsCommand,
   predictCommand,
   evalCommand,
+  runsCommand,
   issuesCommand,
   backupsCommand
 ]

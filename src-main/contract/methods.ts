@@ -3,6 +3,7 @@ import { absolutePath, displayName } from './paths'
 import { trainSettingsSchema } from './train-settings'
 import { predictMethods } from './predict'
 import { datasetMethods } from './dataset'
+import { runImportMethods } from './run-import'
 import { splitMethods } from './splits'
 import { labelImportMethods } from './label-import'
 import type {
@@ -305,6 +306,9 @@ export const methods = {
 
   // ---- Dataset export from the app (issue 15): contract/dataset.ts
   ...datasetMethods,
+
+  // ---- Importing a classifier trained elsewhere as a run (issue 15): contract/run-import.ts
+  ...runImportMethods,
 
   // ---- Label import from the app (issue 15): contract/label-import.ts
   ...labelImportMethods,

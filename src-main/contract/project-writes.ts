@@ -22,6 +22,7 @@ export const PROJECT_WRITES: ReadonlySet<MethodName> = new Set<MethodName>([
   'train.start',
   'train.resume',
   'runs.delete',
+  'runs.import',
   'review.evaluate',
   'review.findLabelIssues',
   'review.decideIssue',

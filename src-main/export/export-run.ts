@@ -14,8 +14,10 @@ import type { BackendName, ExportFormat, ExportResult } from '../contract/types'
 import { AppError, fromSystemError } from '../core/errors'
 import { runWithModel } from '../classifier/run-choice'
 import type * as tfl from '@tensorflow/tfjs-layers'
-import { loadRunClassifier } from '../classifier/run-classifier'
-import { buildMetadata, METADATA_FILE, type ExportMetadata } from '../classifier/model-metadata'
+import { loadRunClassifier, type RunClassifier } from '../classifier/run-classifier'
+import { buildMetadata, METADATA_FILE, type ExportMetadata, type MetadataSource } from '../classifier/model-metadata'
+import { IMPORTED_MODEL_KIND } from '../contract/run-import'
+import { importedExport, writeImportedOnnx } from './imported-model-export'
 import { exportReadme, pythonSnippet, tfjsSnippet } from './export-readme'
 import { InstallJournal, MANIFEST_FILE, manifestFor, planFolder } from './export-folder'
 import { ONNX_FILE, TFJS_MODEL_JSON, TFJS_WEIGHTS, writeOnnxModel, writeTfjsModel } from './write-model-files'
@@ -47,13 +49,14 @@ export async function exportRun(db: Database, request: ExportRequest, options: E
   const formats = [...new Set(request.formats)]
   if (formats.length === 0) throw new AppError('INVALID_REQUEST', 'choose at least one format (onnx, tfjs)')
   const run = runWithModel(db, request.runId, 'to export')
+  const imported = run.modelKind === IMPORTED_MODEL_KIND ? importedExport(db, run.id, formats, options.pictorVersion) : null
   const dir = resolve(request.dir)
   await prepareDestination(dir)
   // Checked before the (slow) model work, and again just before moving in, in case it changed.
   for (const format of formats) await planFolder(join(dir, format), FORMAT_FILES[format])
 
   options.onProgress?.(`Loading run ${run.id}'s model`)
-  const classifier = await loadRunClassifier(db, run.id, { modelsDir: options.modelsDir, backend: options.backend ?? null })
+  const classifier = imported ? null : await loadRunClassifier(db, run.id, { modelsDir: options.modelsDir, backend: options.backend ?? null })
   const staged: { format: ExportFormat; folder: string; files: string[]; metadata: ExportMetadata }[] = []
   const journal = new InstallJournal()
   let installed = false
@@ -64,9 +67,10 @@ export async function exportRun(db: Database, request: ExportRequest, options: E
       const folder = await mkdtemp(join(dir, `.pictor-export-${format}-`))
       // mkdtemp makes a private (0700) folder; the export is meant to be shared like any other.
       await chmod(folder, 0o755)
-      const metadata = buildMetadata(classifier, format, options.pictorVersion)
+      const metadata = imported ? imported.metadata : buildMetadata(trainedSource(classifier!), format, options.pictorVersion)
       staged.push({ format, folder, files: [], metadata })
-      staged.at(-1)!.files = await stageFormat(classifier.model, metadata, folder)
+      const writeModel = imported ? () => writeImportedOnnx(imported, folder) : () => writeTrainedModel(classifier!.model!, metadata, folder)
+      staged.at(-1)!.files = await stageFormat(writeModel, metadata, folder)
     }
     options.signal?.throwIfAborted()
     const files: string[] = []
@@ -92,14 +96,24 @@ export async function exportRun(db: Database, request: ExportRequest, options: E
     if (options.signal?.aborted) throw new AppError('CANCELLED', 'the export was cancelled; nothing was written')
     throw fromSystemError(error, `writing into ${dir}`) ?? error
   } finally {
-    classifier.dispose()
+    classifier?.dispose()
     if (installed) await journal.commit()
     await Promise.all(staged.map(({ folder }) => rm(folder, { recursive: true, force: true })))
   }
 }
 
-async function stageFormat(model: tfl.LayersModel, metadata: ExportMetadata, folder: string): Promise<string[]> {
-  const modelFiles = metadata.format === 'onnx' ? await writeOnnxModel(model, metadata, folder) : await writeTfjsModel(model, metadata, folder)
+function writeTrainedModel(model: tfl.LayersModel, metadata: ExportMetadata, folder: string): Promise<string[]> {
+  return metadata.format === 'onnx' ? writeOnnxModel(model, metadata, folder) : writeTfjsModel(model, metadata, folder)
+}
+
+/** A run trained here: its kind is one Pictor trains (imported runs take importedExport instead). */
+function trainedSource(classifier: RunClassifier): MetadataSource {
+  if (classifier.kind === IMPORTED_MODEL_KIND) throw new Error(`run ${classifier.runId} is imported, not trained`)
+  return { ...classifier, kind: classifier.kind }
+}
+
+async function stageFormat(writeModel: () => Promise<string[]>, metadata: ExportMetadata, folder: string): Promise<string[]> {
+  const modelFiles = await writeModel()
   await writeFile(join(folder, METADATA_FILE), `${JSON.stringify(metadata, null, 2)}\n`)
   await writeFile(join(folder, README_FILE), exportReadme(metadata))
   const files = [...modelFiles, METADATA_FILE, README_FILE]

@@ -42,6 +42,10 @@ export interface ScoredImage {
   label: number
 }
 
+/** Why an imported run has no robustness check; also said before a job starts (issue-handlers.ts). */
+export const ROBUSTNESS_NEEDS_TFJS = (runId: number): string =>
+  `run ${runId} is an imported ONNX model: the robustness check needs gradients through a model trained in Pictor`
+
 export function runRobustness(input: RobustnessInput, context: JobContext): Promise<RobustnessResult> {
   return withJobDatabase(input.projectPath, async (db) => {
     const classifier = await loadRunClassifier(db, input.runId, { modelsDir: input.modelsDir, backend: input.backend ?? null })
@@ -84,6 +88,9 @@ export function chooseImages(db: Database, classIds: readonly number[], count: n
 }
 
 async function measure(db: Database, classifier: RunClassifier, input: RobustnessInput, { signal, onProgress }: JobContext): Promise<RobustnessResult> {
+  const model = classifier.model
+  // FGSM follows the loss's gradient through the model: an imported ONNX graph has none to follow here.
+  if (!model) throw new AppError('UNSUPPORTED', ROBUSTNESS_NEEDS_TFJS(classifier.runId))
   const epsilons = input.epsilons ?? EPSILONS
   const batchSize = input.batchSize ?? 8
   const { split, images, notes } = chooseImages(db, classifier.classIds, input.count, input.seed ?? 1)
@@ -107,7 +114,7 @@ async function measure(db: Database, classifier: RunClassifier, input: Robustnes
       }
       const xs = tf.tensor4d(values, [ready.length, height, width, channels])
       try {
-        const counts = fgsmCorrectCounts(classifier.model, xs, ready.map((image) => image.label), classifier.classIds.length, epsilons, classifier)
+        const counts = fgsmCorrectCounts(model, xs, ready.map((image) => image.label), classifier.classIds.length, epsilons, classifier)
         counts.robust.forEach((count, index) => (correct[index]! += count))
         counts.atStep.forEach((count, index) => (atStep[index]! += count))
       } finally {

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs'
 import type { LabelIssue, LabelIssueReport } from '../contract/types'
+import { IMPORTED_MODEL_KIND } from '../contract/run-import'
 import type { Handlers } from '../core/dispatcher'
 import { AppError } from '../core/errors'
 import { acceptedSince, recordIssueDecision } from '../db/queries/label-issue-decisions'
@@ -13,7 +14,7 @@ import { runWithModel } from '../classifier/run-choice'
 import { runInWorker } from '../jobs/worker-job'
 import { NO_BASE_MODEL, type LabelIssuesInput, type LabelIssuesResult } from '../review/label-issues-job'
 import labelIssuesWorkerPath from '../workers/label-issues-worker?modulePath'
-import type { RobustnessInput, RobustnessResult } from '../review/robustness-job'
+import { ROBUSTNESS_NEEDS_TFJS, type RobustnessInput, type RobustnessResult } from '../review/robustness-job'
 import robustnessWorkerPath from '../workers/robustness-worker?modulePath'
 import { locateBaseModel } from '../classifier/features/base-model'
 import type { ServiceContext } from './context'
@@ -88,7 +89,9 @@ export function issueHandlers({ session, jobs, events, modelsDir, cacheDir }: Se
     'review.checkRobustness': ({ runId, count }) => {
       const path = projectPath()
       if (jobs.isRunning('robustness')) throw new AppError('BUSY', 'a robustness check is already running; cancel it or wait')
-      const chosen = runWithModel(session.db, runId, 'to check (robustness perturbs a finished run’s test images)').id
+      const run = runWithModel(session.db, runId, 'to check (robustness perturbs a finished run’s test images)')
+      if (run.modelKind === IMPORTED_MODEL_KIND) throw new AppError('UNSUPPORTED', ROBUSTNESS_NEEDS_TFJS(run.id))
+      const chosen = run.id
       const input: RobustnessInput = { projectPath: path, modelsDir, runId: chosen, count }
       const { jobId, done } = jobs.start('robustness', (context) =>
         runInWorker<RobustnessInput, RobustnessResult>(robustnessWorkerPath, input, context)

@@ -3,12 +3,15 @@ import type { Database } from 'better-sqlite3'
 // Which run the Review view opens (schema v9): the one the user last chose, kept in the project row
 // (`project.review_run_id`, cleared by its foreign key when that run is deleted), else the best one.
 
+/** A run has a model to review: trained (run_models) or imported as ONNX (run_onnx_models, schema v11). */
+const HAS_MODEL = `(EXISTS (SELECT 1 FROM run_models m WHERE m.run_id = r.id) OR EXISTS (SELECT 1 FROM run_onnx_models o WHERE o.run_id = r.id))`
+
 /** The remembered run, if it still has a model to review. */
 export function rememberedReviewRun(db: Database): number | undefined {
   return db
     .prepare(
       `SELECT r.id FROM project p JOIN training_runs r ON r.id = p.review_run_id
-       WHERE p.id = 1 AND r.status = 'done' AND EXISTS (SELECT 1 FROM run_models m WHERE m.run_id = r.id)`
+       WHERE p.id = 1 AND r.status = 'done' AND ${HAS_MODEL}`
     )
     .pluck()
     .get() as number | undefined
@@ -38,7 +41,7 @@ export function bestRunWithModel(db: Database): RankedRun | undefined {
                 json_extract(r.summary, '$.testAccuracy') AS testAccuracy,
                 json_extract(r.summary, '$.valAccuracy') AS valAccuracy
          FROM training_runs r
-         WHERE r.status = 'done' AND EXISTS (SELECT 1 FROM run_models m WHERE m.run_id = r.id))
+         WHERE r.status = 'done' AND ${HAS_MODEL})
        ORDER BY testAccuracy IS NULL, testAccuracy DESC, valAccuracy IS NULL, valAccuracy DESC, id DESC
        LIMIT 1`
     )

@@ -83,7 +83,9 @@ function toSummary(db: Database, row: RunRow): RunSummary {
   const epochs = (
     db.prepare('SELECT metrics FROM run_epochs WHERE run_id = ? ORDER BY epoch').pluck().all(row.id) as string[]
   ).map((text) => JSON.parse(text) as EpochMetrics)
-  const hasModel = db.prepare('SELECT 1 FROM run_models WHERE run_id = ?').pluck().get(row.id) !== undefined
+  // A trained model (TF.js layers) or an imported one (ONNX, schema v11).
+  const hasModel =
+    db.prepare('SELECT 1 FROM run_models WHERE run_id = ? UNION ALL SELECT 1 FROM run_onnx_models WHERE run_id = ?').pluck().get(row.id, row.id) !== undefined
   const hasCheckpoint = db.prepare('SELECT 1 FROM run_checkpoints WHERE run_id = ?').pluck().get(row.id) !== undefined
   return {
     id: row.id,
@@ -114,10 +116,15 @@ export function getRun(db: Database, runId: number): RunSummary | undefined {
   return row ? toSummary(db, row) : undefined
 }
 
-/** The newest finished run that has a stored model, or undefined when none has. */
+/** The newest finished run that has a stored model (trained or imported), or undefined when none has. */
 export function latestRunWithModel(db: Database): number | undefined {
   return db
-    .prepare(`SELECT r.id FROM training_runs r JOIN run_models m ON m.run_id = r.id WHERE r.status = 'done' ORDER BY r.id DESC LIMIT 1`)
+    .prepare(
+      `SELECT r.id FROM training_runs r
+        WHERE r.status = 'done'
+          AND (EXISTS (SELECT 1 FROM run_models m WHERE m.run_id = r.id) OR EXISTS (SELECT 1 FROM run_onnx_models o WHERE o.run_id = r.id))
+        ORDER BY r.id DESC LIMIT 1`
+    )
     .pluck()
     .get() as number | undefined
 }

@@ -112,7 +112,7 @@ describe('exportRun', () => {
     try {
       const input = concat(await Promise.all(paths.map((path) => classifier.preprocess(path))))
       const shape = [paths.length, 20, 20, 3] as [number, number, number, number]
-      const expected = tf.tidy(() => (classifier.model.predict(tf.tensor4d(input, shape)) as tf.Tensor).dataSync() as Float32Array)
+      const expected = tf.tidy(() => (classifier.model!.predict(tf.tensor4d(input, shape)) as tf.Tensor).dataSync() as Float32Array)
 
       const session = await OnnxModel.create(readFileSync(join(out, 'onnx', 'model.onnx')))
       const fromOnnx = await session.run(input, shape)

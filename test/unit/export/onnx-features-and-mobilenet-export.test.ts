@@ -147,7 +147,7 @@ describe('export of a mobilenetv2 run', () => {
     try {
       const input = concat(await Promise.all(paths.map((path) => classifier.preprocess(path))))
       const shape = [paths.length, 224, 224, 3]
-      const expected = tf.tidy(() => (classifier.model.predict(tf.tensor(input, shape)) as tf.Tensor).dataSync() as Float32Array)
+      const expected = tf.tidy(() => (classifier.model!.predict(tf.tensor(input, shape)) as tf.Tensor).dataSync() as Float32Array)
       const session = await OnnxModel.create(readFileSync(join(out, 'onnx', 'model.onnx')))
       expect(maxAbsDiff(await session.run(input, shape), expected)).toBeLessThan(1e-4)
       await session.dispose()

@@ -47,7 +47,7 @@ beforeAll(async () => {
   const classifier = await withProjectDbAsync(trained.projectPath, (db) => loadRunClassifier(db, trained.runId, { modelsDir, backend: 'wasm' }))
   for (const path of paths) {
     const input = await classifier.preprocess(path)
-    expected.set(basename(path), tf.tidy(() => (classifier.model.predict(tf.tensor4d(input, [1, 20, 20, 3])) as tf.Tensor).dataSync() as Float32Array))
+    expected.set(basename(path), tf.tidy(() => (classifier.model!.predict(tf.tensor4d(input, [1, 20, 20, 3])) as tf.Tensor).dataSync() as Float32Array))
   }
   classifier.dispose()
 }, 120_000)

@@ -76,7 +76,7 @@ it('perturbs a MobileNetV2 classifier: clean accuracy at ε = 0, falling with ε
     const { images } = chooseImages(db, classifier.classIds, 200, 1)
     for (const image of images) {
       const input = await classifier.preprocess(image.path)
-      const predicted = tf.tidy(() => tf.argMax(classifier.model.predict(tf.tensor4d(input, [1, ...classifier.inputShape])) as tf.Tensor, -1).dataSync()[0])
+      const predicted = tf.tidy(() => tf.argMax(classifier.model!.predict(tf.tensor4d(input, [1, ...classifier.inputShape])) as tf.Tensor, -1).dataSync()[0])
       if (predicted === image.label) correct++
     }
   } finally {

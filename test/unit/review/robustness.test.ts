@@ -80,7 +80,7 @@ it('measures accuracy under FGSM on the test split: the clean accuracy at ε = 0
       let correct = 0
       for (const image of images) {
         const input = await classifier.preprocess(image.path)
-        const predicted = tf.tidy(() => tf.argMax(classifier.model.predict(tf.tensor4d(input, [1, ...classifier.inputShape])) as tf.Tensor, -1).dataSync()[0])
+        const predicted = tf.tidy(() => tf.argMax(classifier.model!.predict(tf.tensor4d(input, [1, ...classifier.inputShape])) as tf.Tensor, -1).dataSync()[0])
         if (predicted === image.label) correct++
       }
       return correct / images.length

@@ -97,7 +97,7 @@ describe('loadRunClassifier + predictImages', () => {
       expect(fromFeatures.engine).toMatch(/features \+ tfjs-wasm head/)
       for (const example of examples.slice(0, 4)) {
         const input = await classifier.preprocess(example.path)
-        const whole = tf.tidy(() => classifier.model.predict(tf.tensor4d(input, [1, 224, 224, 3])) as tf.Tensor)
+        const whole = tf.tidy(() => classifier.model!.predict(tf.tensor4d(input, [1, 224, 224, 3])) as tf.Tensor)
         const expected = (await whole.data()) as Float32Array
         whole.dispose()
         const got = fromFeatures.probabilities.get(example.imageId)!

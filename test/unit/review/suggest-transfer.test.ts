@@ -80,7 +80,7 @@ it('a MobileNetV2 run suggests from cached features, extending the cache once; r
     try {
       for (const { file, path, suggested } of stored) {
         const input = await classifier.preprocess(file)
-        const probabilities = Array.from(tf.tidy(() => (classifier.model.predict(tf.tensor4d(input, [1, 224, 224, 3])) as tf.Tensor).dataSync()))
+        const probabilities = Array.from(tf.tidy(() => (classifier.model!.predict(tf.tensor4d(input, [1, 224, 224, 3])) as tf.Tensor).dataSync()))
         const whole = classifier.classNames[probabilities.indexOf(Math.max(...probabilities))]
         const expected = hasPretrained ? (path.startsWith('test/') ? 'blue' : 'red') : whole
         expect([path, suggested]).toEqual([path, expected])
