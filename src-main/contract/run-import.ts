@@ -28,7 +28,7 @@ export const runImportMethods = {
     request: z
       .object({
         path: absolutePath('a model file or folder'),
-        labels: z.array(displayName('a label needs a name', 100)).min(2).max(1000).optional(),
+        labels: z.array(displayName('a label needs a name', 100)).min(2, 'a classifier needs at least 2 labels').max(1000, 'at most 1000 labels').optional(),
         preprocessing: z.union([z.enum(['mobilenet', 'unit']), scaling]).optional()
       })
       .strict(),
