@@ -6,6 +6,7 @@
 import { copyFile, mkdir, mkdtemp, rename, rm, rmdir, writeFile } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import type { Database } from 'better-sqlite3'
+import type { BundleResult } from '../contract/bundle'
 import { AppError, fromSystemError } from '../core/errors'
 import { loadDatasetSource } from '../db/queries/dataset-rows'
 import { getProject } from '../db/queries/project'
@@ -14,7 +15,7 @@ import type { JobContext } from '../jobs/job'
 import { readModelJson } from '../models/tfjs-folder'
 import { locateBaseModel } from '../classifier/features/base-model'
 import { FeatureExtractor } from '../classifier/features/feature-extractor'
-import { exportDataset, requireEmptyDestination, type DatasetExportResult, type PlaceMode } from '../dataset/dataset-export'
+import { exportDataset, requireEmptyDestination, type PlaceMode } from '../dataset/dataset-export'
 import { planDataset } from '../dataset/dataset-plan'
 import { writeFeatureCheck } from './bundle-check'
 import { buildBundleConfig, type BundleDataFormat } from './bundle-config'
@@ -38,21 +39,8 @@ export interface BundleInput {
   mode?: PlaceMode
 }
 
-export interface BundleResult {
-  dir: string
-  format: BundleDataFormat
-  images: number
-  classes: string[]
-  counts: DatasetExportResult['counts']
-  leftOut: DatasetExportResult['leftOut']
-  linked: number
-  copied: number
-  baseModelVersion: string
-  /** Where the training settings came from: a run, or Pictor's defaults. */
-  settingsFrom: string
-  /** The commands the bundle's README gives, for the CLI's summary. */
-  commands: { smokeTest: string; oneMachine: string; bringBack: string }
-}
+/** Declared in the contract, so the app's renderer reads the same shape the CLI prints with --json. */
+export type { BundleResult }
 
 export async function writeBundle(input: BundleInput, context: JobContext): Promise<BundleResult> {
   const { db, dir } = input

@@ -3,6 +3,7 @@ import { absolutePath, displayName } from './paths'
 import { trainSettingsSchema } from './train-settings'
 import { predictMethods } from './predict'
 import { datasetMethods } from './dataset'
+import { bundleMethods } from './bundle'
 import { runImportMethods } from './run-import'
 import { splitMethods } from './splits'
 import { labelImportMethods } from './label-import'
@@ -306,6 +307,9 @@ export const methods = {
 
   // ---- Dataset export from the app (issue 15): contract/dataset.ts
   ...datasetMethods,
+
+  // ---- The cluster bundle from the app (issue 15): contract/bundle.ts
+  ...bundleMethods,
 
   // ---- Importing a classifier trained elsewhere as a run (issue 15): contract/run-import.ts
   ...runImportMethods,

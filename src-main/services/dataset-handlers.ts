@@ -32,14 +32,15 @@ export function datasetHandlers({ session, jobs, info }: ServiceContext): Pick<H
 /**
  * The app creates the dataset's own folder but no folders above it (the CLI's --out does): a typo in
  * a parent, or a hostile path, never grows a tree of folders. NOT_FOUND names the missing parent.
+ * The cluster bundle (bundle-handlers.ts) asks the same of its folder.
  */
-async function requireParentFolder(dir: string): Promise<void> {
+export async function requireParentFolder(dir: string, what = 'the dataset'): Promise<void> {
   const parent = dirname(dir)
   const info = await stat(parent).catch((error: unknown) => {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new AppError('NOT_FOUND', `the folder ${parent} does not exist; the dataset goes into a new or empty folder inside an existing one`)
+      throw new AppError('NOT_FOUND', `the folder ${parent} does not exist; ${what} goes into a new or empty folder inside an existing one`)
     }
     throw fromSystemError(error, `the folder ${parent}`) ?? error
   })
-  if (!info.isDirectory()) throw new AppError('INVALID_REQUEST', `${parent} is a file, not a folder; choose a folder for the dataset`)
+  if (!info.isDirectory()) throw new AppError('INVALID_REQUEST', `${parent} is a file, not a folder; choose a folder for ${what}`)
 }

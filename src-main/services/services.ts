@@ -29,6 +29,7 @@ import { suggestionHandlers } from './suggestion-handlers'
 import { exportHandlers } from './export-handlers'
 import { predictHandlers } from './predict-handlers'
 import { datasetHandlers } from './dataset-handlers'
+import { bundleHandlers } from './bundle-handlers'
 import { runImportHandlers } from './run-import-handlers'
 import { labelImportHandlers } from './label-import-handlers'
 import { ImageWorker } from './image-worker'
@@ -103,6 +104,7 @@ export function createServices(options: ServiceOptions): Services {
     ...exportHandlers(context),
     ...predictHandlers(context, predictions, images),
     ...datasetHandlers(context),
+    ...bundleHandlers(context),
     ...runImportHandlers(context),
     ...labelImportHandlers(context),
     ...filesHandlers(context, options.dataDir)
