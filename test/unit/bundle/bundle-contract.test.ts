@@ -11,8 +11,9 @@ import { createDatasetProject, projectCounts, QUOTED, type DatasetProject } from
 
 // bundle.write through the real services on a real project, as the Export view's Cluster bundle tab
 // calls it: the job runs in its worker as a 'bundle' job, the call answers with the counts and the
-// commands, and the folder holds the program, its settings and the dataset. Bad requests, a missing
-// parent folder and a missing base model are coded refusals that write nothing.
+// commands, and the folder holds the program, its settings and the dataset; jobs.cancel stops it with
+// nothing left behind. Bad requests, a missing parent folder and a missing base model are coded
+// refusals that write nothing.
 
 let dir: string
 let project: DatasetProject
@@ -100,6 +101,23 @@ describe('bundle.write', () => {
     expect(existsSync(join(dir, 'never'))).toBe(false)
     expect(existsSync(join(dir, 'no'))).toBe(false)
   })
+
+  it('is cancelled through jobs.cancel, leaving nothing behind', async () => {
+    const started = new Promise<string>((resolve) => {
+      const unsubscribe = services.events.subscribe((event: PushEvent) => {
+        const progress = event.payload as JobProgress
+        if (event.name === 'job.progress' && progress.kind === 'bundle' && progress.state === 'running') {
+          unsubscribe()
+          resolve(progress.jobId)
+        }
+      })
+    })
+    const call = services.call('bundle.write', { dir: join(dir, 'cancelled'), mode: 'copy' })
+    expect((await services.call('jobs.cancel', { jobId: await started })).ok).toBe(true)
+    const envelope = await call
+    expect(!envelope.ok && envelope.error.code).toBe('CANCELLED')
+    expect(readdirSync(dir).filter((name) => name.includes('cancelled'))).toEqual([])
+  }, 60_000)
 
   it('refuses without the base model, saying how to install it, and writes nothing', async () => {
     const bare = await servicesWith(join(dir, 'no-models'), 'bare-data')
