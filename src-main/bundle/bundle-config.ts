@@ -9,6 +9,7 @@ import { buildMetadata, type ExportMetadata } from '../classifier/model-metadata
 import { INPUT_SIZE } from '../classifier/features/base-model'
 import { DEFAULT_AUGMENTATION } from '../training/data/augment'
 import { classWeights } from '../training/data/sampler'
+import { HOLDOUT_FRACTION } from '../training/holdout'
 import type { FeatureCheck } from './bundle-check'
 
 export type BundleDataFormat = 'imagefolder' | 'webdataset'
@@ -24,8 +25,10 @@ export interface BundleConfig {
   metadata: ExportMetadata & { fineTunedFrom: string }
 }
 
-/** Fine-tuning the whole backbone wants a smaller step than the head: a tenth of it (Keras' transfer-learning guide uses 1e-5 against 1e-3). */
-const BACKBONE_LEARNING_RATE_FACTOR = 0.1
+/** Fine-tuning the backbone wants a far smaller step than the head: Keras' transfer-learning guide uses 1e-5 against 1e-3. */
+const BACKBONE_LEARNING_RATE_FACTOR = 0.01
+/** Epochs that train the head alone before the backbone joins (the same guide's first stage). */
+const HEAD_EPOCHS = 2
 
 /** The settings of the newest MobileNetV2 run, and which run that was; Pictor's one-click defaults when there is none. */
 export function lastTransferSettings(db: Database) {
@@ -73,11 +76,14 @@ export function buildBundleConfig(options: {
       learning_rate: settings.learningRate,
       backbone_learning_rate: settings.learningRate * BACKBONE_LEARNING_RATE_FACTOR,
       train_backbone: true,
+      head_epochs: Math.min(HEAD_EPOCHS, Math.max(0, settings.epochs - 1)),
       optimizer: settings.optimizer,
       momentum: settings.momentum,
       dropout: settings.dropout,
       patience: settings.patience,
       seed: settings.seed,
+      /** Held out of train for validation when the project has no validation split, as Pictor's own runs do. */
+      validation_fraction: HOLDOUT_FRACTION,
       class_weights: settings.classWeights ? classWeights(options.trainCounts) : null,
       augmentation: settings.augment ? { ...DEFAULT_AUGMENTATION } : null
     },

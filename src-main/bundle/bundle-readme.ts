@@ -45,7 +45,7 @@ Every setting in \`config.json\`'s \`training\` is a flag of the same name: ${Ob
 \`--max-images N\` (per split), \`--workers N\`, \`--restart\`.
 
 What it does: checks its PyTorch copy of the backbone against Pictor's features (it stops if they differ by
-more than ${config.check.tolerance}), trains the head and ${t.train_backbone ? 'the whole backbone (batch norm kept in inference mode)' : 'not the backbone'} with the
+more than ${config.check.tolerance}), trains ${t.train_backbone ? `the head alone for ${t.head_epochs} epoch(s), then the whole backbone too at its own learning rate (${t.backbone_learning_rate}; batch norm kept in inference mode)` : 'the head only (the backbone stays as it is)'} with the
 preprocessing Pictor uses (RGB, ${t.image_size}×${t.image_size}, x / 127.5 − 1) and the class order of \`data/classes.json\`, on a
 DistributedSampler; after every epoch rank 0 writes \`output/checkpoint.pt\` (the same command resumes from it)
 and \`output/history.json\`; the best epoch by validation loss is kept. At the end: the test accuracy,

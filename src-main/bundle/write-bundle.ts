@@ -3,7 +3,7 @@
 // training settings and the Python program, with a README of the exact commands. Written into a
 // hidden folder beside the destination and renamed into place, as dataset exports are, so a failure
 // or a cancel leaves the destination as it was.
-import { copyFile, mkdir, mkdtemp, rename, rm, rmdir, writeFile } from 'node:fs/promises'
+import { copyFile, mkdir, mkdtemp, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 import type { Database } from 'better-sqlite3'
 import type { BundleResult } from '../contract/bundle'
@@ -16,6 +16,7 @@ import { readModelJson } from '../models/tfjs-folder'
 import { locateBaseModel } from '../classifier/features/base-model'
 import { FeatureExtractor } from '../classifier/features/feature-extractor'
 import { exportDataset, requireEmptyDestination, type PlaceMode } from '../dataset/dataset-export'
+import { CARD_FILE } from '../dataset/dataset-files'
 import { planDataset } from '../dataset/dataset-plan'
 import { writeFeatureCheck } from './bundle-check'
 import { buildBundleConfig, type BundleDataFormat } from './bundle-config'
@@ -51,7 +52,11 @@ export async function writeBundle(input: BundleInput, context: JobContext): Prom
   try {
     extractor = await FeatureExtractor.load(input.modelsDir)
   } catch (error) {
-    throw new AppError('NOT_FOUND', `a bundle carries the MobileNetV2 base model, which is not installed here (${(error as Error).message}); install it with \`pictor models fetch\` or \`pictor models import FILE\``)
+    if (!(error instanceof AppError)) {
+      throw new AppError('INVALID_REQUEST', `the installed MobileNetV2 base model does not load (${(error as Error).message}); reinstall it with \`pictor models fetch --force\``, { cause: error })
+    }
+    if (error.code !== 'NOT_FOUND') throw error
+    throw new AppError('NOT_FOUND', `a bundle carries the MobileNetV2 base model, which is not installed in ${input.modelsDir}; install it with \`pictor models fetch\` or \`pictor models import FILE\``)
   }
   const parent = dirname(dir)
   try {
@@ -88,7 +93,9 @@ export async function writeBundle(input: BundleInput, context: JobContext): Prom
       })
       await writeFile(join(staging, 'config.json'), `${JSON.stringify(config, null, 2)}\n`)
       await writeFile(join(staging, 'requirements.txt'), REQUIREMENTS)
-      await writeFile(join(staging, 'README.md'), bundleReadme(config, { images: dataset.images, classes: classes.length }, input.projectPath))
+      // The bundle's README: how to run it, then the dataset card the export wrote (counts, splits, duplicates, label origins).
+      const card = await readFile(join(staging, 'data', CARD_FILE), 'utf8')
+      await writeFile(join(staging, 'README.md'), `${bundleReadme(config, { images: dataset.images, classes: classes.length }, input.projectPath)}\n${shiftHeadings(card)}`)
       for (const [name, text] of Object.entries(PYTHON_FILES)) await writeFile(join(staging, name), text)
       signal.throwIfAborted()
       if (await requireEmptyDestination(dir)) await rmdir(dir)
@@ -106,7 +113,7 @@ export async function writeBundle(input: BundleInput, context: JobContext): Prom
         settingsFrom: config.pictor.settingsFrom,
         commands: {
           smokeTest: 'python3 train.py --max-images 48 --epochs 1',
-          oneMachine: 'torchrun --nproc_per_node=N train.py',
+          oneMachine: 'torchrun --standalone --nproc_per_node=N train.py',
           bringBack: `pictor runs import --project ${JSON.stringify(input.projectPath)} output/`
         }
       }
@@ -129,4 +136,9 @@ async function copyBaseModel(modelJsonPath: string, target: string): Promise<voi
   const json = await readModelJson(folder)
   await mkdir(target)
   for (const file of ['model.json', ...json.weightsManifest.flatMap((group) => group.paths)]) await copyFile(join(folder, file), join(target, file))
+}
+
+/** The card's headings one level down, so it reads as a section of the bundle's README. */
+function shiftHeadings(markdown: string): string {
+  return markdown.replace(/^(#{1,5}) /gm, '#$1 ')
 }

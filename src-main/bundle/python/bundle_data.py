@@ -85,6 +85,22 @@ def load_splits(data_dir, data_format, classes):
     return splits
 
 
+def hold_out(samples, fraction, seed):
+    """(kept, held out): about `fraction` of each class held out for validation, drawn with the seed, as Pictor
+    does when a project has no validation split; a class with fewer than 2 images keeps them all."""
+    by_class = {}
+    for sample in samples:
+        by_class.setdefault(sample.label, []).append(sample)
+    kept, held = [], []
+    for label in sorted(by_class):
+        members = list(by_class[label])
+        random.Random(seed * 1000003 + label).shuffle(members)
+        count = int(round(len(members) * fraction)) if len(members) >= 2 else 0
+        held += members[:count]
+        kept += members[count:]
+    return kept, held
+
+
 def limit(samples, count, seed):
     """At most `count` samples, drawn with the seed (every rank draws the same ones)."""
     if count is None or len(samples) <= count:

@@ -26,7 +26,7 @@ from torch.nn.parallel import DistributedDataParallel
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from bundle_data import ImageDataset, augmentation, limit, load_splits, read_classes  # noqa: E402
+from bundle_data import ImageDataset, augmentation, hold_out, limit, load_splits, read_classes  # noqa: E402
 from bundle_export import check_features, check_probabilities, export_onnx  # noqa: E402
 from keras_mobilenet import Classifier, build_backbone  # noqa: E402
 
@@ -155,6 +155,10 @@ def main():
     log(run, f"Backbone matches Pictor's features (largest difference {difference:.2g}).")
 
     splits = load_splits(data_dir, config["data"]["format"], classes)
+    notes = []
+    if not splits["val"] and settings.validation_fraction > 0:
+        splits["train"], splits["val"] = hold_out(splits["train"], settings.validation_fraction, settings.seed)
+        notes.append(f"the bundle has no validation split: {len(splits['val'])} training images are held out for validation")
     splits = {name: limit(samples, settings.max_images, settings.seed) for name, samples in splits.items()}
     if not splits["train"]:
         sys.exit("train.py: the bundle has no training images")
@@ -163,10 +167,10 @@ def main():
     val_set, test_set = ImageDataset(splits["val"], size), ImageDataset(splits["test"], size)
     log(run, f"{len(classes)} classes; {len(train_set)} training, {len(val_set)} validation, {len(test_set)} test images; "
         f"{run.world} process(es) on {run.device.type}.")
+    for note in notes:
+        log(run, f"Note: {note}.")
 
     model = Classifier(backbone, len(classes), settings.dropout).to(run.device)
-    model.backbone.requires_grad_(settings.train_backbone)
-    wrapped = DistributedDataParallel(model, device_ids=[run.device.index] if run.device.type == "cuda" else None) if run.world > 1 else model
     optimizer = make_optimizer(model, settings)
     amp = run.device.type == "cuda" and not settings.no_amp
     scaler = torch.cuda.amp.GradScaler(enabled=amp)
@@ -187,8 +191,19 @@ def main():
     workers = settings.workers if settings.workers is not None else (4 if run.device.type == "cuda" else 0)
     loader = torch.utils.data.DataLoader(train_set, batch_size=settings.batch_size, sampler=sampler, num_workers=workers,
                                          pin_memory=run.device.type == "cuda", drop_last=False)
+    wrapped, stage = None, None
     while not state["finished"] and state["epoch"] < settings.epochs:
         epoch = state["epoch"]
+        # The head alone first, then the backbone too (the Keras transfer-learning recipe): a random head's
+        # large gradients would otherwise wreck the pretrained features in the first steps.
+        backbone_trains = settings.train_backbone and epoch >= settings.head_epochs
+        if stage != backbone_trains:
+            if stage is not None:
+                log(run, "Fine-tuning the backbone from here on.")
+            model.backbone.requires_grad_(backbone_trains)
+            # DDP learns which parameters take gradients when it wraps the model, so it wraps it anew per stage.
+            wrapped = DistributedDataParallel(model, device_ids=[run.device.index] if run.device.type == "cuda" else None) if run.world > 1 else model
+            stage = backbone_trains
         sampler.set_epoch(epoch)
         wrapped.train()
         keep_batch_norm_frozen(model)

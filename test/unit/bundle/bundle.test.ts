@@ -81,10 +81,11 @@ describe('pictor bundle', () => {
   it.skipIf(NO_TORCH !== null)(`trains under torchrun with two gloo processes and writes a model Pictor predicts with${NO_TORCH ? ` (skipped: ${NO_TORCH})` : ''}`, async () => {
     const out = join(dir, 'output')
     // --redirects 1 --tee 1: Debian 12's PyTorch 1.13 launcher breaks on Python 3.11 with its default of 0 (see the bundle README).
-    const training = run(['-m', 'torch.distributed.run', '--standalone', '--nproc_per_node=2', '--redirects', '1', '--tee', '1', 'train.py', '--epochs', '1', '--max-images', '48', '--batch-size', '4', '--out', out], result.dir)
+    const training = run(['-m', 'torch.distributed.run', '--standalone', '--nproc_per_node=2', '--redirects', '1', '--tee', '1', 'train.py', '--epochs', '1', '--head-epochs', '0', '--max-images', '48', '--batch-size', '4', '--out', out], result.dir)
     expect(training.status, training.stderr.slice(-3000)).toBe(0)
     expect(training.stdout).toMatch(/Backbone matches Pictor's features \(largest difference/)
     expect(training.stdout).toContain('2 process(es) on cpu')
+    expect(training.stdout).not.toContain('Fine-tuning the backbone from here on') // --head-epochs 0: the backbone trains from the start
     expect(training.stdout).toMatch(/epoch 1\/1: loss [\d.]+, accuracy [\d.]+, val loss/)
     const metadata = JSON.parse(readFileSync(join(out, 'metadata.json'), 'utf8')) as { labels: string[]; input: { layout: string; height: number } }
     expect(metadata.labels).toEqual([QUOTED, 'red', 'blue'])
@@ -124,12 +125,14 @@ describe('pictor bundle', () => {
     expect(existsSync(join(dir, 'never', 'checkpoint.pt'))).toBe(false)
   }, 180_000)
 
-  it.skipIf(NO_TORCH !== null)(`trains from WebDataset shards too${NO_TORCH ? ` (skipped: ${NO_TORCH})` : ''}`, async () => {
+  it.skipIf(NO_TORCH !== null)(`trains from WebDataset shards too, the head alone first and then the backbone${NO_TORCH ? ` (skipped: ${NO_TORCH})` : ''}`, async () => {
     const shards = await bundle('shards', 'webdataset')
     expect(shards.format).toBe('webdataset')
     const out = join(dir, 'shards-output')
-    const training = run(['train.py', '--epochs', '1', '--max-images', '8', '--batch-size', '4', '--no-train-backbone', '--out', out], shards.dir)
+    const training = run(['train.py', '--epochs', '2', '--head-epochs', '1', '--max-images', '8', '--batch-size', '4', '--out', out], shards.dir)
     expect(training.status, training.stderr.slice(-3000)).toBe(0)
+    // The head alone for one epoch, then the backbone too.
+    expect(training.stdout).toMatch(/epoch 1\/2: [^\n]*\nFine-tuning the backbone from here on\.\nepoch 2\/2: /)
     expect(training.stdout).toMatch(/3 classes; 8 training, 4 validation, 3 test images; 1 process\(es\) on cpu/)
     expect(existsSync(join(out, 'model.onnx'))).toBe(true)
   }, 300_000)
