@@ -6,12 +6,13 @@ import { writeBundle, type BundleResult } from '../../../src-main/bundle/write-b
 import { exportedModelPredictor } from '../../../src-main/classifier/predictors'
 import { openProjectDatabase } from '../../../src-main/db/connection'
 import { hasPretrained, SHARED_MODELS_DIR, writeRandomBaseModel } from '../../helpers/mobilenet'
+import { PICTOR_BIN } from '../../helpers/pictor-process'
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir'
 import { createDatasetProject, projectCounts, QUOTED, type DatasetProject } from '../dataset/dataset-project'
 
 // `pictor bundle` end to end on this machine: a real project's bundle, trained by its own train.py
 // under PyTorch's distributed launcher (two CPU processes, gloo), and the model.onnx it writes
-// predicted with by Pictor. Debian's python3-torch, python3-torchvision and python3-pil are the
+// predicted with, imported as a run (pictor runs import) and evaluated (pictor eval) by Pictor. Debian's python3-torch, python3-torchvision and python3-pil are the
 // consumer (.ci/run installs them). With the shared ImageNet weights absent, a randomly initialised
 // MobileNetV2 stands in: the feature check compares networks, not what they learned.
 
@@ -78,7 +79,7 @@ describe('pictor bundle', () => {
     expect(readFileSync(join(dir, 'taken', 'notes.txt'), 'utf8')).toBe('mine')
   })
 
-  it.skipIf(NO_TORCH !== null)(`trains under torchrun with two gloo processes and writes a model Pictor predicts with${NO_TORCH ? ` (skipped: ${NO_TORCH})` : ''}`, async () => {
+  it.skipIf(NO_TORCH !== null)(`trains under torchrun with two gloo processes; Pictor predicts with its model.onnx, imports it as a run and evaluates it${NO_TORCH ? ` (skipped: ${NO_TORCH})` : ''}`, async () => {
     const out = join(dir, 'output')
     // --redirects 1 --tee 1: Debian 12's PyTorch 1.13 launcher breaks on Python 3.11 with its default of 0 (see the bundle README).
     const training = run(['-m', 'torch.distributed.run', '--standalone', '--nproc_per_node=2', '--redirects', '1', '--tee', '1', 'train.py', '--epochs', '1', '--head-epochs', '0', '--max-images', '48', '--batch-size', '4', '--out', out], result.dir)
@@ -105,6 +106,16 @@ describe('pictor bundle', () => {
     } finally {
       predictor.dispose()
     }
+    // Back into Pictor, as the bundle's README says: the PyTorch model becomes a run, and pictor eval scores it.
+    const cli = (args: string[]) =>
+      spawnSync(process.execPath, [PICTOR_BIN, ...args], { encoding: 'utf8', env: { ...process.env, PICTOR_DATA_DIR: join(dir, 'data') }, timeout: 120_000 })
+    const imported = cli(['runs', 'import', '--project', project.projectPath, out, '--json'])
+    expect(imported.status, imported.stderr).toBe(0)
+    const importedRun = JSON.parse(imported.stdout) as { runId: number; labels: string[]; engine: string; metadataFrom: string }
+    expect(importedRun).toMatchObject({ labels: [QUOTED, 'red', 'blue'], engine: 'onnxruntime' })
+    const evaluated = cli(['eval', '--project', project.projectPath, '--run', String(importedRun.runId), '--split', 'all', '--json'])
+    expect(evaluated.status, evaluated.stderr).toBe(0)
+    expect(JSON.parse(evaluated.stdout)).toMatchObject({ runId: importedRun.runId, split: 'all', count: 17, labels: [QUOTED, 'red', 'blue'] })
     // A second start with the same --out resumes from the checkpoint instead of training again.
     const again = run(['train.py', '--epochs', '1', '--max-images', '48', '--out', out], result.dir)
     expect(again.status, again.stderr.slice(-2000)).toBe(0)
