@@ -12,5 +12,8 @@ export function modelKindName(kind: string): string {
   return runKindLabel(kind)
 }
 
+/** A model brought in from elsewhere (pictor runs import): Pictor has its ONNX graph, not its training. */
+export const isImportedModel = (kind: string): boolean => kind === IMPORTED_MODEL_KIND
+
 /** Runs that can be trained again with the same settings: not a model brought in from elsewhere. */
-export const retrainable = (kind: string): boolean => kind !== IMPORTED_MODEL_KIND
+export const retrainable = (kind: string): boolean => !isImportedModel(kind)
