@@ -12,7 +12,7 @@ export const FLOORS = [
   { name: 'inference', folders: ['classifier'] },
   { name: 'training', folders: ['training'] },
   { name: 'transfer learning', folders: ['transfer'] },
-  { name: 'features', folders: ['review', 'export', 'dataset', 'bundle'] },
+  { name: 'features', folders: ['review', 'export', 'dataset', 'bundle', 'serve'] },
   { name: 'app shells', folders: ['services', 'workers', 'server', 'cli', 'electron'] }
 ]
 
