@@ -52,11 +52,14 @@ export async function decodeExample(path: string, shape: InputShape): Promise<Ui
   }
 }
 
-/** Like decodeExample, from bytes already in memory. */
-export async function decodeBuffer(bytes: Buffer, shape: InputShape): Promise<Uint8Array> {
+/**
+ * Like decodeExample, from bytes already in memory. `maxPixels` lowers the decompression-bomb limit
+ * (a server takes images from anyone); sharp refuses larger images from their header, before decoding.
+ */
+export async function decodeBuffer(bytes: Buffer, shape: InputShape, options: { maxPixels?: number } = {}): Promise<Uint8Array> {
   checkShape(shape)
   const { width, height } = shape
-  let image = sharp(bytes, { failOn: 'error', limitInputPixels: DEFAULT_LIMITS.maxPixels, animated: false })
+  let image = sharp(bytes, { failOn: 'error', limitInputPixels: options.maxPixels ?? DEFAULT_LIMITS.maxPixels, animated: false })
     // EXIF orientation first: a phone photo stored sideways is trained on upright, as displayed.
     .rotate()
     // Transparent areas become white, as every viewer shows them; keeping alpha would feed the

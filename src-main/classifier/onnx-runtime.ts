@@ -44,6 +44,11 @@ export function probeOnnxRuntime(): InferenceReport {
 export interface OnnxModelOptions {
   /** Threads one inference may use; all logical cores by default. */
   threads?: number
+  /**
+   * Accept graph outputs after the first (e.g. a server's drift features): run() still answers the
+   * first, runAll() answers them all. Off by default: an exported classifier has exactly one.
+   */
+  extraOutputs?: boolean
 }
 
 export interface OnnxOutput {
@@ -77,7 +82,8 @@ export class OnnxModel {
     })
     const inputName = session.inputNames[0]
     const outputName = session.outputNames[0]
-    if (session.inputNames.length !== 1 || session.outputNames.length !== 1 || !inputName || !outputName) {
+    const outputsOk = options.extraOutputs ? session.outputNames.length >= 1 : session.outputNames.length === 1
+    if (session.inputNames.length !== 1 || !outputsOk || !inputName || !outputName) {
       await session.release()
       throw new AppError('UNSUPPORTED', `expected an ONNX model with 1 input and 1 output, got ${session.inputNames.length} and ${session.outputNames.length}`)
     }
@@ -103,6 +109,26 @@ export class OnnxModel {
       return { values: (output.data as Float32Array).slice(), shape: output.dims.map(Number) }
     } finally {
       output.dispose()
+      tensor.dispose()
+    }
+  }
+
+  /** One batch, every graph output by name (for a model created with extraOutputs). */
+  async runAll(input: Float32Array, shape: number[]): Promise<Record<string, OnnxOutput>> {
+    if (!this.session) throw new Error('this ONNX model was disposed')
+    const size = shape.reduce((product, side) => product * side, 1)
+    if (size !== input.length) throw new RangeError(`input has ${input.length} values, shape [${shape}] needs ${size}`)
+    const tensor = new this.ort.Tensor('float32', input, shape)
+    const results = await this.session.run({ [this.inputName]: tensor })
+    try {
+      const answer: Record<string, OnnxOutput> = {}
+      for (const [name, output] of Object.entries(results)) {
+        if (output.type !== 'float32') throw new Error(`the model's output ${name} is ${output.type}, not float32`)
+        answer[name] = { values: (output.data as Float32Array).slice(), shape: output.dims.map(Number) }
+      }
+      return answer
+    } finally {
+      for (const output of Object.values(results)) output.dispose()
       tensor.dispose()
     }
   }

@@ -12,6 +12,7 @@ import { labelsCommand } from './labels-command'
 import { predictCommand } from './predict-command'
 import { modelsCommand } from './models-command'
 import { runsCommand } from './runs-command'
+import { serveCommand } from './serve-command'
 import { trainCommand } from './train-command'
 import { serveUi } from './ui'
 import { cliPath, printJson, unwrap, UsageError } from './output'
@@ -102,6 +103,7 @@ export const COMMANDS: Command[] = [
   bundleCommand,
   labelsCommand,
   predictCommand,
+  serveCommand,
   evalCommand,
   runsCommand,
   issuesCommand,

@@ -17,10 +17,11 @@ type Symbolic = tfl.SymbolicTensor
 
 /**
  * Emits nodes computing `model`'s outputs from `inputs` (one ONNX value per model input, in
- * order) and returns the output values. Throws AppError('UNSUPPORTED') naming the first layer
- * that cannot be converted.
+ * order) and returns the output values, followed by the values of `extra` (tensors inside the
+ * model's graph, e.g. a hidden layer's output a server also wants). Throws AppError('UNSUPPORTED')
+ * naming the first layer that cannot be converted.
  */
-export function convertModel(graph: GraphBuilder, model: tfl.LayersModel, inputs: OnnxValue[]): OnnxValue[] {
+export function convertModel(graph: GraphBuilder, model: tfl.LayersModel, inputs: OnnxValue[], extra: readonly Symbolic[] = []): OnnxValue[] {
   if (inputs.length !== model.inputs.length) throw new Error(`${model.name} takes ${model.inputs.length} inputs, got ${inputs.length}`)
   // Keyed by symbolic tensor id: each Keras tensor is converted once however many layers read it.
   const values = new Map<number, OnnxValue>()
@@ -57,7 +58,7 @@ export function convertModel(graph: GraphBuilder, model: tfl.LayersModel, inputs
     }
     return values.get(target.id)!
   }
-  return model.outputs.map(resolve)
+  return [...model.outputs, ...extra].map(resolve)
 }
 
 function convertLayer(graph: GraphBuilder, layer: tfl.layers.Layer, inputs: OnnxValue[], outputs: Symbolic[]): OnnxValue[] {

@@ -32,6 +32,12 @@ export interface OnnxExportOptions {
   /** The graph's name; the model's name by default. */
   graphName?: string
   docString?: string
+  /**
+   * More graph outputs after 'output', each a tensor inside the model's graph (e.g. a CNN's
+   * penultimate layer, for a server's drift features), channels last like 'output'. None by
+   * default: the exported file's interface above stays one input, one output.
+   */
+  extraOutputs?: readonly { name: string; tensor: tfl.SymbolicTensor }[]
 }
 
 /**
@@ -55,11 +61,24 @@ export function exportLayersModelToOnnx(model: tfl.LayersModel, options: OnnxExp
     inputShape.length === 4
       ? graph.op('Transpose', [ONNX_INPUT_NAME], 'input_to_nchw', { perm: [0, 3, 1, 2] })
       : ONNX_INPUT_NAME
-  const [result] = convertModel(graph, model, [{ name: first, shape: inputShape }])
-  const outputShape = [null, ...kerasOutput.shape.slice(1)]
-  if (result!.shape.length === 4) graph.node('Transpose', [result!.name], 'output_to_nhwc', { perm: [0, 2, 3, 1] }, 1, [ONNX_OUTPUT_NAME])
-  else graph.node('Identity', [result!.name], 'output_identity', {}, 1, [ONNX_OUTPUT_NAME])
-  foldBatchNorms(graph, [ONNX_OUTPUT_NAME])
+  const extras = options.extraOutputs ?? []
+  for (const { name } of extras) {
+    if (name === ONNX_INPUT_NAME || name === ONNX_OUTPUT_NAME || extras.filter((extra) => extra.name === name).length > 1) {
+      throw new Error(`extra ONNX output name "${name}" is taken`)
+    }
+    graph.reserve(name)
+  }
+  const results = convertModel(graph, model, [{ name: first, shape: inputShape }], extras.map((extra) => extra.tensor))
+  const outputs = [
+    { name: ONNX_OUTPUT_NAME, shape: [null, ...kerasOutput.shape.slice(1)] },
+    ...extras.map((extra) => ({ name: extra.name, shape: [null, ...extra.tensor.shape.slice(1)] }))
+  ]
+  outputs.forEach((output, index) => {
+    const result = results[index]!
+    if (result.shape.length === 4) graph.node('Transpose', [result.name], `${output.name}_to_nhwc`, { perm: [0, 2, 3, 1] }, 1, [output.name])
+    else graph.node('Identity', [result.name], `${output.name}_identity`, {}, 1, [output.name])
+  })
+  foldBatchNorms(graph, outputs.map((output) => output.name))
 
   const message: ModelMessage = {
     irVersion: IR_VERSION,
@@ -71,7 +90,7 @@ export function exportLayersModelToOnnx(model: tfl.LayersModel, options: OnnxExp
     graph: graph.build(
       options.graphName ?? model.name,
       [floatValueInfo(ONNX_INPUT_NAME, inputShape, 'float32, channels last (NHWC), batch first')],
-      [floatValueInfo(ONNX_OUTPUT_NAME, outputShape)]
+      outputs.map((output) => floatValueInfo(output.name, output.shape))
     )
   }
   return encodeModel(message)
