@@ -7,6 +7,7 @@ import { bundleMethods } from './bundle'
 import { runImportMethods } from './run-import'
 import { splitMethods } from './splits'
 import { labelImportMethods } from './label-import'
+import { serveMethods } from './serve'
 import type {
   BaseModelStatus,
   RunSummary,
@@ -316,6 +317,9 @@ export const methods = {
 
   // ---- Label import from the app (issue 15): contract/label-import.ts
   ...labelImportMethods,
+
+  // ---- Serving a run from the app's Monitor view (issue 16): contract/serve.ts
+  ...serveMethods,
 
   'jobs.list': { request: empty, response: returns<JobProgress[]>() },
   'jobs.cancel': { request: z.object({ jobId: z.string().min(1).max(100) }).strict(), response: returns<null>() }

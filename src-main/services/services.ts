@@ -32,6 +32,7 @@ import { datasetHandlers } from './dataset-handlers'
 import { bundleHandlers } from './bundle-handlers'
 import { runImportHandlers } from './run-import-handlers'
 import { labelImportHandlers } from './label-import-handlers'
+import { serveHandlers } from './serve-handlers'
 import { ImageWorker } from './image-worker'
 import { PredictStore, type PredictedFiles } from '../export/predict-store'
 import { filesHandlers } from './files-handlers'
@@ -90,6 +91,8 @@ export function createServices(options: ServiceOptions): Services {
   const predictions = new PredictStore()
   // Try it's worker thread (started on the first try), ended with the services.
   const images = new ImageWorker()
+  // The Monitor view's model server (a worker thread while it runs), stopped with the services.
+  const serving = serveHandlers(context)
   const handlers: Handlers = {
     ...projectHandlers(context),
     ...libraryHandlers(context),
@@ -107,6 +110,7 @@ export function createServices(options: ServiceOptions): Services {
     ...bundleHandlers(context),
     ...runImportHandlers(context),
     ...labelImportHandlers(context),
+    ...serving.handlers,
     ...filesHandlers(context, options.dataDir)
   }
   const { session } = context
@@ -128,6 +132,7 @@ export function createServices(options: ServiceOptions): Services {
     close: () => {
       context.jobs.cancelAll()
       void images.close()
+      void serving.close()
       context.session.close()
     }
   }
