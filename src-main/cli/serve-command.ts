@@ -1,9 +1,16 @@
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { runWithModel } from '../classifier/run-choice'
 import { defaultDataDir } from '../core/data-dir'
+import { openProjectDatabase } from '../db/connection'
 import { modelsDirectory } from '../models/base-model-store'
 import { loadServeModel, type ServeSource } from '../serve/serve-model'
 import { isLoopback, SERVE_DEFAULTS, startModelServer, type StartServerOptions } from '../serve/start-server'
-import type { ServeModel } from '../serve/serve-types'
+import { DriftMonitor } from '../serve/drift/drift-monitor'
+import { readDriftReference } from '../serve/drift/reference-file'
+import { driftReferenceForRun } from '../serve/drift/reference-for-run'
+import { createServeMetrics } from '../serve/serve-metrics'
+import type { DriftReference } from '../serve/serve-types'
 import type { Command } from './command'
 import { cliPath, UsageError } from './output'
 
@@ -55,10 +62,11 @@ export const serveCommand: Command = {
     }
     const source: ServeSource = values.model ? { model: cliPath(values.model) } : { project: cliPath(values.project!), ...(runId ? { runId } : {}) }
 
-    const model = await loadServeModel(source, { modelsDir: modelsDirectory(defaultDataDir()), ...(values.name ? { name: values.name } : {}) })
+    const modelsDir = modelsDirectory(defaultDataDir())
+    const model = await loadServeModel(source, { modelsDir, ...(values.name ? { name: values.name } : {}) })
     let server
     try {
-      server = await startModelServer({ model, ...options, ...(await monitoring(model, source)) })
+      server = await startModelServer({ model, ...options, ...(await monitoring(source, modelsDir)) })
     } catch (error) {
       model.dispose()
       throw error
@@ -79,14 +87,29 @@ export const serveCommand: Command = {
 }
 
 /**
- * SEAM (issue 16): Prometheus metrics (src-main/serve/serve-metrics.ts, createServeMetrics()) and the
- * drift monitor with its reference (src-main/serve/drift/) are wired in here once they exist; until
- * then the server runs without them (/metrics answers 503, /v2/models/{name}/drift 404).
+ * Prometheus metrics always; drift where the model has a reference: a project's run gets its stored
+ * one (built from its labeled images and stored on first use), an export the drift-reference.json
+ * written beside it. A model without one is still served, and /v2/models/{name}/drift says why not.
  */
-async function monitoring(model: ServeModel, source: ServeSource): Promise<Pick<StartServerOptions, 'metrics' | 'drift' | 'reference'>> {
-  void model
-  void source
-  return {}
+async function monitoring(source: ServeSource, modelsDir: string): Promise<Pick<StartServerOptions, 'metrics' | 'drift' | 'reference'>> {
+  const metrics = createServeMetrics()
+  let reference: DriftReference | null = null
+  try {
+    reference = 'model' in source ? await readDriftReference(source.model) : await runReference(source, modelsDir)
+  } catch (error) {
+    process.stderr.write(`Serving without drift detection: ${(error as Error).message.split('\n')[0]}\n`)
+  }
+  return { metrics, reference, drift: reference ? new DriftMonitor(reference) : null }
+}
+
+async function runReference(source: { project: string; runId?: number }, modelsDir: string): Promise<DriftReference> {
+  const db = openProjectDatabase(source.project)
+  try {
+    const run = runWithModel(db, source.runId, 'to serve')
+    return await driftReferenceForRun(db, run.id, { modelsDir, cacheDir: join(defaultDataDir(), 'cache') })
+  } finally {
+    db.close()
+  }
 }
 
 function wholeNumber(text: string, flag: string, min: number, max: number): number {

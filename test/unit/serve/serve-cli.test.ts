@@ -5,9 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir'
 import { redPng, serveFixture, type ServeFixture } from './serve-fixture'
 
-// The built `pictor serve` as a user runs it: it prints the URL and a curl example, answers, and on
-// SIGTERM answers what is in flight and exits 0. Unsafe options are refused in one line before any
-// model loads. (Run `npm run build` first: the test runs out/main/cli.js.)
+// The built `pictor serve` as a user runs it: it prints the URL and a curl example, answers (with
+// /metrics and /v2/models/{name}/drift on), and on SIGTERM answers what is in flight and exits 0.
+// Unsafe options are refused in one line before any model loads. (The test runs out/main/cli.js:
+// `npm run build` first.)
 
 const CLI = join(import.meta.dirname, '..', '..', '..', 'out', 'main', 'cli.js')
 
@@ -46,6 +47,13 @@ describe('pictor serve', () => {
     expect(printed[0]).toContain('"colours"')
     const ready = await fetch(`${url}/v2/models/colours/ready`)
     expect(ready.status).toBe(200)
+    // Metrics and drift are wired in: the run's drift reference was built from its labeled images.
+    const drift = await fetch(`${url}/v2/models/colours/drift`)
+    expect(drift.status).toBe(200)
+    expect(await drift.json()).toMatchObject({ observed: 0, drift: false })
+    const metrics = await fetch(`${url}/metrics`)
+    expect(metrics.status).toBe(200)
+    expect(await metrics.text()).toMatch(/pictor_requests_total\{[^}]*endpoint="health"/)
     // The batch delay keeps this request waiting when SIGTERM arrives.
     const inFlight = fetch(`${url}/predict`, { method: 'POST', body: await redPng(1) })
     await new Promise((resolve) => setTimeout(resolve, 100))
