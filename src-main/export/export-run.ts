@@ -21,6 +21,9 @@ import { importedExport, writeImportedOnnx } from './imported-model-export'
 import { exportReadme, pythonSnippet, tfjsSnippet } from './export-readme'
 import { InstallJournal, MANIFEST_FILE, manifestFor, planFolder } from './export-folder'
 import { ONNX_FILE, TFJS_MODEL_JSON, TFJS_WEIGHTS, writeOnnxModel, writeTfjsModel } from './write-model-files'
+import type { DriftReference } from '../serve/serve-types'
+import { driftReferenceForRun, NoReferenceImagesError } from '../serve/drift/reference-for-run'
+import { DRIFT_REFERENCE_FILE, writeDriftReference } from '../serve/drift/reference-file'
 
 export interface ExportRequest {
   runId?: number
@@ -40,8 +43,8 @@ export const README_FILE = 'README.md'
 
 /** What each format folder will hold, known before the model is built so a folder in the way is refused early. */
 const FORMAT_FILES: Record<ExportFormat, readonly string[]> = {
-  onnx: [ONNX_FILE, METADATA_FILE, README_FILE, MANIFEST_FILE],
-  tfjs: [TFJS_MODEL_JSON, TFJS_WEIGHTS, METADATA_FILE, README_FILE, MANIFEST_FILE]
+  onnx: [ONNX_FILE, METADATA_FILE, DRIFT_REFERENCE_FILE, README_FILE, MANIFEST_FILE],
+  tfjs: [TFJS_MODEL_JSON, TFJS_WEIGHTS, METADATA_FILE, DRIFT_REFERENCE_FILE, README_FILE, MANIFEST_FILE]
 }
 const FORMAT_NAMES: Record<ExportFormat, string> = { onnx: 'ONNX', tfjs: 'TF.js' }
 
@@ -57,6 +60,25 @@ export async function exportRun(db: Database, request: ExportRequest, options: E
 
   options.onProgress?.(`Loading run ${run.id}'s model`)
   const classifier = imported ? null : await loadRunClassifier(db, run.id, { modelsDir: options.modelsDir, backend: options.backend ?? null })
+  let drift: DriftReference | null
+  try {
+    // What `pictor serve --model` compares incoming images with (stored with the run, built on first
+    // use). A run whose labeled images are all gone still exports, without one.
+    options.onProgress?.(`Drift reference of run ${run.id}`)
+    drift = await driftReferenceForRun(db, run.id, {
+      modelsDir: options.modelsDir,
+      backend: options.backend ?? null,
+      ...(classifier ? { classifier } : {}),
+      ...(options.signal ? { signal: options.signal } : {})
+    }).catch((error: unknown) => {
+      if (error instanceof NoReferenceImagesError) return null
+      throw error
+    })
+  } catch (error) {
+    classifier?.dispose()
+    if (options.signal?.aborted) throw new AppError('CANCELLED', 'the export was cancelled; nothing was written')
+    throw error
+  }
   const staged: { format: ExportFormat; folder: string; files: string[]; metadata: ExportMetadata }[] = []
   const journal = new InstallJournal()
   let installed = false
@@ -70,7 +92,7 @@ export async function exportRun(db: Database, request: ExportRequest, options: E
       const metadata = imported ? imported.metadata : buildMetadata(trainedSource(classifier!), format, options.pictorVersion)
       staged.push({ format, folder, files: [], metadata })
       const writeModel = imported ? () => writeImportedOnnx(imported, folder) : () => writeTrainedModel(classifier!.model!, metadata, folder)
-      staged.at(-1)!.files = await stageFormat(writeModel, metadata, folder)
+      staged.at(-1)!.files = await stageFormat(writeModel, metadata, drift, folder)
     }
     options.signal?.throwIfAborted()
     const files: string[] = []
@@ -112,11 +134,12 @@ function trainedSource(classifier: RunClassifier): MetadataSource {
   return { ...classifier, kind: classifier.kind }
 }
 
-async function stageFormat(writeModel: () => Promise<string[]>, metadata: ExportMetadata, folder: string): Promise<string[]> {
+async function stageFormat(writeModel: () => Promise<string[]>, metadata: ExportMetadata, drift: DriftReference | null, folder: string): Promise<string[]> {
   const modelFiles = await writeModel()
   await writeFile(join(folder, METADATA_FILE), `${JSON.stringify(metadata, null, 2)}\n`)
+  const driftFiles = drift ? [await writeDriftReference(folder, drift)] : []
   await writeFile(join(folder, README_FILE), exportReadme(metadata))
-  const files = [...modelFiles, METADATA_FILE, README_FILE]
+  const files = [...modelFiles, METADATA_FILE, ...driftFiles, README_FILE]
   await writeFile(join(folder, MANIFEST_FILE), await manifestFor(folder, files))
   return [...files, MANIFEST_FILE]
 }

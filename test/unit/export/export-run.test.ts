@@ -57,8 +57,8 @@ describe('exportRun', () => {
       runId: trained.runId,
       dir: out,
       files: [
-        'onnx/model.onnx', 'onnx/metadata.json', 'onnx/README.md', 'onnx/pictor-manifest.json',
-        'tfjs/model.json', 'tfjs/group1-shard1of1.bin', 'tfjs/metadata.json', 'tfjs/README.md', 'tfjs/pictor-manifest.json'
+        'onnx/model.onnx', 'onnx/metadata.json', 'onnx/drift-reference.json', 'onnx/README.md', 'onnx/pictor-manifest.json',
+        'tfjs/model.json', 'tfjs/group1-shard1of1.bin', 'tfjs/metadata.json', 'tfjs/drift-reference.json', 'tfjs/README.md', 'tfjs/pictor-manifest.json'
       ],
       kept: []
     })
@@ -147,8 +147,8 @@ describe('exportRun', () => {
 
     const again = await exportTo(out, ['onnx', 'tfjs'])
     expect(again.files).toEqual([
-      'onnx/model.onnx', 'onnx/metadata.json', 'onnx/README.md', 'onnx/pictor-manifest.json',
-      'tfjs/model.json', 'tfjs/group1-shard1of1.bin', 'tfjs/metadata.json', 'tfjs/README.md', 'tfjs/pictor-manifest.json'
+      'onnx/model.onnx', 'onnx/metadata.json', 'onnx/drift-reference.json', 'onnx/README.md', 'onnx/pictor-manifest.json',
+      'tfjs/model.json', 'tfjs/group1-shard1of1.bin', 'tfjs/metadata.json', 'tfjs/drift-reference.json', 'tfjs/README.md', 'tfjs/pictor-manifest.json'
     ])
     expect(again.kept).toEqual(['onnx/notes.txt', 'tfjs/demo'])
     expect(readMetadata(join(out, 'onnx')).createdAt).not.toBe(first)
@@ -158,7 +158,7 @@ describe('exportRun', () => {
     expect(readdirSync(out).sort()).toEqual(['onnx', 'tfjs'])
     // The manifest lists what Pictor wrote, with each file's SHA-256, and nothing of the user's.
     const manifest = readManifest(join(out, 'onnx'))
-    expect(Object.keys(manifest.files).sort()).toEqual(['README.md', 'metadata.json', 'model.onnx'])
+    expect(Object.keys(manifest.files).sort()).toEqual(['README.md', 'drift-reference.json', 'metadata.json', 'model.onnx'])
     expect(manifest.files['model.onnx']).toBe(sha256(join(out, 'onnx', 'model.onnx')))
   })
 
@@ -184,7 +184,7 @@ describe('exportRun', () => {
     mkdirSync(join(beside, 'onnx'), { recursive: true })
     writeFileSync(join(beside, 'onnx', 'notes.txt'), 'mine')
     expect((await exportTo(beside, ['onnx'])).kept).toEqual(['onnx/notes.txt'])
-    expect(readdirSync(join(beside, 'onnx')).sort()).toEqual(['README.md', 'metadata.json', 'model.onnx', 'notes.txt', 'pictor-manifest.json'])
+    expect(readdirSync(join(beside, 'onnx')).sort()).toEqual(['README.md', 'drift-reference.json', 'metadata.json', 'model.onnx', 'notes.txt', 'pictor-manifest.json'])
   })
 
   it('a failure while moving the new files in puts every folder back as it was', async () => {

@@ -159,7 +159,7 @@ describe('pictor export and pictor predict', () => {
     expect(run.status).toBe(0)
     const result = JSON.parse(run.stdout) as { runId: number; files: string[] }
     expect(result.runId).toBe(trained.runId)
-    expect(result.files).toEqual(['tfjs/model.json', 'tfjs/group1-shard1of1.bin', 'tfjs/metadata.json', 'tfjs/README.md', 'tfjs/pictor-manifest.json'])
+    expect(result.files).toEqual(['tfjs/model.json', 'tfjs/group1-shard1of1.bin', 'tfjs/metadata.json', 'tfjs/drift-reference.json', 'tfjs/README.md', 'tfjs/pictor-manifest.json'])
     const refused = cli(['export', '--project', trained.projectPath, '--run', '999', '--out', out])
     expect(refused.status).toBe(1)
     expect(refused.stderr).toContain('run 999 does not exist')
