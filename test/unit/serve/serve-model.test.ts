@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import * as tfl from '@tensorflow/tfjs-layers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DecodeError } from '../../../src-main/classifier/decode'
+import { importOnnxRun } from '../../../src-main/classifier/onnx-run-import'
 import { loadRunClassifier } from '../../../src-main/classifier/run-classifier'
 import { AppError } from '../../../src-main/core/errors'
 import { lastLayerInput, loadServeModel, slugName, TooManyPixelsError } from '../../../src-main/serve/serve-model'
@@ -73,6 +74,22 @@ describe('loadServeModel', () => {
       expect(served.probabilities.map((row) => (row[1]! > row[0]! ? 'red' : 'blue'))).toEqual(['red', 'blue', 'red', 'red'])
     } finally {
       classifier.dispose()
+    }
+  })
+
+  it('serves an imported ONNX run (runs import) as its ONNX graph, without features', async () => {
+    const imported = await withProjectDbAsync(fixture.projectPath, (db) => importOnnxRun(db, { path: join(fixture.exported, 'onnx') }))
+    const model = await loadServeModel({ project: fixture.projectPath, runId: imported.runId }, { modelsDir: modelsDir() })
+    try {
+      expect(model.labels).toEqual(['blue', 'red'])
+      expect(model.inputShape).toEqual([20, 20, 3])
+      const images = await Promise.all((await Promise.all([redPng(11), bluePng(12)])).map((bytes) => model.preprocessBuffer(bytes)))
+      const served = await model.predict(images)
+      const reference = await fromExport.predict(images)
+      expect(served.features).toBeNull()
+      served.probabilities.forEach((row, index) => expect(maxAbsDiff(row, reference.probabilities[index]!)).toBeLessThan(1e-6))
+    } finally {
+      model.dispose()
     }
   })
 
