@@ -1,5 +1,6 @@
-// A CNN run's drift features: the activations that go into its last Dense layer (the penultimate
-// layer's output, 64 values for Pictor's CNN), read from the same forward pass as its probabilities.
+// A model's drift features read from the same forward pass as its probabilities: for a CNN the
+// activations that go into its last Dense layer (64 values for Pictor's CNN), for a MobileNetV2
+// classifier the pooled features that go into its head.
 import * as tf from '@tensorflow/tfjs-core'
 import * as tfl from '@tensorflow/tfjs-layers'
 import { DecodeError } from '../../classifier/decode'
@@ -17,16 +18,21 @@ export interface FeaturedPredictions {
 }
 
 /**
- * What drift compares, for every model Pictor trains: the input of the classifier's last Dense
- * layer. For a CNN that is its penultimate layer (after dropout, which is the identity at
- * inference); for an assembled MobileNetV2 it is the backbone's pooled 1280 features (the head is
- * dropout → Dense), exactly what the project's feature cache holds. A server that wants drift
- * features from an exported graph asks for this tensor as an extra output.
+ * What drift compares, for every model Pictor trains: the input of the layer that makes the
+ * probabilities. For a CNN that layer is its last Dense, whose input is the penultimate layer
+ * (after dropout, the identity at inference). For an assembled MobileNetV2 it is the trained head
+ * as a whole (dropout → Dense), whose input is the backbone's pooled 1280 features — exactly what
+ * the project's feature cache holds. A server that wants drift features from an exported graph
+ * asks for this tensor as an extra output.
  */
 export function driftFeatureTensor(model: tfl.LayersModel): tfl.SymbolicTensor {
-  const dense = model.layers.filter((layer) => layer.getClassName() === 'Dense').at(-1)
-  if (!dense) throw new Error(`the model ${model.name} has no Dense layer to take features before`)
-  return dense.input as tfl.SymbolicTensor
+  const output = model.outputs[0]!
+  const layer = output.sourceLayer
+  if (layer.getClassName() !== 'Dense' && !(layer instanceof tfl.LayersModel)) {
+    throw new Error(`the model ${model.name} does not end in a Dense layer or a head to take features before (it ends in ${layer.getClassName()})`)
+  }
+  // The input at the node that made this output: a head model was also applied once on its own.
+  return layer.getInputAt(output.nodeIndex) as tfl.SymbolicTensor
 }
 
 /**

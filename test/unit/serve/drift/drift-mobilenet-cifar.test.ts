@@ -10,6 +10,7 @@ import { predictImages } from '../../../../src-main/classifier/predict-images'
 import { loadRunClassifier } from '../../../../src-main/classifier/run-classifier'
 import { getFeatures } from '../../../../src-main/db/queries/image-features'
 import { DriftMonitor } from '../../../../src-main/serve/drift/drift-monitor'
+import { predictWithPenultimate } from '../../../../src-main/serve/drift/penultimate-features'
 import { driftReferenceForRun } from '../../../../src-main/serve/drift/reference-for-run'
 import type { DriftReference, DriftReport } from '../../../../src-main/serve/serve-types'
 import { transferTrainingJob } from '../../../../src-main/workers/training-job'
@@ -152,6 +153,25 @@ it('MobileNetV2 on CIFAR-10 vehicles: held-out vehicles → no drift; unseen ani
     expect(unseen.reasons).toContain('features_ks')
     expect(textures.drift).toBe(true)
     expect(textures.reasons).toContain('features_ks')
+  })
+  // The tensor a server reads drift features from (the head's input in the whole classifier) is
+  // the backbone's pooled features that the reference was built from.
+  await withProjectDbAsync(setup.projectPath, async (db) => {
+    const classifier = await loadRunClassifier(db, runId, { modelsDir: SHARED_MODELS_DIR, backend: 'wasm' })
+    try {
+      const images = unlabeled(db, 'same-').slice(0, 3)
+      const whole = await predictWithPenultimate(classifier, images)
+      const cached = getFeatures(db, classifier.baseModelVersion!, images.map((image) => image.contentHash!))
+      whole.forEach((entry, index) => {
+        const expected = cached.get(images[index]!.contentHash!)!
+        expect(entry.features).toHaveLength(1280)
+        let worst = 0
+        for (let j = 0; j < 1280; j++) worst = Math.max(worst, Math.abs(entry.features[j]! - expected[j]!))
+        expect(worst).toBeLessThan(1e-3)
+      })
+    } finally {
+      classifier.dispose()
+    }
   })
   // The reference is stored with the run: a second serve reads it.
   expect(withProjectDb(setup.projectPath, (db) => db.prepare('SELECT images FROM drift_references WHERE run_id = ?').pluck().get(runId))).toBe(TRAINED.length * (PER_CLASS.train + PER_CLASS.val))
