@@ -12,6 +12,12 @@ export interface BatcherOptions {
   /** Images that may wait; 8 × maxBatch by default. */
   maxQueue?: number
   metrics?: ServeMetricsSink | null
+  /**
+   * Inference requests that have arrived but not reached the queue yet (still being received or
+   * decoded). When none are, nobody is worth waiting for: the batch goes now instead of after
+   * delayMs, so a lone client pays no batching delay.
+   */
+  arriving?: () => number
   /** Every batch's answers (the drift monitor observes them). */
   onPredicted?: (probabilities: readonly Float32Array[], features: readonly Float32Array[] | null) => void
 }
@@ -32,6 +38,7 @@ export class Batcher {
   private running = false
   private timer: NodeJS.Timeout | null = null
   private readonly idle: (() => void)[] = []
+  private active = 0
   readonly maxQueue: number
   /** Model calls made so far (tests check that concurrent requests shared calls). */
   calls = 0
@@ -52,8 +59,14 @@ export class Batcher {
     const answers = inputs.map(
       (input) => new Promise<ImageAnswer>((resolve, reject) => this.queue.push({ input, resolve, reject }))
     )
+    this.active++
     this.schedule()
-    return Promise.all(answers)
+    return Promise.all(answers).finally(() => this.active--)
+  }
+
+  /** Requests whose images are queued or being predicted. */
+  get activeRequests(): number {
+    return this.active
   }
 
   /** Resolves once nothing waits and no model call runs. */
@@ -68,7 +81,8 @@ export class Batcher {
 
   private schedule(): void {
     if (this.running || this.queue.length === 0) return
-    if (this.queue.length >= this.options.maxBatch || this.options.delayMs <= 0) {
+    const nobodyElse = this.options.arriving !== undefined && this.options.arriving() <= 0
+    if (this.queue.length >= this.options.maxBatch || this.options.delayMs <= 0 || nobodyElse) {
       this.flushSoon()
     } else {
       this.timer ??= setTimeout(() => this.flush(), this.options.delayMs)

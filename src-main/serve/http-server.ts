@@ -24,6 +24,8 @@ export interface ServeHttp {
   server: Server
   /** Requests being answered now. */
   inFlight(): number
+  /** Of those, requests to routes that take a body (the inference endpoints). */
+  postsInFlight(): number
   /** Resolves when no request is being answered. */
   idle(): Promise<void>
   /** From now on answers say Connection: close (the server is draining). */
@@ -40,6 +42,7 @@ export function createServeHttp(options: HttpServerOptions): ServeHttp {
   const routes = options.routes.map(compile)
   const tokenDigest = options.token === null ? null : digest(options.token)
   let inFlight = 0
+  let postsInFlight = 0
   let closing = false
   const waiters: (() => void)[] = []
 
@@ -47,8 +50,10 @@ export function createServeHttp(options: HttpServerOptions): ServeHttp {
     inFlight++
     const started = performance.now()
     let endpoint = 'not_found'
+    let post = false
     const done = () => {
       inFlight--
+      if (post) postsInFlight--
       const seconds = (performance.now() - started) / 1000
       options.metrics?.request(endpoint, response.statusCode)
       options.metrics?.duration('end_to_end', seconds)
@@ -61,6 +66,8 @@ export function createServeHttp(options: HttpServerOptions): ServeHttp {
       try {
         const found = matchRoute(routes, request)
         endpoint = found.route.endpoint
+        post = found.route.body !== undefined
+        if (post) postsInFlight++
         if (tokenDigest && !authorized(request, tokenDigest)) {
           throw new HttpError(401, 'UNAUTHORIZED', 'missing or wrong token: send "Authorization: Bearer <token>"', { 'WWW-Authenticate': 'Bearer' })
         }
@@ -86,6 +93,7 @@ export function createServeHttp(options: HttpServerOptions): ServeHttp {
   return {
     server,
     inFlight: () => inFlight,
+    postsInFlight: () => postsInFlight,
     idle: () => (inFlight === 0 ? Promise.resolve() : new Promise((resolve) => waiters.push(resolve))),
     startClosing: () => {
       closing = true

@@ -65,11 +65,13 @@ export async function startModelServer(options: StartServerOptions): Promise<Run
     drift,
     onDriftSample: (report) => metrics?.drift(report)
   })
-  const batcher = new Batcher(model, {
+  const batcher: Batcher = new Batcher(model, {
     maxBatch,
     delayMs: batchDelayMs,
     ...(options.maxQueue !== undefined ? { maxQueue: options.maxQueue } : {}),
     metrics,
+    // Inference requests still being received or decoded, i.e. not yet in the batcher's queue.
+    arriving: (): number => http.postsInFlight() - batcher.activeRequests,
     onPredicted: (probabilities, features) => drift?.observe(probabilities, features)
   })
   let closing = false

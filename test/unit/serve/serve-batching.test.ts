@@ -4,7 +4,7 @@ import { loadServeModel } from '../../../src-main/serve/serve-model'
 import { startModelServer } from '../../../src-main/serve/start-server'
 import type { ServeModel } from '../../../src-main/serve/serve-types'
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir'
-import { bluePng, redPng, serveFixture, type ServeFixture } from './serve-fixture'
+import { bluePng, redPng, serveFixture, slowPredict, type ServeFixture } from './serve-fixture'
 
 // Dynamic batching and graceful shutdown on a real model: 20 concurrent requests get exactly the
 // answers they get one at a time, from fewer than 20 model calls; a request in flight when close()
@@ -102,19 +102,35 @@ describe('dynamic batching', () => {
 
 describe('graceful shutdown', () => {
   it('answers the request in flight, then frees the model and stops listening', async () => {
-    let disposedAt = 0
-    const model = counted(loaded, () => (disposedAt = performance.now()))
-    // A long batch delay keeps the request waiting in the batcher while close() is called.
-    const server = await startModelServer({ model, port: 0, maxBatch: 8, batchDelayMs: 400 })
-    const inFlight = predict(server.url, await redPng(99))
+    let disposed = false
+    const model = counted(loaded, () => (disposed = true))
+    const server = await startModelServer({ model, port: 0, maxBatch: 8, batchDelayMs: 5 })
+    // Half its body is sent when close() is called, the rest 300 ms later.
+    const inFlight = slowPredict(server.url, await redPng(99), 300)
     await new Promise((resolve) => setTimeout(resolve, 100))
-    expect(model.calls).toEqual([])
-    await server.close()
+    const closing = server.close()
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(disposed).toBe(false)
+    await expect(fetch(`${server.url}/v2/health/live`)).rejects.toThrow()
     const answer = await inFlight
     expect(answer.status).toBe(200)
     expect(answer.json.label).toBe('red')
-    expect(disposedAt).toBeGreaterThan(0)
+    await closing
+    expect(disposed).toBe(true)
     expect(model.calls).toEqual([1])
-    await expect(fetch(`${server.url}/v2/health/live`)).rejects.toThrow()
+  })
+})
+
+describe('a lone client', () => {
+  it('pays no batching delay: with nobody else arriving, its image goes to the model at once', async () => {
+    const server = await startModelServer({ model: counted(loaded), port: 0, maxBatch: 8, batchDelayMs: 1000 })
+    try {
+      const image = await redPng(5)
+      const started = performance.now()
+      for (let i = 0; i < 3; i++) expect((await predict(server.url, image)).status).toBe(200)
+      expect(performance.now() - started).toBeLessThan(1000)
+    } finally {
+      await server.close()
+    }
   })
 })

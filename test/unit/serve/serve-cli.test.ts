@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir'
-import { redPng, serveFixture, type ServeFixture } from './serve-fixture'
+import { redPng, serveFixture, slowPredict, type ServeFixture } from './serve-fixture'
 
 // The built `pictor serve` as a user runs it: it prints the URL and a curl example, answers (with
 // /metrics and /v2/models/{name}/drift on), and on SIGTERM answers what is in flight and exits 0.
@@ -26,7 +26,7 @@ const env = () => ({ ...process.env, PICTOR_DATA_DIR: join(dir, 'data') })
 
 describe('pictor serve', () => {
   it('serves until SIGTERM, answers the request in flight, and exits 0', async () => {
-    const child = spawn(process.execPath, [CLI, 'serve', '--project', fixture.projectPath, '--port', '0', '--name', 'colours', '--batch-delay-ms', '300'], { env: env() })
+    const child = spawn(process.execPath, [CLI, 'serve', '--project', fixture.projectPath, '--port', '0', '--name', 'colours'], { env: env() })
     let stderr = ''
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
@@ -54,13 +54,13 @@ describe('pictor serve', () => {
     const metrics = await fetch(`${url}/metrics`)
     expect(metrics.status).toBe(200)
     expect(await metrics.text()).toMatch(/pictor_requests_total\{[^}]*endpoint="health"/)
-    // The batch delay keeps this request waiting when SIGTERM arrives.
-    const inFlight = fetch(`${url}/predict`, { method: 'POST', body: await redPng(1) })
+    // Half of this request's body is sent when SIGTERM arrives, the rest 300 ms later.
+    const inFlight = slowPredict(url, await redPng(1), 300)
     await new Promise((resolve) => setTimeout(resolve, 100))
     child.kill('SIGTERM')
     const answer = await inFlight
     expect(answer.status).toBe(200)
-    expect(await answer.json()).toMatchObject({ model_name: 'colours', label: 'red' })
+    expect(answer.json).toMatchObject({ model_name: 'colours', label: 'red' })
     expect(await exited).toBe(0)
     await new Promise((resolve) => setTimeout(resolve, 50))
     expect(printed.join('\n')).toMatch(/curl --data-binary @photo\.jpg http:\/\/127\.0\.0\.1:\d+\/predict/)

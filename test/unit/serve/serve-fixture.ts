@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http'
 import { deflateSync } from 'node:zlib'
 import { join } from 'node:path'
 import sharp from 'sharp'
@@ -68,3 +69,21 @@ function crc32(bytes: Buffer): number {
 }
 
 export const argmax = (values: ArrayLike<number>) => Array.from(values).indexOf(Math.max(...Array.from(values)))
+
+/**
+ * POST /predict from a slow client: the headers and half the body now, the rest after `pauseMs`
+ * (during which the request is in flight on the server); resolves with the status and JSON answer.
+ */
+export function slowPredict(url: string, body: Buffer, pauseMs: number): Promise<{ status: number; json: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(`${url}/predict`, { method: 'POST', headers: { 'Content-Length': body.length } }, (response) => {
+      let text = ''
+      response.on('data', (chunk: Buffer) => (text += chunk.toString()))
+      response.on('end', () => resolve({ status: response.statusCode!, json: JSON.parse(text) as Record<string, unknown> }))
+    })
+    request.on('error', reject)
+    const half = Math.floor(body.length / 2)
+    request.write(body.subarray(0, half))
+    setTimeout(() => request.end(body.subarray(half)), pauseMs)
+  })
+}
