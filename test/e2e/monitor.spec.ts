@@ -12,6 +12,10 @@ test('serves a run from Monitor, shows its URL and curl, counts requests live, a
   const folder = join(app.workDir, 'photos')
   await makeRedBlueFolder(folder, 20, 24)
   await createAndImport(page, app.url, join(app.workDir, 'monitor.pictor'), folder, 40)
+  // Nothing trained yet: nothing to serve, and the view says what to do.
+  await page.keyboard.press('Control+8')
+  await expect(page.getByText('Train a model first')).toBeVisible()
+  await expect(page.getByRole('button', { name: 'Start server' })).toHaveCount(0)
   await trainCnn(page, 1, 2, 120_000)
 
   await page.keyboard.press('Control+8')
