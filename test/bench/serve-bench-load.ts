@@ -82,14 +82,6 @@ export interface Answer {
   seconds: number
 }
 
-const agents = new Map<number, Agent>()
-/** One keep-alive agent per concurrency: as many sockets as clients, reused across requests. */
-function agentFor(concurrency: number): Agent {
-  let agent = agents.get(concurrency)
-  if (!agent) agents.set(concurrency, (agent = new Agent({ keepAlive: true, maxSockets: concurrency })))
-  return agent
-}
-
 export function send(url: string, options: { method: 'GET' | 'POST'; path: string; body?: Buffer; contentType?: string; agent?: Agent }): Promise<Answer> {
   const started = performance.now()
   return new Promise((done, fail) => {
@@ -97,7 +89,8 @@ export function send(url: string, options: { method: 'GET' | 'POST'; path: strin
       new URL(options.path, url),
       {
         method: options.method,
-        agent: options.agent ?? agentFor(1),
+        // A lone request gets a connection of its own (Node 20's global agent keeps sockets alive).
+        agent: options.agent ?? false,
         headers: options.body ? { 'content-type': options.contentType ?? 'application/octet-stream', 'content-length': options.body.length } : {}
       },
       (res) => {
@@ -127,7 +120,9 @@ export interface LoadResult {
  * answer is kept (status and body), so the caller can check each one against what it sent.
  */
 export async function load(url: string, path: string, concurrency: number, requests: number, bodyFor: (index: number) => Buffer, contentType?: string): Promise<LoadResult> {
-  const agent = agentFor(concurrency)
+  // A keep-alive agent per run, with a socket per client, destroyed at the end: a socket left idle between
+  // runs is closed by the server's keep-alive timeout and would hang up under the next run's first request.
+  const agent = new Agent({ keepAlive: true, maxSockets: concurrency })
   const latencies = new Array<number>(requests)
   const answers: LoadResult['answers'] = []
   let next = 0
@@ -139,7 +134,7 @@ export async function load(url: string, path: string, concurrency: number, reque
       answers.push({ index, status: answer.status, body: answer.body })
     }
   }
-  await Promise.all(Array.from({ length: concurrency }, client))
+  await Promise.all(Array.from({ length: concurrency }, client)).finally(() => agent.destroy())
   const wallSeconds = (performance.now() - started) / 1000
   return { concurrency, requests, latencies, answers, wallSeconds, requestsPerSecond: requests / wallSeconds }
 }
