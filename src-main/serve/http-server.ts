@@ -71,8 +71,11 @@ export function createServeHttp(options: HttpServerOptions): ServeHttp {
         if (tokenDigest && !authorized(request, tokenDigest)) {
           throw new HttpError(401, 'UNAUTHORIZED', 'missing or wrong token: send "Authorization: Bearer <token>"', { 'WWW-Authenticate': 'Bearer' })
         }
-        const body = found.route.body ? await readBody(request, found.route.body, options.maxBodyBytes) : Buffer.alloc(0)
-        reply = await withDeadline(Promise.resolve(found.route.handle(options.context, { headers: request.headers, body, params: found.params })), options.requestTimeoutMs)
+        const answer = async () => {
+          const body = found.route.body ? await readBody(request, found.route.body, options.maxBodyBytes) : Buffer.alloc(0)
+          return found.route.handle(options.context, { headers: request.headers, body, params: found.params })
+        }
+        reply = await withDeadline(answer(), options.requestTimeoutMs, () => request.complete)
       } catch (error) {
         const failure = errorResponse(error)
         if (failure.status >= 500 && failure.code === 'INTERNAL') console.error(`pictor serve: ${request.method} ${request.url}: ${failure.message}`)
@@ -185,11 +188,20 @@ function checkContentType(header: string | undefined, kind: 'json' | 'bytes'): v
   }
 }
 
-function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+/** The whole request (receiving the body, then answering) within `ms`: 408 while the body is still arriving, else 503. */
+function withDeadline<T>(work: Promise<T>, ms: number, received: () => boolean): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new HttpError(503, 'TIMEOUT', `the request took longer than ${ms / 1000} s`, { 'Retry-After': '1' })), ms)
+    timer = setTimeout(() => {
+      const seconds = ms / 1000
+      reject(
+        received()
+          ? new HttpError(503, 'TIMEOUT', `the answer took longer than ${seconds} s; try again shortly`, { 'Retry-After': '1' })
+          : new HttpError(408, 'REQUEST_TIMEOUT', `the request did not arrive within ${seconds} s`)
+      )
+    }, ms)
   })
+  work.catch(() => {}) // settled after the deadline: already answered
   return Promise.race([work, deadline]).finally(() => clearTimeout(timer))
 }
 

@@ -134,3 +134,18 @@ describe('a lone client', () => {
     }
   })
 })
+
+describe('request timeout', () => {
+  it('answers 408 to a client whose body does not arrive in time', async () => {
+    const server = await startModelServer({ model: counted(loaded), port: 0, requestTimeoutMs: 300 })
+    try {
+      // The server answers before the rest of the body is sent, then closes the connection.
+      const answer = await slowPredict(server.url, await redPng(6), 1000)
+      expect(answer).toMatchObject({ status: 408, json: { code: 'REQUEST_TIMEOUT' } })
+      expect(server.stats().requests).toBe(1)
+      expect(server.stats().errors).toBe(1)
+    } finally {
+      await server.close()
+    }
+  })
+})
