@@ -4,7 +4,8 @@
 //   model only   — preprocessed tensors, one session.run per batch (what the server cannot beat);
 //   end to end   — each image's bytes decoded with sharp as the export's metadata says (EXIF orientation,
 //                  white background, RGB, fill-resize with lanczos3, byte*scale+offset) on libuv's pool,
-//                  the next batch decoding while the model runs, as a server that batches can.
+//                  the next batch decoding while the model runs, as a server that batches can (at batch 1,
+//                  one image after the other: one closed-loop client has nothing to overlap either).
 // The serving overhead is the server's throughput against "end to end" (it does the same work plus
 // HTTP, JSON and batching).
 import { readFile } from 'node:fs/promises'
@@ -96,8 +97,9 @@ export async function loadReference(exportDir: string, threads: number): Promise
       for (let b = 0; b < count; b++) {
         const t0 = performance.now()
         const input = await next
-        if (b + 1 < count) next = decodeBatch()
+        if (batch > 1 && b + 1 < count) next = decodeBatch()
         await run(batch, input)
+        if (batch === 1 && b + 1 < count) next = decodeBatch()
         times.push((performance.now() - t0) / 1000)
       }
       return figure(batch, times, performance.now() - started)
