@@ -110,3 +110,19 @@ export function parseDriftReference(json: unknown): { ok: true; reference: Drift
   const features = parsed.data.features
   return { ok: true, reference: { ...parsed.data, features: features && { ...features, samples: features.samples.map((s) => [...s].sort((a, b) => a - b)) } } }
 }
+
+/**
+ * Why `reference` cannot judge a model with these output labels (and feature length, when the
+ * model gives features), or null when it can: a reference from another run or an older export
+ * would compare the wrong classes.
+ */
+export function referenceMismatch(reference: DriftReference, labels: readonly string[], featureSize: number | null = null): string | null {
+  if (reference.labels.length !== labels.length || reference.labels.some((label, index) => label !== labels[index])) {
+    return `the drift reference's labels (${reference.labels.join(', ')}) are not the model's (${labels.join(', ')})`
+  }
+  const expected = reference.features?.mean.length ?? null
+  if (featureSize !== null && expected !== null && expected !== featureSize) {
+    return `the drift reference has ${expected} features per image, the model gives ${featureSize}`
+  }
+  return null
+}

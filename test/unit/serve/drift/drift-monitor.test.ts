@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { buildDriftReference, parseDriftReference, thinSorted } from '../../../../src-main/serve/drift/drift-reference'
+import { buildDriftReference, parseDriftReference, referenceMismatch, thinSorted } from '../../../../src-main/serve/drift/drift-reference'
 import { DriftMonitor } from '../../../../src-main/serve/drift/drift-monitor'
 import { createRandom } from '../../../../src-main/training/data/random'
 
@@ -74,6 +74,16 @@ describe('drift reference', () => {
     expect(parseDriftReference({ ...ref, classShares: [1] })).toMatchObject({ ok: false, message: expect.stringContaining('one class share per label') })
     expect(parseDriftReference({ ...ref, version: 2 })).toMatchObject({ ok: false, message: expect.stringMatching(/^version: /) })
     expect(parseDriftReference(null)).toMatchObject({ ok: false })
+  })
+
+  it('says when it cannot judge a model: other labels, another order, another feature length', () => {
+    const ref = reference()
+    expect(referenceMismatch(ref, LABELS, D)).toBeNull()
+    expect(referenceMismatch(ref, LABELS)).toBeNull()
+    expect(referenceMismatch({ ...ref, features: null }, LABELS, 1280)).toBeNull()
+    expect(referenceMismatch(ref, ['dog', 'cat', 'fox'])).toBe("the drift reference's labels (cat, dog, fox) are not the model's (dog, cat, fox)")
+    expect(referenceMismatch(ref, ['cat', 'dog'])).toMatch(/are not the model's/)
+    expect(referenceMismatch(ref, LABELS, 1280)).toBe('the drift reference has 24 features per image, the model gives 1280')
   })
 })
 
