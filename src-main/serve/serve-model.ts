@@ -8,7 +8,6 @@ import { availableParallelism } from 'node:os'
 import { existsSync, statSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
-import type * as tfl from '@tensorflow/tfjs-layers'
 import type { Database } from 'better-sqlite3'
 import { AppError } from '../core/errors'
 import { openProjectDatabase } from '../db/connection'
@@ -25,6 +24,7 @@ import { scaleTable } from '../classifier/predictors'
 import { loadRunClassifier } from '../classifier/run-classifier'
 import { runWithModel } from '../classifier/run-choice'
 import type { ServeModel } from './serve-types'
+import { driftFeatureTensor } from './drift/penultimate-features'
 
 /** `--model EXPORT_DIR|MODEL.onnx`, or `--project P [--run ID]` (the newest run with a model by default). */
 export type ServeSource = { model: string } | { project: string; runId?: number }
@@ -180,7 +180,7 @@ async function runParts(projectPath: string, runId: number | undefined, modelsDi
         'onnx',
         'serve'
       )
-      const onnx = exportLayersModelToOnnx(model, { extraOutputs: [{ name: FEATURES_OUTPUT, tensor: lastLayerInput(model) }] })
+      const onnx = exportLayersModelToOnnx(model, { extraOutputs: [{ name: FEATURES_OUTPUT, tensor: driftFeatureTensor(model) }] })
       const { scale, offset, description } = metadata.preprocessing
       return { name, onnx, withFeatures: true, labels: classifier.classNames, inputShape: classifier.inputShape, preprocessing: { scale, offset, description } }
     } finally {
@@ -190,18 +190,6 @@ async function runParts(projectPath: string, runId: number | undefined, modelsDi
   } finally {
     db.close()
   }
-}
-
-/**
- * The tensor the classifier's last layer reads: for MobileNetV2 (backbone + nested head) the pooled
- * features, for the seed CNN the penultimate Dense's output (dropout is identity at inference).
- */
-export function lastLayerInput(model: tfl.LayersModel): tfl.SymbolicTensor {
-  const output = model.outputs[0]!
-  const node = output.sourceLayer.inboundNodes[output.nodeIndex]
-  const input = node?.inputTensors[0]
-  if (!input || node.inputTensors.length !== 1) throw new AppError('UNSUPPORTED', `cannot find the features of model "${model.name}": its last layer does not read one tensor`)
-  return input
 }
 
 function importedParts(db: Database, runId: number, name: string): ModelParts {

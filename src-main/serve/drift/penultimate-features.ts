@@ -4,6 +4,7 @@
 import * as tf from '@tensorflow/tfjs-core'
 import * as tfl from '@tensorflow/tfjs-layers'
 import { DecodeError } from '../../classifier/decode'
+import { AppError } from '../../core/errors'
 import type { RunClassifier } from '../../classifier/run-classifier'
 
 export interface ImageFile {
@@ -29,7 +30,7 @@ export function driftFeatureTensor(model: tfl.LayersModel): tfl.SymbolicTensor {
   const output = model.outputs[0]!
   const layer = output.sourceLayer
   if (layer.getClassName() !== 'Dense' && !(layer instanceof tfl.LayersModel)) {
-    throw new Error(`the model ${model.name} does not end in a Dense layer or a head to take features before (it ends in ${layer.getClassName()})`)
+    throw new AppError('UNSUPPORTED', `cannot find the features of model "${model.name}": it does not end in a Dense layer or a head (it ends in ${layer.getClassName()})`)
   }
   // The input at the node that made this output: a head model was also applied once on its own.
   return layer.getInputAt(output.nodeIndex) as tfl.SymbolicTensor

@@ -6,7 +6,8 @@ import { DecodeError } from '../../../src-main/classifier/decode'
 import { importOnnxRun } from '../../../src-main/classifier/onnx-run-import'
 import { loadRunClassifier } from '../../../src-main/classifier/run-classifier'
 import { AppError } from '../../../src-main/core/errors'
-import { lastLayerInput, loadServeModel, slugName, TooManyPixelsError } from '../../../src-main/serve/serve-model'
+import { driftFeatureTensor } from '../../../src-main/serve/drift/penultimate-features'
+import { loadServeModel, slugName, TooManyPixelsError } from '../../../src-main/serve/serve-model'
 import type { ServeModel } from '../../../src-main/serve/serve-types'
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir'
 import { maxAbsDiff, withProjectDbAsync } from '../export/trained-run'
@@ -59,7 +60,7 @@ describe('loadServeModel', () => {
       const batch = new Float32Array(images.length * images[0]!.length)
       images.forEach((image, index) => batch.set(image, index * image.length))
       const expected = await classifier.predictBatch(batch, images.length)
-      const penultimate = tfl.model({ inputs: classifier.model!.inputs, outputs: lastLayerInput(classifier.model!) })
+      const penultimate = tfl.model({ inputs: classifier.model!.inputs, outputs: driftFeatureTensor(classifier.model!) })
       const features = tf.tidy(() => penultimate.predict(tf.tensor4d(batch, [images.length, 20, 20, 3])) as tf.Tensor)
       const expectedFeatures = (await features.data()) as Float32Array
       features.dispose()
