@@ -6,7 +6,7 @@ import { modelsDirectory } from '../models/base-model-store'
 import { writeBundle, type BundleResult } from '../bundle/write-bundle'
 import type { Command } from './command'
 import { cliPath, printJson, UsageError } from './output'
-import { cancelOnSignals, progressPrinter } from './progress-line'
+import { runWithProgress } from './progress-line'
 
 const FORMATS = ['auto', 'imagefolder', 'webdataset'] as const
 const USAGE = 'pictor bundle --project FILE --out DIR [--format auto|imagefolder|webdataset] [--copy] [--json]'
@@ -35,20 +35,14 @@ export const bundleCommand: Command = {
 
     const projectPath = resolve(values.project)
     const db = openProjectDatabase(projectPath)
-    const cancel = cancelOnSignals()
-    const progress = progressPrinter()
     try {
-      const result = await writeBundle(
-        { db, projectPath, dir: cliPath(values.out), modelsDir: modelsDirectory(), pictorVersion: pkg.version, format, mode: values.copy ? 'copy' : 'auto' },
-        { signal: cancel.signal, onProgress: progress.update }
+      const result = await runWithProgress((context) =>
+        writeBundle({ db, projectPath, dir: cliPath(values.out!), modelsDir: modelsDirectory(), pictorVersion: pkg.version, format, mode: values.copy ? 'copy' : 'auto' }, context)
       )
-      progress.end()
       if (values.json) printJson(result)
       else printSummary(result)
       return 0
     } finally {
-      progress.end()
-      cancel.release()
       db.close()
     }
   }

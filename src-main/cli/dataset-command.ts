@@ -7,7 +7,7 @@ import { exportDataset, type DatasetExportResult } from '../dataset/dataset-expo
 import { DEFAULT_SHARD_MB, SHARD_MB } from '../dataset/webdataset-shards'
 import type { Command } from './command'
 import { cliPath, printJson, UsageError } from './output'
-import { cancelOnSignals, progressPrinter } from './progress-line'
+import { runWithProgress } from './progress-line'
 
 const USAGE =
   'pictor dataset export --project FILE --format keras|imagefolder|csv|webdataset --out DIR [--split all|train|val|test] [--copy|--link] [--shard-size MB] [--include-unlabeled] [--json]'
@@ -54,29 +54,26 @@ export const datasetCommand: Command = {
     if (!(shardMb > 0) || !Number.isFinite(shardMb)) throw new UsageError(`--shard-size must be a number of MB above 0, got ${values['shard-size']}`)
 
     const db = openProjectDatabase(resolve(values.project))
-    const cancel = cancelOnSignals()
-    const progress = progressPrinter()
     try {
-      const result = await exportDataset(
-        {
-          db,
-          dir: cliPath(values.out),
-          format: values.format as DatasetFormat,
-          split: values.split as SplitChoice,
-          mode: values.copy ? 'copy' : values.link ? 'link' : 'auto',
-          includeUnlabeled: values['include-unlabeled'] === true,
-          pictorVersion: pkg.version,
-          shardBytes: Math.max(1, Math.floor(shardMb * SHARD_MB))
-        },
-        { signal: cancel.signal, onProgress: progress.update }
+      const result = await runWithProgress((context) =>
+        exportDataset(
+          {
+            db,
+            dir: cliPath(values.out!),
+            format: values.format as DatasetFormat,
+            split: values.split as SplitChoice,
+            mode: values.copy ? 'copy' : values.link ? 'link' : 'auto',
+            includeUnlabeled: values['include-unlabeled'] === true,
+            pictorVersion: pkg.version,
+            shardBytes: Math.max(1, Math.floor(shardMb * SHARD_MB))
+          },
+          context
+        )
       )
-      progress.end()
       if (values.json) printJson(result)
       else printSummary(result)
       return 0
     } finally {
-      progress.end()
-      cancel.release()
       db.close()
     }
   }

@@ -1,6 +1,6 @@
 // Progress of a long CLI command on stderr, and Ctrl+C as a cancel: what `pictor dataset export` and
 // `pictor bundle` share.
-import type { ProgressUpdate } from '../jobs/job'
+import type { JobContext, ProgressUpdate } from '../jobs/job'
 
 /** Quiet for a quick job; after a second, one line a second (rewritten in place on a terminal). */
 export function progressPrinter(): { update: (update: ProgressUpdate) => void; end: () => void } {
@@ -39,5 +39,17 @@ export function cancelOnSignals(): { signal: AbortSignal; release: () => void } 
       process.off('SIGINT', stop)
       process.off('SIGTERM', stop)
     }
+  }
+}
+
+/** Runs a job from the command line: progress on stderr, Ctrl+C/SIGTERM cancel, the line closed before its answer prints. */
+export async function runWithProgress<T>(work: (context: JobContext) => Promise<T>): Promise<T> {
+  const cancel = cancelOnSignals()
+  const progress = progressPrinter()
+  try {
+    return await work({ signal: cancel.signal, onProgress: progress.update })
+  } finally {
+    progress.end()
+    cancel.release()
   }
 }

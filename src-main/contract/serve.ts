@@ -40,7 +40,7 @@ export interface ServeStarted {
   runId: number
 }
 
-/** A drift verdict as the server reports it (src-main/serve/serve-types.ts DriftReport, spelled here for the renderer). */
+/** A drift verdict as the server reports it (src-main/serve/drift/drift-monitor.ts; the server's DriftReport is this type). */
 export interface ServeDriftReport {
   observed: number
   windowSize: number
@@ -55,7 +55,7 @@ export interface ServeDriftReport {
   drift: boolean
 }
 
-/** A server's figures (src-main/serve/serve-types.ts ServerStats; services check the two agree). */
+/** A server's figures (src-main/serve/server-stats.ts; the server's ServerStats is this type). */
 export interface ServeStats {
   url: string
   name: string

@@ -1,6 +1,7 @@
 // The seams of `pictor serve` (issue 16), written first so the server, its metrics and its drift
 // monitor can be built side by side: the server (http + batching) predicts with a ServeModel,
 // counts into ServeMetrics and feeds a DriftMonitor; nothing else crosses between them.
+import type { ServeDriftReport, ServeStats } from '../contract/serve'
 
 /** The model a server answers with: one ONNX Runtime session, preprocessing from the model's metadata. */
 export interface ServeModel {
@@ -32,26 +33,8 @@ export interface ServeMetricsSink {
   drift(report: DriftReport): void
 }
 
-export interface DriftReport {
-  /** Requests' images in the window now (at most `windowSize`). */
-  observed: number
-  windowSize: number
-  /** Below this many observed images nothing is flagged (the statistics mean little). */
-  minimumObserved: number
-  /** Population stability index of predicted-class shares against the training labels' shares. */
-  classPsi: number
-  /** Share of predictions whose top probability is below `lowConfidenceThreshold`, now and in the reference. */
-  lowConfidenceShare: number
-  referenceLowConfidenceShare: number
-  lowConfidenceThreshold: number
-  /** Per principal component: the two-sample Kolmogorov–Smirnov statistic and its p-value; empty when the model gives no features. */
-  components: { index: number; ks: number; pValue: number }[]
-  /** The thresholds the verdict uses (documented in the README). */
-  thresholds: { classPsi: number; alpha: number; lowConfidenceIncrease: number }
-  /** Which tests fired: 'class_psi', 'features_ks', 'low_confidence'. */
-  reasons: string[]
-  drift: boolean
-}
+/** The drift verdict: declared once, in the contract, so the app's renderer reads the same shape. */
+export type DriftReport = ServeDriftReport
 
 /**
  * What a run's training images looked like, for drift: stored with the run (and written as
@@ -83,26 +66,8 @@ export interface DriftMonitorLike {
   report(): DriftReport
 }
 
-/** A server's figures for the app's Monitor view (one snapshot; the server keeps the recent history). */
-export interface ServerStats {
-  url: string
-  name: string
-  startedAt: number
-  /** Requests answered since start, and how many of them with a 4xx/5xx status. */
-  requests: number
-  errors: number
-  /** Requests per second over the last 10 s. */
-  requestRate: number
-  /** End-to-end latency in seconds over the last (up to) 1000 requests; null before the first. */
-  latency: { p50: number; p95: number; p99: number } | null
-  /** Latency histogram over the same requests: upper bounds in seconds and counts per bucket. */
-  latencyHistogram: { le: number; count: number }[]
-  /** Per label: share of the recent window's predictions against the training share. */
-  classMix: { label: string; served: number; training: number }[]
-  drift: DriftReport | null
-  /** One point per 10 s while the server runs (at most the last 360). */
-  driftHistory: { at: number; drift: boolean; classPsi: number }[]
-}
+/** A server's figures for the app's Monitor view (one snapshot): declared once, in the contract. */
+export type ServerStats = ServeStats
 
 /** A running `pictor serve` (in the CLI's process, or the app's serve worker). */
 export interface RunningServer {
