@@ -73,7 +73,6 @@ export function buildMetadata(source: MetadataSource, format: ExportFormat, pict
   const [height, width, channels] = source.inputShape
   if (channels !== 1 && channels !== 3) throw new RangeError(`a model input has 1 or 3 channels, got ${channels}`)
   const { scale, offset } = scalingFor(source.kind)
-  const colour = channels === 3 ? 'RGB' : 'greyscale (one channel)'
   const range = source.kind === 'mobilenetv2' ? '[-1, 1] (x / 127.5 - 1)' : '[0, 1] (x / 255)'
   return {
     format,
@@ -83,21 +82,35 @@ export function buildMetadata(source: MetadataSource, format: ExportFormat, pict
     modelKind: source.kind,
     labels: [...source.classNames],
     input: { name: 'input', height, width, channels, layout: 'NHWC', dtype: 'float32' },
-    preprocessing: {
-      description:
-        `Apply EXIF orientation, flatten transparency onto white, convert to ${colour} 8-bit, resize to exactly ` +
-        `${width}x${height} (stretching, no crop; lanczos3), then scale every byte to ${range}: value * scale + offset.`,
-      colorOrder: channels === 3 ? 'RGB' : 'L',
-      resize: { width, height, fit: 'fill', kernel: 'lanczos3' },
-      exifOrientation: true,
-      alphaBackground: '#ffffff',
-      scale,
-      offset
-    },
+    preprocessing: describePreprocessing({ height, width, channels }, { scale, offset }, ` to ${range}: value * scale + offset`),
     output: 'probabilities',
     outputName: 'output',
     baseModelVersion: source.baseModelVersion,
     createdAt: now.toISOString()
+  }
+}
+
+/**
+ * The preprocessing record for an input size and scaling; `scaled` ends the description (default: the
+ * numbers, e.g. ": value * 0.0078 + -1").
+ */
+export function describePreprocessing(
+  input: { height: number; width: number; channels: number },
+  { scale, offset }: { scale: number; offset: number },
+  scaled = `: value * ${scale} + ${offset}`
+): ExportPreprocessing {
+  const { height, width, channels } = input
+  const colour = channels === 3 ? 'RGB' : 'greyscale (one channel)'
+  return {
+    description:
+      `Apply EXIF orientation, flatten transparency onto white, convert to ${colour} 8-bit, resize to exactly ` +
+      `${width}x${height} (stretching, no crop; lanczos3), then scale every byte${scaled}.`,
+    colorOrder: channels === 3 ? 'RGB' : 'L',
+    resize: { width, height, fit: 'fill', kernel: 'lanczos3' },
+    exifOrientation: true,
+    alphaBackground: '#ffffff',
+    scale,
+    offset
   }
 }
 

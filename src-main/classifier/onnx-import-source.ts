@@ -10,7 +10,7 @@ import { PREPROCESSING_PRESETS, type PreprocessingPreset } from '../contract/run
 import { AppError, fromSystemError } from '../core/errors'
 import { readOnnxMetadata } from '../onnx/export-onnx'
 import { onnxGraphInputs } from '../onnx/onnx-inspect'
-import { METADATA_FILE, metadataFromOnnxProps, parseMetadata, type ExportInput, type ExportMetadata, type ExportPreprocessing, type MetadataModelKind } from './model-metadata'
+import { describePreprocessing, METADATA_FILE, metadataFromOnnxProps, parseMetadata, type ExportInput, type ExportMetadata, type ExportPreprocessing, type MetadataModelKind } from './model-metadata'
 
 export interface ImportRequest {
   path: string
@@ -160,18 +160,3 @@ function checkPipeline(onnxPath: string, preprocessing: Partial<ExportPreprocess
   if (order !== undefined && order !== 'RGB' && order !== 'L') throw new AppError('INVALID_REQUEST', `${basename(onnxPath)} wants colour order "${order}"; Pictor gives RGB (or L for one channel)`)
 }
 
-export function describePreprocessing(input: Pick<ExportInput, 'height' | 'width' | 'channels'>, { scale, offset }: { scale: number; offset: number }): ExportPreprocessing {
-  const { height, width, channels } = input
-  const colour = channels === 3 ? 'RGB' : 'greyscale (one channel)'
-  return {
-    description:
-      `Apply EXIF orientation, flatten transparency onto white, convert to ${colour} 8-bit, resize to exactly ` +
-      `${width}x${height} (stretching, no crop; lanczos3), then scale every byte: value * ${scale} + ${offset}.`,
-    colorOrder: channels === 3 ? 'RGB' : 'L',
-    resize: { width, height, fit: 'fill', kernel: 'lanczos3' },
-    exifOrientation: true,
-    alphaBackground: '#ffffff',
-    scale,
-    offset
-  }
-}
