@@ -67,6 +67,7 @@ const CASES: Case[] = [
   { method: 'review.checkRobustness', field: 'runId', request: () => ({ runId: MISSING }), thing: 'run' },
   { method: 'review.robustness', field: 'runId', request: () => ({ runId: MISSING }), thing: 'run' },
   { method: 'review.rememberRun', field: 'runId', request: () => ({ runId: MISSING }), thing: 'run' },
+  { method: 'serve.start', field: 'runId', request: () => ({ runId: MISSING }), thing: 'run' },
   { method: 'suggestions.compute', field: 'runId', request: () => ({ runId: MISSING }), thing: 'run' },
   { method: 'suggestions.accept', field: 'imageIds', request: ({ image }) => ({ imageIds: [image, MISSING] }), thing: 'image' },
   { method: 'export.run', field: 'runId', request: () => ({ runId: MISSING, dir: '/tmp/pictor-never-written', formats: ['onnx'] }), thing: 'run' },
