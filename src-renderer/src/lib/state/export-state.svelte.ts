@@ -1,5 +1,6 @@
 import type { ExportFormat, ExportResult, RunSummary } from '@contract/types'
 import { ApiError, type Client } from '../api/client'
+import { keptOrNewest, runsWithModel } from '../usable-runs'
 
 /** The Export view: which run, which formats, where; the export in progress and its result. */
 export class ExportState {
@@ -47,8 +48,8 @@ export class ExportState {
   async refresh(): Promise<void> {
     try {
       const runs = await this.api.call('runs.list', {})
-      this.#runs = runs.filter((run) => run.status === 'done' && run.hasModel).sort((a, b) => b.createdAt - a.createdAt || b.id - a.id)
-      if (this.runId === null || !this.#runs.some((run) => run.id === this.runId)) this.runId = this.#runs[0]?.id ?? null
+      this.#runs = runsWithModel(runs)
+      this.runId = keptOrNewest(this.runId, this.#runs)
     } catch (error) {
       this.#error = message(error)
     }

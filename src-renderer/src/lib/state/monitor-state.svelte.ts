@@ -1,6 +1,7 @@
 import { DEFAULT_SERVE_PORT, type ServeSnapshot } from '@contract/serve'
 import type { RunSummary } from '@contract/types'
 import { ApiError, type Client } from '../api/client'
+import { keptOrNewest, runsWithModel } from '../usable-runs'
 
 /** Request-rate points kept for the sparkline: one per report, about a minute. */
 const RATE_POINTS = 60
@@ -81,8 +82,8 @@ export class MonitorState {
   async loadRuns(): Promise<void> {
     try {
       const runs = await this.api.call('runs.list', {})
-      this.#runs = runs.filter((run) => run.status === 'done' && run.hasModel).sort((a, b) => b.createdAt - a.createdAt || b.id - a.id)
-      if (this.runId === null || !this.#runs.some((run) => run.id === this.runId)) this.runId = this.#runs[0]?.id ?? null
+      this.#runs = runsWithModel(runs)
+      this.runId = keptOrNewest(this.runId, this.#runs)
     } catch (error) {
       this.#error = message(error)
     }

@@ -3,6 +3,7 @@ import type { RunSummary } from '@contract/types'
 import { ApiError, type Client } from '../api/client'
 import { JobTracker } from './job-tracker.svelte'
 import { PredictThumbnails } from './predict-thumbnails.svelte'
+import { keptOrNewest, runsWithModel } from '../usable-runs'
 
 export type SourceKind = 'run' | 'model'
 
@@ -175,8 +176,8 @@ export class PredictState {
   async loadRuns(): Promise<void> {
     try {
       const runs = await this.api.call('runs.list', {})
-      this.#runs = runs.filter((run) => run.status === 'done' && run.hasModel).sort((a, b) => b.createdAt - a.createdAt || b.id - a.id)
-      if (this.runId === null || !this.#runs.some((run) => run.id === this.runId)) this.runId = this.#runs[0]?.id ?? null
+      this.#runs = runsWithModel(runs)
+      this.runId = keptOrNewest(this.runId, this.#runs)
       if (this.#runs.length === 0 && this.modelPath === '') this.sourceKind = 'model'
     } catch (error) {
       this.#error = message(error)

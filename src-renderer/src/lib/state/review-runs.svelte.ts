@@ -1,5 +1,6 @@
 import type { ReviewRunChoice, RunSummary } from '@contract/types'
 import type { Client } from '../api/client'
+import { runsWithModel } from '../usable-runs'
 
 /**
  * The runs Review can show (finished, with a model; newest first) and which one it opens: the one
@@ -38,7 +39,7 @@ export class ReviewRuns {
     const lost = () => current === null || !this.find(current)
     try {
       const [all, opened] = await Promise.all([this.api.call('runs.list', {}), lost() ? this.api.call('review.openRun', {}) : null])
-      this.#list = all.filter((run) => run.status === 'done' && run.hasModel).sort((a, b) => b.createdAt - a.createdAt || b.id - a.id)
+      this.#list = runsWithModel(all)
       if (!lost()) return undefined
       this.#opened = opened && this.find(opened.runId) ? opened : null
       return this.#opened?.runId ?? this.#list[0]?.id ?? null
