@@ -8,11 +8,11 @@ export const FLOORS = [
   { name: 'the contract', folders: ['contract'] },
   { name: 'core', folders: ['core'] },
   { name: 'storage', folders: ['db', 'jobs'] },
-  { name: 'building blocks', folders: ['tfjs', 'models', 'onnx', 'import', 'splits'] },
+  { name: 'building blocks', folders: ['tfjs', 'models', 'onnx', 'import', 'splits', 'tensorboard'] },
   { name: 'inference', folders: ['classifier'] },
   { name: 'training', folders: ['training'] },
   { name: 'transfer learning', folders: ['transfer'] },
-  { name: 'features', folders: ['review', 'export', 'dataset', 'bundle', 'serve'] },
+  { name: 'features', folders: ['review', 'export', 'dataset', 'bundle', 'serve', 'report'] },
   { name: 'app shells', folders: ['services', 'workers', 'server', 'cli', 'electron'] }
 ]
 

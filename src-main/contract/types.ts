@@ -321,6 +321,8 @@ export interface RunSummary {
   error: string | null
   summary: RunResult | null
   epochs: EpochMetrics[]
+  /** The run's own folder of TensorBoard event files and its report (`<log root>/run-N`); null before schema v13 and for imported runs. */
+  logDir: string | null
   hasModel: boolean
   /** Killed midway with a checkpoint: training can continue from its last finished epoch. */
   resumable: boolean

@@ -53,6 +53,11 @@ export function recordEpoch(db: Database, runId: number, metrics: EpochMetrics):
   ).run(runId, metrics.epoch, JSON.stringify(metrics))
 }
 
+/** The folder the run writes its TensorBoard logs and report into (schema v13), kept once chosen. */
+export function setRunLogDir(db: Database, runId: number, logDir: string): void {
+  db.prepare('UPDATE training_runs SET log_dir = ? WHERE id = ?').run(logDir, runId)
+}
+
 /** Epochs after `lastKept` belong to an attempt that was cut short; a resume replaces them. */
 export function dropEpochsAfter(db: Database, runId: number, lastKept: number): void {
   db.prepare('DELETE FROM run_epochs WHERE run_id = ? AND epoch > ?').run(runId, lastKept)
@@ -70,6 +75,7 @@ interface RunRow {
   finishedAt: number | null
   error: string | null
   summary: string | null
+  logDir: string | null
 }
 
 /** A run that is queued or training is not resumed: its process may be at work on it right now. */
@@ -77,7 +83,7 @@ const RESUMABLE_WITH_CHECKPOINT = new Set<RunStatus>(['interrupted', 'cancelled'
 const RESTARTABLE = new Set<RunStatus>(['interrupted', 'cancelled'])
 
 const RUN_COLUMNS = `id, model_kind AS modelKind, status, settings, backend, class_names AS classNames,
-  created_at AS createdAt, started_at AS startedAt, finished_at AS finishedAt, error, summary`
+  created_at AS createdAt, started_at AS startedAt, finished_at AS finishedAt, error, summary, log_dir AS logDir`
 
 function toSummary(db: Database, row: RunRow): RunSummary {
   const epochs = (
@@ -100,6 +106,7 @@ function toSummary(db: Database, row: RunRow): RunSummary {
     error: row.error,
     summary: row.summary ? (JSON.parse(row.summary) as RunSummary['summary']) : null,
     epochs,
+    logDir: row.logDir,
     hasModel,
     // From its last checkpoint; a run stopped before its first one (interrupted, cancelled) restarts from scratch.
     resumable: !hasModel && (hasCheckpoint ? RESUMABLE_WITH_CHECKPOINT.has(row.status) : RESTARTABLE.has(row.status))
