@@ -8,6 +8,7 @@ import { runImportMethods } from './run-import'
 import { splitMethods } from './splits'
 import { labelImportMethods } from './label-import'
 import { serveMethods } from './serve'
+import { runCompareMethods } from './run-compare'
 import type {
   BaseModelStatus,
   RunSummary,
@@ -217,6 +218,8 @@ export const methods = {
   },
   'runs.list': { request: empty, response: returns<RunSummary[]>() },
   'runs.delete': { request: z.object({ runId: id }).strict(), response: returns<null>() },
+  // ---- Comparing runs side by side in the Train view (issue 17): contract/run-compare.ts
+  ...runCompareMethods,
 
   'models.list': { request: empty, response: returns<BaseModelStatus[]>() },
   /** Installs a base model from a Keras .h5 file or a TF.js layers folder on this computer. */

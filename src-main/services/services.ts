@@ -24,6 +24,7 @@ import { modelHandlers } from './model-handlers'
 import { projectHandlers } from './project-handlers'
 import { trainHandlers } from './train-handlers'
 import { reviewHandlers } from './review-handlers'
+import { compareHandlers } from './compare-handlers'
 import { issueHandlers } from './issue-handlers'
 import { suggestionHandlers } from './suggestion-handlers'
 import { exportHandlers } from './export-handlers'
@@ -100,6 +101,7 @@ export function createServices(options: ServiceOptions): Services {
     ...labelHandlers(context),
     ...balanceHandlers(context),
     ...trainHandlers(context),
+    ...compareHandlers(context),
     ...modelHandlers(context),
     ...reviewHandlers(context),
     ...issueHandlers(context),

@@ -42,6 +42,7 @@ const CASES: Case[] = [
   { method: 'images.setSplit', field: 'imageIds', request: ({ image }) => ({ imageIds: [image, MISSING], split: 'test' }), thing: 'image' },
   { method: 'train.resume', field: 'runId', request: () => ({ runId: MISSING }), thing: 'run' },
   { method: 'runs.delete', field: 'runId', request: () => ({ runId: MISSING }), thing: 'run' },
+  { method: 'runs.compare', field: 'runIds', request: ({ run }) => ({ runIds: [run, MISSING] }), thing: 'run' },
   { method: 'review.evaluate', field: 'runId', request: () => ({ runId: MISSING }), thing: 'run' },
   { method: 'review.evaluation', field: 'runId', request: () => ({ runId: MISSING }), thing: 'run' },
   {
