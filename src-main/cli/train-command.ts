@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util'
 import { defaultTrainModel, TRAIN_BACKENDS, TRAIN_MODELS, TRAIN_OPTIMIZERS, type TrainModel } from '../contract/train-settings'
 import type { RunSummary, TrainSettings } from '../contract/types'
+import { logRootOf } from '../core/run-folders'
 import { cliServices } from './cli-services'
 import type { Command } from './command'
 import { runCliJob } from './job-session'
@@ -20,7 +21,7 @@ export const trainCommand: Command = {
   usage:
     `pictor train --project FILE [--model ${TRAIN_MODELS.join('|')}] [--epochs N] [--batch B] [--lr R] ` +
     `[--optimizer ${TRAIN_OPTIMIZERS.join('|')}] [--size PX] [--grayscale] [--augment] [--batch-norm] [--dropout R] ` +
-    `[--class-weights] [--oversample] [--patience N] [--backend ${TRAIN_BACKENDS.join('|')}] [--resume RUN] [--json]`,
+    `[--class-weights] [--oversample] [--patience N] [--backend ${TRAIN_BACKENDS.join('|')}] [--log-dir DIR] [--histograms on|off] [--resume RUN] [--json]`,
   summary: 'train a model on the labeled images (a head on cached MobileNetV2 features when its weights are installed, else the seed CNN)',
   async run(args) {
     const { values } = parseArgs({
@@ -42,6 +43,8 @@ export const trainCommand: Command = {
         patience: { type: 'string' },
         backend: { type: 'string' },
         resume: { type: 'string' },
+        'log-dir': { type: 'string' },
+        histograms: { type: 'string' },
         json: { type: 'boolean' }
       },
       strict: true
@@ -55,6 +58,16 @@ export const trainCommand: Command = {
     }
     if (values.optimizer && !oneOf(TRAIN_OPTIMIZERS, values.optimizer)) {
       throw new UsageError(`--optimizer must be ${TRAIN_OPTIMIZERS.join(' or ')}`)
+    }
+    if (values.histograms !== undefined && values.histograms !== 'on' && values.histograms !== 'off') {
+      throw new UsageError('--histograms must be on or off (default: on for small models)')
+    }
+    if (values.resume !== undefined && (values['log-dir'] !== undefined || values.histograms !== undefined)) {
+      throw new UsageError('a resumed run keeps its log folder and histogram choice: drop --log-dir and --histograms')
+    }
+    const logs = {
+      logRoot: values['log-dir'] === undefined ? null : cliPath(values['log-dir']),
+      histograms: values.histograms === undefined ? null : values.histograms === 'on'
     }
     const settings: Partial<TrainSettings> = Object.fromEntries(
       Object.entries({
@@ -86,7 +99,7 @@ export const trainCommand: Command = {
       } = await runCliJob(
         services,
         async () =>
-          unwrap(resume === undefined ? await services.call('train.start', { settings }) : await services.call('train.resume', { runId: resume })),
+          unwrap(resume === undefined ? await services.call('train.start', { settings, ...logs }) : await services.call('train.resume', { runId: resume })),
         (progress) => {
           if (values.json) return
           if (progress.detail?.epochMetrics) process.stderr.write(`${progress.message}\n`)
@@ -135,7 +148,9 @@ function resultObject(run: RunSummary) {
     imagesPerSecond: run.summary?.imagesPerSecond ?? null,
     classes: run.classNames,
     history: run.epochs,
-    notes: run.summary?.notes ?? []
+    notes: run.summary?.notes ?? [],
+    /** The run's TensorBoard folder: `tensorboard --logdir <its parent>` shows it beside the project's other runs. */
+    logDir: run.logDir
   }
 }
 
@@ -145,4 +160,5 @@ function printSummary(run: RunSummary, result: ReturnType<typeof resultObject>):
   console.log(`  epochs ${result.epochs}, ${result.imagesPerSecond ?? '—'} images/s`)
   console.log(`  validation accuracy ${percent(result.valAccuracy)}, test accuracy ${percent(result.testAccuracy)}`)
   for (const note of result.notes) console.log(`  note: ${note}`)
+  if (run.logDir) console.log(`  TensorBoard logs: ${run.logDir}  (tensorboard --logdir ${logRootOf(run.logDir)})`)
 }

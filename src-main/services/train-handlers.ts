@@ -21,10 +21,10 @@ export function trainHandlers({ session, jobs, events, modelsDir, cacheDir }: Se
   let activeRunId: number | null = null
 
   /** Starts the job on a run this process has just claimed (`lease`), and holds the lease while it runs. */
-  const launch = (runId: number, settings: TrainSettings, resume: boolean, lease: RunLease) => {
+  const launch = (runId: number, settings: TrainSettings, resume: boolean, lease: RunLease, logs: Pick<TrainInput, 'logRoot' | 'histograms'> = {}) => {
     const project = session.summary
     if (!project) throw new AppError('NO_PROJECT', 'open a project before training')
-    const input: TrainInput = { projectPath: project.path, modelsDir, cacheDir, runId, settings, resume }
+    const input: TrainInput = { projectPath: project.path, modelsDir, cacheDir, runId, settings, resume, ...logs }
     activeRunId = runId
     const held = holdLease(session.db, runId, lease)
     const { jobId, done } = jobs.start('train', (context) => runInWorker(trainWorkerPath, input, context))
@@ -42,7 +42,7 @@ export function trainHandlers({ session, jobs, events, modelsDir, cacheDir }: Se
   }
 
   return {
-    'train.start': ({ settings }) => {
+    'train.start': ({ settings, logRoot, histograms }) => {
       refuseIfBusy()
       const db = session.db
       const full = trainSettingsSchema.parse(settings) as TrainSettings
@@ -59,7 +59,7 @@ export function trainHandlers({ session, jobs, events, modelsDir, cacheDir }: Se
         claimRun(db, id, lease)
         return id
       })
-      return launch(runId, full, false, lease)
+      return launch(runId, full, false, lease, { logRoot, histograms })
     },
     'train.resume': ({ runId }) => {
       refuseIfBusy()

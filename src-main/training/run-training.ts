@@ -5,10 +5,11 @@ import type * as tfl from '@tensorflow/tfjs-layers'
 import type { Database } from 'better-sqlite3'
 import type { BackendName, RunResult, TrainSettings } from '../contract/types'
 import { AppError } from '../core/errors'
+import { runLogDir } from '../core/run-folders'
 import { withJobDatabase } from '../db/connection'
 import { deleteCheckpoint, hasCheckpoint, saveCheckpoint, saveRunModel } from '../db/queries/run-models'
 import { loadTrainingExamples } from '../db/queries/training-data'
-import { dropEpochsAfter, finishRun, getRun, markRunStarted, recordEpoch } from '../db/queries/training-runs'
+import { dropEpochsAfter, finishRun, getRun, markRunStarted, recordEpoch, setRunLogDir } from '../db/queries/training-runs'
 import type { ProgressUpdate } from '../jobs/job'
 import { applySplits } from '../splits/apply-splits'
 import { activateBackend } from '../tfjs/backend'
@@ -17,8 +18,9 @@ import type { TrainingCallback } from './callbacks/callback'
 import { CancelOnSignal } from './callbacks/cancel-on-signal'
 import { Checkpoint } from './callbacks/checkpoint'
 import { EarlyStopping } from './callbacks/early-stopping'
+import { TensorBoardLogger } from './callbacks/tensorboard-logger'
 import { withValidation } from './holdout'
-import { evaluate, trainLoop, type LoopResult } from './loop/train-loop'
+import { emptyCollection, evaluate, trainLoop, type LoopResult } from './loop/train-loop'
 import { isOutOfMemory } from './out-of-memory'
 import { createOptimizer, resumeFromCheckpoint } from './resume'
 import type { PreparedTraining, TrainingPlug } from './training-plug'
@@ -33,6 +35,10 @@ export interface TrainInput {
   settings: TrainSettings
   /** Continue from the run's checkpoint instead of starting at epoch 0. */
   resume: boolean
+  /** Where the run's TensorBoard folder goes (`<logRoot>/run-N`); default: beside the project file. A run keeps the folder it first got. */
+  logRoot?: string | null
+  /** Weight histograms in the logs every epoch; null or absent: for small models only. */
+  histograms?: boolean | null
 }
 
 /** What callbacks passed in by the caller can know about the run before it starts. */
@@ -94,6 +100,8 @@ async function train<Extra extends object>(
     throw new AppError('INVALID_REQUEST', 'there are no labeled images in the training split')
   }
   markRunStarted(db, runId, backend.name, loaded.classes)
+  const logDir = getRun(db, runId)?.logDir ?? runLogDir(input.projectPath, runId, input.logRoot)
+  setRunLogDir(db, runId, logDir)
   const notes: string[] = validationSet.note ? [validationSet.note] : []
   const prepared = await plug.prepare({
     db,
@@ -109,6 +117,7 @@ async function train<Extra extends object>(
   const { settings } = prepared
   const model = prepared.buildModel()
   const optimizer = createOptimizer(settings)
+  let stopLogging = () => {}
   // Disposed however the run ends: a cancelled or failed run must not leave tensors behind.
   try {
     const earlyStopping =
@@ -121,10 +130,22 @@ async function train<Extra extends object>(
       notes.push(RESTARTED)
     }
     const initialEpoch = fromCheckpoint ? await resumeFromCheckpoint(db, runId, model, optimizer, earlyStopping, notes) : 0
+    const logger = new TensorBoardLogger({
+      runDir: logDir,
+      run: { runId, modelKind: settings.model, backend: backend.name, classNames: loaded.classes.map((entry) => entry.name), settings },
+      learningRate: settings.learningRate,
+      histograms: input.histograms ?? null,
+      notify: (message) => {
+        notes.push(message)
+        for (const callback of callbacks) callback.onNotice?.(message)
+      }
+    })
+    stopLogging = () => logger.close()
     const callbacks: TrainingCallback[] = [
       new CancelOnSignal(options.signal),
       ...(earlyStopping ? [earlyStopping] : []),
       { onEpochEnd: (metrics) => recordEpoch(db, runId, metrics) },
+      logger,
       // After early stopping, whose counters it saves.
       new Checkpoint(optimizer, (checkpoint) => saveCheckpoint(db, runId, checkpoint), () => ({ earlyStopping: earlyStopping?.state ?? null })),
       ...(options.callbacks?.({ runId, backend: backend.name, settings }) ?? [])
@@ -140,8 +161,11 @@ async function train<Extra extends object>(
       throw new AppError('CANCELLED', RESUMABLE)
     }
     if (result.stopReason) notes.push(`stopped early: ${result.stopReason}`)
-    const validation = await evaluate(model, prepared.evaluationBatches('val', batchSize))
+    const validationRows = emptyCollection()
+    const validation = await evaluate(model, prepared.evaluationBatches('val', batchSize), validationRows)
     const test = await evaluate(model, prepared.evaluationBatches('test', batchSize))
+    const pathOf = new Map(examples.map((example) => [example.imageId, example.path]))
+    await logger.finish(validationRows, (imageId) => pathOf.get(imageId), Math.max(0, (getRun(db, runId)?.epochs.length ?? 1) - 1))
     const done = summarize(validation?.accuracy ?? null, test?.accuracy ?? null)
     // Serialized before the write lock is taken; large weights are then written in short chunks,
     // and the model row, the end of the checkpoint and the 'done' status land together or not at all.
@@ -155,6 +179,7 @@ async function train<Extra extends object>(
     ended.recorded = true
     return done
   } finally {
+    stopLogging()
     model.dispose()
     optimizer.dispose()
   }

@@ -58,7 +58,7 @@ export function imageBatches(
   const weights = settings.classWeights && !settings.oversample ? classWeights(classCounts(trainClasses, numClasses)) : undefined
 
   async function* asTensors(source: AsyncIterable<Parameters<typeof toTensors>[0]>): AsyncGenerator<TensorBatch> {
-    for await (const batch of source) yield { ...toTensors(batch, tf, numClasses), size: batch.size }
+    for await (const batch of source) yield { ...toTensors(batch, tf, numClasses), size: batch.size, imageIds: batch.imageIds }
   }
 
   return {

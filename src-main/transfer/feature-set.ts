@@ -79,7 +79,8 @@ export async function* featureBatches(set: FeatureSet, options: FeatureBatchOpti
       xs: tf.tensor2d(xs, [rows.length, featureSize]) as unknown as tf.Tensor4D,
       ys: tf.tensor2d(oneHot, [rows.length, numClasses]),
       ...(weights ? { weights: tf.tensor1d(weights) } : {}),
-      size: rows.length
+      size: rows.length,
+      imageIds: Array.from(rows, (row) => set.imageIds[row]!)
     }
   }
 }

@@ -16,6 +16,8 @@ export interface TensorBatch {
   ys: tf.Tensor2D
   weights?: tf.Tensor1D
   size: number
+  /** Which image each row is, where the source knows (evaluation batches): end-of-run images name them. */
+  imageIds?: readonly number[]
 }
 
 /** Mean loss and accuracy of a model over some batches (not the Review view's evaluation of a run). */
@@ -132,14 +134,23 @@ function step(model: tfl.LayersModel, optimizer: tf.Optimizer, batch: TensorBatc
   }
 }
 
-/** Loss and accuracy over batches in inference mode (dropout off, batch-norm on moving averages). */
-export async function evaluate(model: tfl.LayersModel, batches: AsyncIterable<TensorBatch>): Promise<LossAndAccuracy | null> {
+/**
+ * Loss and accuracy over batches in inference mode (dropout off, batch-norm on moving averages).
+ * With `collect`, every row's probabilities, true class and image id are kept too (the final
+ * evaluation, for the confusion matrix and worst mistakes written to the run's logs).
+ */
+export async function evaluate(
+  model: tfl.LayersModel,
+  batches: AsyncIterable<TensorBatch>,
+  collect?: CollectedPredictions
+): Promise<LossAndAccuracy | null> {
   let seen = 0
   let lossSum = 0
   let correct = 0
   for await (const batch of batches) {
     try {
       const probabilities = model.predict(batch.xs) as tf.Tensor
+      if (collect) collectRows(collect, probabilities, batch)
       const loss = crossEntropy(probabilities, batch.ys)
       lossSum += loss.dataSync()[0]! * batch.size
       correct += correctCount(probabilities, batch.ys)
@@ -153,4 +164,27 @@ export async function evaluate(model: tfl.LayersModel, batches: AsyncIterable<Te
     }
   }
   return seen === 0 ? null : { loss: lossSum / seen, accuracy: correct / seen }
+}
+
+/** Rows of a final evaluation, in batch order: what the run's end-of-training images are made from. */
+export interface CollectedPredictions {
+  imageIds: number[]
+  trueIndices: number[]
+  /** One row of class probabilities per image. */
+  probabilities: Float32Array[]
+}
+
+export function emptyCollection(): CollectedPredictions {
+  return { imageIds: [], trueIndices: [], probabilities: [] }
+}
+
+function collectRows(collect: CollectedPredictions, probabilities: tf.Tensor, batch: TensorBatch): void {
+  const classes = probabilities.shape[1]!
+  const values = probabilities.dataSync() as Float32Array
+  const truth = tf.tidy(() => tf.argMax(batch.ys, -1).dataSync())
+  for (let row = 0; row < batch.size; row++) {
+    collect.imageIds.push(batch.imageIds?.[row] ?? -1)
+    collect.trueIndices.push(truth[row]!)
+    collect.probabilities.push(values.slice(row * classes, (row + 1) * classes))
+  }
 }
