@@ -204,9 +204,19 @@ export const methods = {
   },
   'import.lastRun': { request: empty, response: returns<ImportRunSummary | null>() },
 
-  /** Starts a training run with these settings (missing ones get defaults); progress comes as job events. */
+  /**
+   * Starts a training run with these settings (missing ones get defaults); progress comes as job events.
+   * Its TensorBoard logs go to `<logRoot>/run-N` (default: `<project name>.runs` beside the project file);
+   * `histograms` writes weight histograms every epoch (default: for small models only).
+   */
   'train.start': {
-    request: z.object({ settings: trainSettingsSchema.partial().strict().default({}) }).strict(),
+    request: z
+      .object({
+        settings: trainSettingsSchema.partial().strict().default({}),
+        logRoot: absolutePath('a log folder').nullable().default(null),
+        histograms: z.boolean().nullable().default(null)
+      })
+      .strict(),
     response: returns<{ runId: number; jobId: string }>()
   },
   /** Continues an interrupted or cancelled run from its last finished epoch. */
