@@ -19,7 +19,7 @@ export function escapeSvg(text: string): string {
 /**
  * `text` cut to `max` characters (code points, so emoji are not split), the middle replaced by "…":
  * class names often share a prefix ("n02085620-…") or a suffix, and keeping both ends keeps
- * "golden retriever" and "golden doodle" apart, as a captions' trailing score stays visible.
+ * "golden retriever" and "golden doodle" apart, and a caption's trailing score stays visible.
  */
 export function shorten(text: string, max: number): string {
   const chars = Array.from(text)
