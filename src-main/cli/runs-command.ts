@@ -5,8 +5,9 @@ import { fromSystemError } from '../core/errors'
 import { cliServices } from './cli-services'
 import type { Command } from './command'
 import { cliPath, CliFailure, printJson, unwrap, UsageError } from './output'
+import { RUNS_LOGS_USAGE, runsLogs } from './runs-logs-action'
 
-const USAGE =
+const IMPORT_USAGE =
   'pictor runs import --project FILE MODEL.onnx|FOLDER [--labels a,b,c | --labels-file FILE] [--preprocessing mobilenet|unit|SCALE,OFFSET] [--json]'
 
 /**
@@ -16,42 +17,47 @@ const USAGE =
  */
 export const runsCommand: Command = {
   name: 'runs',
-  usage: USAGE,
-  summary: 'import an ONNX classifier trained elsewhere as a run (Review, eval, suggestions, export and predict then use it)',
+  usage: `${IMPORT_USAGE}\n       ${RUNS_LOGS_USAGE}`,
+  summary: 'import an ONNX classifier trained elsewhere as a run; write TensorBoard logs of existing runs',
   async run(args) {
     const [action, ...rest] = args
-    if (action !== 'import') throw new UsageError(action === undefined ? 'runs needs an action: import' : `unknown action "${action}"; the action is import`)
-    const { values, positionals } = parseArgs({
-      args: rest,
-      options: {
-        project: { type: 'string' },
-        labels: { type: 'string' },
-        'labels-file': { type: 'string' },
-        preprocessing: { type: 'string' },
-        json: { type: 'boolean' }
-      },
-      allowPositionals: true,
-      strict: true
-    })
-    const [model] = positionals
-    if (!model || positionals.length > 1) throw new UsageError('runs import takes exactly one .onnx file or folder')
-    if (!values.project) throw new UsageError('runs import needs --project FILE')
-    if (values.labels !== undefined && values['labels-file'] !== undefined) throw new UsageError('give --labels or --labels-file, not both')
-    const labels = values.labels !== undefined ? splitLabels(values.labels) : values['labels-file'] !== undefined ? readLabels(values['labels-file']) : undefined
-    const preprocessing = values.preprocessing === undefined ? undefined : parsePreprocessing(values.preprocessing)
+    if (action === 'logs') return runsLogs(rest)
+    if (action !== 'import') throw new UsageError(action === undefined ? 'runs needs an action: import or logs' : `unknown action "${action}"; the actions are import and logs`)
+    return runsImport(rest)
+  }
+}
 
-    const services = cliServices()
-    try {
-      unwrap(await services.call('project.open', { path: cliPath(values.project) }))
-      const imported = unwrap(
-        await services.call('runs.import', { path: cliPath(model), ...(labels ? { labels } : {}), ...(preprocessing ? { preprocessing } : {}) })
-      )
-      if (values.json) printJson(imported)
-      else printSummary(imported)
-      return 0
-    } finally {
-      services.close()
-    }
+async function runsImport(rest: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: rest,
+    options: {
+      project: { type: 'string' },
+      labels: { type: 'string' },
+      'labels-file': { type: 'string' },
+      preprocessing: { type: 'string' },
+      json: { type: 'boolean' }
+    },
+    allowPositionals: true,
+    strict: true
+  })
+  const [model] = positionals
+  if (!model || positionals.length > 1) throw new UsageError('runs import takes exactly one .onnx file or folder')
+  if (!values.project) throw new UsageError('runs import needs --project FILE')
+  if (values.labels !== undefined && values['labels-file'] !== undefined) throw new UsageError('give --labels or --labels-file, not both')
+  const labels = values.labels !== undefined ? splitLabels(values.labels) : values['labels-file'] !== undefined ? readLabels(values['labels-file']) : undefined
+  const preprocessing = values.preprocessing === undefined ? undefined : parsePreprocessing(values.preprocessing)
+
+  const services = cliServices()
+  try {
+    unwrap(await services.call('project.open', { path: cliPath(values.project) }))
+    const imported = unwrap(
+      await services.call('runs.import', { path: cliPath(model), ...(labels ? { labels } : {}), ...(preprocessing ? { preprocessing } : {}) })
+    )
+    if (values.json) printJson(imported)
+    else printSummary(imported)
+    return 0
+  } finally {
+    services.close()
   }
 }
 

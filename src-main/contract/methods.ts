@@ -10,6 +10,7 @@ import { labelImportMethods } from './label-import'
 import { serveMethods } from './serve'
 import { runCompareMethods } from './run-compare'
 import type {
+import { runLogsMethods } from './run-logs'
   BaseModelStatus,
   RunSummary,
   AppInfo,
@@ -229,6 +230,7 @@ export const methods = {
   'runs.list': { request: empty, response: returns<RunSummary[]>() },
   'runs.delete': { request: z.object({ runId: id }).strict(), response: returns<null>() },
   // ---- Comparing runs side by side in the Train view (issue 17): contract/run-compare.ts
+  ...runLogsMethods,
   ...runCompareMethods,
 
   'models.list': { request: empty, response: returns<BaseModelStatus[]>() },

@@ -25,6 +25,7 @@ import { projectHandlers } from './project-handlers'
 import { trainHandlers } from './train-handlers'
 import { reviewHandlers } from './review-handlers'
 import { compareHandlers } from './compare-handlers'
+import { runLogsHandlers } from './run-logs-handlers'
 import { issueHandlers } from './issue-handlers'
 import { suggestionHandlers } from './suggestion-handlers'
 import { exportHandlers } from './export-handlers'
@@ -103,6 +104,7 @@ export function createServices(options: ServiceOptions): Services {
     ...trainHandlers(context),
     ...compareHandlers(context),
     ...modelHandlers(context),
+    ...runLogsHandlers(context),
     ...reviewHandlers(context),
     ...issueHandlers(context),
     ...suggestionHandlers(context),

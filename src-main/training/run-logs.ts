@@ -22,12 +22,12 @@ export interface RunDescription {
   notes?: readonly string[]
 }
 
-/** The final evaluation of one split, with what names its rows. */
-export interface EndOfRunInput {
+/** What the end-of-run images show: the final confusion matrix and the worst mistakes, worst first. */
+export interface EndOfRunImages {
   classNames: readonly string[]
-  predictions: CollectedPredictions
-  /** The image file behind an id, for the grid of worst mistakes (undefined: a grey tile). */
-  pathOf(imageId: number): string | undefined
+  /** confusion[true][predicted] */
+  confusion: readonly (readonly number[])[]
+  worst: readonly { path: string; caption: string }[]
   /** The step the images are logged at: the run's last epoch. */
   step: number
 }
@@ -75,14 +75,8 @@ export class RunLogWriters {
   }
 
   /** The confusion matrix and a grid of the worst mistakes of the final evaluation, as images. */
-  async endOfRun({ classNames, predictions, pathOf, step }: EndOfRunInput): Promise<void> {
-    if (predictions.trueIndices.length === 0) return
-    const confusion = confusionOf(predictions, classNames.length)
+  async endOfRun({ classNames, confusion, worst, step }: EndOfRunImages): Promise<void> {
     this.validation.image('confusion_matrix', await confusionMatrixImage(classNames, confusion), step)
-    const worst = worstMistakes(predictions, WORST_MISTAKES).map((mistake) => ({
-      path: pathOf(mistake.imageId) ?? '',
-      caption: `${classNames[mistake.trueIndex] ?? '?'} → ${classNames[mistake.predictedIndex] ?? '?'} ${mistake.confidence.toFixed(2)}`
-    }))
     this.validation.image('worst_mistakes', await imageGrid(worst), step)
     this.flush()
   }
@@ -110,6 +104,26 @@ export function settingsMarkdown(run: RunDescription): string {
   ]
   if (run.notes?.length) lines.push('', ...run.notes.map((note) => `- ${note}`))
   return lines.join('\n')
+}
+
+/** The end-of-run images of a final evaluation the loop collected (null when it had no rows). */
+export function imagesFromPredictions(
+  classNames: readonly string[],
+  predictions: CollectedPredictions,
+  pathOf: (imageId: number) => string | undefined,
+  step: number
+): EndOfRunImages | null {
+  if (predictions.trueIndices.length === 0) return null
+  const worst = worstMistakes(predictions, WORST_MISTAKES).map((mistake) => ({
+    path: pathOf(mistake.imageId) ?? '',
+    caption: mistakeCaption(classNames[mistake.trueIndex], classNames[mistake.predictedIndex], mistake.confidence)
+  }))
+  return { classNames, confusion: confusionOf(predictions, classNames.length), worst, step }
+}
+
+/** "cat → dog 0.93": the label, what the model said, and how sure it was. */
+export function mistakeCaption(label: string | undefined, predicted: string | undefined, confidence: number): string {
+  return `${label ?? '?'} → ${predicted ?? '?'} ${confidence.toFixed(2)}`
 }
 
 /** confusion[true][predicted] over the collected rows. */

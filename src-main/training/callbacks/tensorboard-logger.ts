@@ -5,7 +5,7 @@
 // notice, never the training.
 import type { EpochMetrics } from '../../contract/types'
 import type { CollectedPredictions } from '../loop/train-loop'
-import { RunLogWriters, type RunDescription } from '../run-logs'
+import { imagesFromPredictions, RunLogWriters, type RunDescription } from '../run-logs'
 import type { LoopState, TrainingCallback } from './callback'
 
 /** Weight histograms cost a read of every weight each epoch: on by default up to this many parameters. */
@@ -59,7 +59,8 @@ export class TensorBoardLogger implements TrainingCallback {
     const writers = this.#writers
     if (!writers || this.#stopped) return
     try {
-      await writers.endOfRun({ classNames: this.options.run.classNames, predictions, pathOf, step })
+      const images = imagesFromPredictions(this.options.run.classNames, predictions, pathOf, step)
+      if (images) await writers.endOfRun(images)
     } catch (error) {
       this.#stop(error)
     }
