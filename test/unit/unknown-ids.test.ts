@@ -43,6 +43,7 @@ const CASES: Case[] = [
   { method: 'train.resume', field: 'runId', request: () => ({ runId: MISSING }), thing: 'run' },
   { method: 'runs.delete', field: 'runId', request: () => ({ runId: MISSING }), thing: 'run' },
   { method: 'runs.compare', field: 'runIds', request: ({ run }) => ({ runIds: [run, MISSING] }), thing: 'run' },
+  { method: 'runs.writeLogs', field: 'runIds', request: ({ run }) => ({ runIds: [run, MISSING], out: '/tmp/pictor-unknown-ids-logs' }), thing: 'run' },
   { method: 'review.evaluate', field: 'runId', request: () => ({ runId: MISSING }), thing: 'run' },
   { method: 'review.evaluation', field: 'runId', request: () => ({ runId: MISSING }), thing: 'run' },
   {
