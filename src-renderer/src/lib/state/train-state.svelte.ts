@@ -16,6 +16,8 @@ const { seed: _seed, ...DEFAULT_SETTINGS }: TrainSettings = TRAIN_DEFAULTS
 /** The Train view: settings, the run in progress with its live curves, and every past run. */
 export class TrainState {
   settings = $state<SettingsDraft>({ ...DEFAULT_SETTINGS })
+  /** Where new runs write their TensorBoard logs; empty: beside the project file (`<name>.runs`). */
+  logRoot = $state('')
   /** The user picked a model: the automatic default no longer applies. */
   #modelChosen = false
   #runs = $state.raw<RunSummary[]>([])
@@ -138,7 +140,8 @@ export class TrainState {
   async start(): Promise<void> {
     await this.#attempt(async () => {
       this.#batchLoss = []
-      this.#started = await this.api.call('train.start', { settings: $state.snapshot(this.settings) })
+      const logRoot = this.logRoot.trim()
+      this.#started = await this.api.call('train.start', { settings: $state.snapshot(this.settings), logRoot: logRoot === '' ? null : logRoot })
     })
   }
 
