@@ -2,6 +2,7 @@
 // crosses a process boundary as structured-clone or JSON.
 import type { z } from 'zod'
 import type { TRAIN_BACKENDS, trainSettingsSchema } from './train-settings'
+import type { ReportResult } from './report'
 
 /** Which app shell runs the services: the desktop app, browser mode (`pictor ui`), or a CLI command. */
 export type AppShell = 'electron' | 'browser' | 'cli'
@@ -157,7 +158,7 @@ export interface JobProgress {
 }
 
 /** The result a finished job publishes on its last progress event, by kind. */
-export type JobResult = { kind: 'import'; report: ImportReport }
+export type JobResult = { kind: 'import'; report: ImportReport } | { kind: 'report'; report: ReportResult }
 
 export type ImageSplit = 'train' | 'val' | 'test'
 

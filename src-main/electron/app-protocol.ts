@@ -29,7 +29,8 @@ export function serveApp(rendererDir: string, thumbnails: ThumbnailStore, sessio
       if (answer.retryAfterSeconds !== undefined) headers['retry-after'] = String(answer.retryAfterSeconds)
       return new Response(answer.text, { status: answer.status, headers })
     }
-    const headers = { ...SECURITY_HEADERS, 'content-type': answer.contentType, 'cache-control': answer.cacheControl }
+    const headers: Record<string, string> = { ...SECURITY_HEADERS, 'content-type': answer.contentType, 'cache-control': answer.cacheControl }
+    if (answer.contentSecurityPolicy !== undefined) headers['content-security-policy'] = answer.contentSecurityPolicy
     return new Response(new Uint8Array(answer.body), { headers })
   })
 }

@@ -9,6 +9,7 @@ import { registerAppScheme, serveApp } from './app-protocol'
 import { electronDialogs } from './dialogs'
 import { serveContractOverIpc } from './ipc'
 import { electronNativeBindingPath } from './native-binding'
+import { windowOpenAnswer } from './report-window'
 import { APP_ORIGIN, trustedUrlCheck } from './trusted-url'
 
 const here = fileURLToPath(new URL('.', import.meta.url))
@@ -26,7 +27,8 @@ function hardenWebContents(): void {
       if (!isTrustedUrl(url)) event.preventDefault()
     })
     contents.on('will-attach-webview', (event) => event.preventDefault())
-    contents.setWindowOpenHandler(() => ({ action: 'deny' }))
+    // Only "Open report" may open a window (report-window.ts); every other request is denied.
+    contents.setWindowOpenHandler(({ url }) => windowOpenAnswer(url))
   })
   session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false))
   session.defaultSession.setPermissionCheckHandler(() => false)

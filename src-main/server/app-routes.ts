@@ -5,6 +5,8 @@ import type { ThumbnailStore } from '../import/thumbnail-store'
 import { createPreviewPool, type PreviewRenderer } from '../services/preview'
 import type { PredictedFiles } from '../export/predict-store'
 import { PREDICTED_PREFIX, predictedThumbnail } from './predicted-route'
+import { REPORT_ROUTE_PREFIX } from '../contract/report'
+import { REPORT_CONTENT_SECURITY_POLICY, reportFileFor } from './report-route'
 import type { ProjectSession } from '../services/project-session'
 import { createThumbnailRebuilder, type ThumbnailRebuilder } from '../services/thumbnail-rebuild'
 
@@ -18,7 +20,8 @@ export const PREVIEW_PREFIX = '/previews/'
 
 /** What a path answers, whatever carries it. */
 export type RouteAnswer =
-  | { kind: 'bytes'; body: Buffer; contentType: string; cacheControl: string }
+  /** `contentSecurityPolicy` replaces the app's own policy for this answer (a run's report). */
+  | { kind: 'bytes'; body: Buffer; contentType: string; cacheControl: string; contentSecurityPolicy?: string }
   /** `retryAfterSeconds` comes with 503 (busy): the transport sends it as Retry-After. */
   | { kind: 'refused'; status: 400 | 404 | 500 | 503; text: string; retryAfterSeconds?: number }
 
@@ -40,11 +43,12 @@ const sharedPool = createPreviewPool()
 const sharedPreviews = sharedPool.image
 const sharedRebuilder = createThumbnailRebuilder()
 
-/** Answers one GET (or HEAD) path: a thumbnail, a preview, or a file of the renderer. */
+/** Answers one GET (or HEAD) path: a thumbnail, a preview, a run's report, or a file of the renderer. */
 export async function answerPath(pathname: string, context: RouteContext): Promise<RouteAnswer> {
   if (pathname.startsWith(THUMBNAIL_PREFIX)) return thumbnail(pathname, context)
   if (pathname.startsWith(PREVIEW_PREFIX)) return preview(pathname, context.session, context.previews ?? sharedPreviews)
   if (pathname.startsWith(PREDICTED_PREFIX)) return predicted(pathname, context.predictions)
+  if (pathname.startsWith(REPORT_ROUTE_PREFIX)) return report(pathname, context.session)
   return rendererFile(pathname, context.rendererDir)
 }
 
@@ -87,6 +91,14 @@ async function predicted(pathname: string, files: PredictedFiles | undefined): P
   }
   if (result.kind === 'missing') return { kind: 'refused', status: 404, text: 'no thumbnail for this file' }
   return { kind: 'bytes', body: result.body, contentType: 'image/webp', cacheControl: 'private, max-age=600' }
+}
+
+async function report(pathname: string, session: ProjectSession): Promise<RouteAnswer> {
+  const path = reportFileFor(pathname, session)
+  const body = path === null ? null : await readRegularFile(path)
+  if (!body) return { kind: 'refused', status: 404, text: 'this run has no report yet' }
+  // Written again by every Report: never a stale copy.
+  return { kind: 'bytes', body, contentType: 'text/html; charset=utf-8', cacheControl: 'no-store', contentSecurityPolicy: REPORT_CONTENT_SECURITY_POLICY }
 }
 
 async function rendererFile(pathname: string, rendererDir: string): Promise<RouteAnswer> {

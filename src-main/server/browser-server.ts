@@ -94,6 +94,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
       if (answer.retryAfterSeconds !== undefined) response.setHeader('retry-after', String(answer.retryAfterSeconds))
       return sendText(response, answer.status, answer.text)
     }
+    if (answer.contentSecurityPolicy !== undefined) response.setHeader('content-security-policy', answer.contentSecurityPolicy)
     response.writeHead(200, { 'content-type': answer.contentType, 'content-length': answer.body.length, 'cache-control': answer.cacheControl })
     if (request.method === 'HEAD') return void response.end()
     response.end(answer.body)
