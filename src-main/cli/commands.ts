@@ -10,6 +10,7 @@ import { importCommand } from './import-command'
 import { issuesCommand } from './issues-command'
 import { labelsCommand } from './labels-command'
 import { predictCommand } from './predict-command'
+import { reportCommand } from './report-command'
 import { modelsCommand } from './models-command'
 import { runsCommand } from './runs-command'
 import { serveCommand } from './serve-command'
@@ -105,6 +106,7 @@ export const COMMANDS: Command[] = [
   predictCommand,
   serveCommand,
   evalCommand,
+  reportCommand,
   runsCommand,
   issuesCommand,
   backupsCommand

@@ -4,6 +4,7 @@ import type { LabelOrigin } from '../db/queries/dataset-rows'
 import type { DatasetFormat, DatasetPlan, SplitChoice } from './dataset-plan'
 import { splitFolders, UNLABELED, UNSPLIT } from './dataset-plan'
 import { CLASSES_FILE, CSV_FILE, METADATA_FILE } from './dataset-files'
+import { datasetStats } from './dataset-stats'
 import type { ShardInfo } from './webdataset-shards'
 
 export interface CardContext {
@@ -16,14 +17,14 @@ export interface CardContext {
   shards?: readonly ShardInfo[]
 }
 
-const SPLIT_ORIGINS: Record<string, string> = {
+export const SPLIT_ORIGINS: Record<string, string> = {
   folder: 'taken from a train/, val/ or test/ folder the images were imported from',
   auto: "assigned by Pictor's seeded split assignment (near-duplicates kept in one split)",
   user: 'set by hand in Pictor'
 }
 
 /** Who decided a label, as the card says it (label_origin in metadata.jsonl and dataset.csv). */
-const LABEL_ORIGINS: Record<LabelOrigin, string> = {
+export const LABEL_ORIGINS: Record<LabelOrigin, string> = {
   folder: 'the import folder',
   user: 'a person',
   model: 'a model suggestion accepted',
@@ -57,12 +58,6 @@ function shardLines(shards: readonly ShardInfo[]): string[] {
 /** '1 image', '2 images'. */
 const images = (n: number) => `${n} image${n === 1 ? '' : 's'}`
 
-function tally<T>(values: Iterable<T>): Map<T, number> {
-  const counts = new Map<T, number>()
-  for (const value of values) counts.set(value, (counts.get(value) ?? 0) + 1)
-  return counts
-}
-
 export function datasetCard(plan: DatasetPlan, context: CardContext): string {
   const splits = splitFolders(plan)
   const header = `| class | folder | ${splits.join(' | ')} | total |\n|---|---|${splits.map(() => '---:|').join('')}---:|`
@@ -73,11 +68,7 @@ export function datasetCard(plan: DatasetPlan, context: CardContext): string {
   const unlabeledCells = splits.map((split) => plan.unlabeled[split] ?? 0)
   if (unlabeledCells.some((n) => n > 0)) classRows.push(`| (unlabeled) | \`${UNLABELED}\` | ${unlabeledCells.join(' | ')} | ${unlabeledCells.reduce((a, b) => a + b, 0)} |`)
 
-  const origins = tally(plan.files.map((file) => file.row.labelOrigin ?? 'none'))
-  const splitOrigins = tally(plan.files.map((file) => file.row.splitOrigin ?? 'none'))
-  const hashes = tally(plan.files.map((file) => file.row.contentHash).filter((hash) => hash !== null))
-  const duplicateGroups = [...hashes.values()].filter((n) => n > 1)
-  const flagged = plan.files.filter((file) => file.row.labelIssueScore !== null).length
+  const { labelOrigins: origins, splitOrigins, exactDuplicateGroups: duplicateGroups, flagged } = datasetStats(plan.files.map((file) => file.row))
   const { failed, missing, unlabeled, otherSplits } = plan.leftOut
 
   const lines = [
