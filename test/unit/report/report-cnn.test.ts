@@ -4,6 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AppError } from '../../../src-main/core/errors'
 import { runLogDir, runReportPath } from '../../../src-main/core/run-folders'
 import { getRun } from '../../../src-main/db/queries/training-runs'
+import { recordIssueDecision } from '../../../src-main/db/queries/label-issue-decisions'
+import { saveLabelIssueScan } from '../../../src-main/db/queries/label-issue-scans'
+import { replaceLabelIssues } from '../../../src-main/db/queries/label-issues'
+import { percent } from '../../../src-main/report/report-format'
+import { runRobustness } from '../../../src-main/review/robustness-job'
 import { createServices } from '../../../src-main/services/services'
 import { evaluationReport } from '../../../src-main/review/evaluate-report'
 import { writeRunReport, type ReportInput } from '../../../src-main/report/write-report'
@@ -124,5 +129,30 @@ describe('writeRunReport on a seed CNN run', () => {
     expect(thumbnailCount(text)).toBe(2)
     expect(expectedThumbnails([test, val])).toBe(2)
     expect(text).toContain('Labels changed since this run trained')
+  })
+
+  it('shows a robustness check and a label-issue scan once the project has them', { timeout: 60_000 }, async () => {
+    const robustness = await runRobustness({ projectPath: input.projectPath, modelsDir: input.modelsDir, runId: input.runId, count: 6, backend: 'wasm', epsilons: [2 / 255, 8 / 255] }, recordingContext())
+    // A scan (the real one needs MobileNetV2 features) stored as the scan job stores it: three
+    // flagged images, one relabeled, one kept, one not decided yet.
+    withProjectDb(input.projectPath, (db) => {
+      const rows = db.prepare('SELECT l.image_id AS imageId, l.class_id AS classId FROM labels l ORDER BY l.image_id LIMIT 3').all() as { imageId: number; classId: number }[]
+      const other = db.prepare('SELECT id FROM classes WHERE id <> ? LIMIT 1').pluck().get(rows[0]!.classId) as number
+      saveLabelIssueScan(db, { folds: 4, examined: 40, modelVersion: 'test', computedAt: Date.now() })
+      replaceLabelIssues(db, rows.map((row, rank) => ({ imageId: row.imageId, givenClassId: row.classId, suggestedClassId: other, selfConfidence: 0.1, suggestedConfidence: 0.9, rank })))
+      recordIssueDecision(db, rows[0]!.imageId, rows[0]!.classId, 'accepted')
+      db.prepare('UPDATE labels SET class_id = ? WHERE image_id = ?').run(other, rows[0]!.imageId)
+      recordIssueDecision(db, rows[1]!.imageId, rows[1]!.classId, 'rejected')
+    })
+    const outPath = join(dir, 'with-checks.html')
+    await writeRunReport({ ...input, outPath }, recordingContext())
+    const text = readFileSync(outPath, 'utf8')
+    expect(text).not.toContain('Not computed')
+    expect(text).toContain(`Accuracy of ${robustness.count} ${robustness.split} images under the fast gradient sign attack`)
+    for (const point of robustness.points) {
+      expect(text).toContain(`<td class="num">${(point.epsilon * 255).toFixed(1)}/255</td><td class="num">${percent(point.accuracy)}</td>`)
+    }
+    expect(text).toContain('(4-fold confident learning over 40 labeled images')
+    expect(text).toMatch(/<tr><th>Found<\/th><td class="num">3<\/td><\/tr>\s*<tr><th>Relabeled \(suggestion accepted\)<\/th><td class="num">1<\/td><\/tr>\s*<tr><th>Kept \(label confirmed\)<\/th><td class="num">1<\/td><\/tr>\s*<tr><th>Pending<\/th><td class="num">1<\/td><\/tr>/)
   })
 })
