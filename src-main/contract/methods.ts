@@ -8,9 +8,10 @@ import { runImportMethods } from './run-import'
 import { splitMethods } from './splits'
 import { labelImportMethods } from './label-import'
 import { serveMethods } from './serve'
+import { reportMethods } from './report'
 import { runCompareMethods } from './run-compare'
-import type {
 import { runLogsMethods } from './run-logs'
+import type {
   BaseModelStatus,
   RunSummary,
   AppInfo,
@@ -229,8 +230,8 @@ export const methods = {
   },
   'runs.list': { request: empty, response: returns<RunSummary[]>() },
   'runs.delete': { request: z.object({ runId: id }).strict(), response: returns<null>() },
-  // ---- Comparing runs side by side in the Train view (issue 17): contract/run-compare.ts
   ...runLogsMethods,
+  // ---- Comparing runs side by side in the Train view (issue 17): contract/run-compare.ts
   ...runCompareMethods,
 
   'models.list': { request: empty, response: returns<BaseModelStatus[]>() },
@@ -335,6 +336,9 @@ export const methods = {
 
   // ---- Serving a run from the app's Monitor view (issue 16): contract/serve.ts
   ...serveMethods,
+
+  // ---- A run's self-contained HTML report (issue 17): contract/report.ts
+  ...reportMethods,
 
   'jobs.list': { request: empty, response: returns<JobProgress[]>() },
   'jobs.cancel': { request: z.object({ jobId: z.string().min(1).max(100) }).strict(), response: returns<null>() }

@@ -35,6 +35,7 @@ import { bundleHandlers } from './bundle-handlers'
 import { runImportHandlers } from './run-import-handlers'
 import { labelImportHandlers } from './label-import-handlers'
 import { serveHandlers } from './serve-handlers'
+import { reportHandlers } from './report-handlers'
 import { ImageWorker } from './image-worker'
 import { PredictStore, type PredictedFiles } from '../export/predict-store'
 import { filesHandlers } from './files-handlers'
@@ -103,8 +104,8 @@ export function createServices(options: ServiceOptions): Services {
     ...balanceHandlers(context),
     ...trainHandlers(context),
     ...compareHandlers(context),
-    ...modelHandlers(context),
     ...runLogsHandlers(context),
+    ...modelHandlers(context),
     ...reviewHandlers(context),
     ...issueHandlers(context),
     ...suggestionHandlers(context),
@@ -115,6 +116,7 @@ export function createServices(options: ServiceOptions): Services {
     ...runImportHandlers(context),
     ...labelImportHandlers(context),
     ...serving.handlers,
+    ...reportHandlers(context),
     ...filesHandlers(context, options.dataDir)
   }
   const { session } = context
