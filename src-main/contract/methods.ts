@@ -81,6 +81,11 @@ const projectPath = absolutePath('a project path')
 const pickPurpose = z.string().regex(/^[a-z][a-z-]{0,31}$/, 'a purpose is a short lower-case word')
 const fileExtensions = z.array(z.string().regex(/^[a-z0-9]{1,10}$/, 'an extension is letters or digits, without the dot')).min(1).max(20)
 const pickRequest = z.object({ purpose: pickPurpose.optional() }).strict()
+/** A file name a save dialog suggests (no folders): `run-3-report.html`. */
+const suggestedName = z
+  .string()
+  .regex(/^[^\\/\0]{1,200}$/, 'a suggested name is a file name without folders')
+  .refine((name) => name !== '.' && name !== '..', 'a suggested name is a file name without folders')
 /** A backup's id as `backups.list` gives it (its time, e.g. 2025-06-01T12-00-00-000Z). */
 const backupId = z.string().regex(/^[0-9A-Za-z-]{1,64}$/, 'a backup id is what backups.list gives')
 
@@ -115,6 +120,11 @@ export const methods = {
   'dialog.pickFolder': { request: pickRequest, response: returns<string | null>() },
   'dialog.pickFile': {
     request: z.object({ purpose: pickPurpose.optional(), extensions: fileExtensions.optional() }).strict(),
+    response: returns<string | null>()
+  },
+  /** A save dialog for a new file, `name` suggested (the dialog asks before replacing a file). */
+  'dialog.pickFileToSave': {
+    request: z.object({ purpose: pickPurpose.optional(), name: suggestedName.optional(), extensions: fileExtensions.optional() }).strict(),
     response: returns<string | null>()
   },
 

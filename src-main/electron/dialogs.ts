@@ -13,6 +13,13 @@ export function electronDialogs(): DialogProvider {
   }
   // The folder last chosen for the same purpose, when the services know one.
   const start = (options: PickOptions | undefined) => (options?.defaultPath ? { defaultPath: options.defaultPath } : {})
+  const save = async (options: SaveDialogOptions): Promise<string | null> => {
+    const window = parent()
+    const result = window ? await dialog.showSaveDialog(window, options) : await dialog.showSaveDialog(options)
+    return result.canceled ? null : (result.filePath ?? null)
+  }
+  const filters = (extensions: readonly string[] | undefined) =>
+    extensions ? { filters: [{ name: extensions.map((ext) => `.${ext}`).join(', '), extensions: [...extensions] }] } : {}
   return {
     pickProjectToOpen: (options) => open({ ...start(options), properties: ['openFile'], filters: PROJECT_FILTERS }),
     pickFolder: (options) => open({ ...start(options), properties: ['openDirectory', 'createDirectory'] }),
@@ -20,14 +27,18 @@ export function electronDialogs(): DialogProvider {
       open({
         ...start(options),
         properties: ['openFile'],
-        ...(options?.extensions ? { filters: [{ name: options.extensions.map((ext) => `.${ext}`).join(', '), extensions: [...options.extensions] }] } : {})
+        ...filters(options?.extensions)
       }),
-    async pickProjectToCreate(options) {
-      const window = parent()
-      const defaultPath = options?.defaultPath ? join(options.defaultPath, 'Untitled.pictor') : 'Untitled.pictor'
-      const saveOptions: SaveDialogOptions = { filters: PROJECT_FILTERS, defaultPath }
-      const result = window ? await dialog.showSaveDialog(window, saveOptions) : await dialog.showSaveDialog(saveOptions)
-      return result.canceled ? null : (result.filePath ?? null)
+    pickProjectToCreate: (options) =>
+      save({ filters: PROJECT_FILTERS, defaultPath: options?.defaultPath ? join(options.defaultPath, 'Untitled.pictor') : 'Untitled.pictor' }),
+    pickFileToSave: (options) => {
+      const name = options?.name ?? ''
+      return save({
+        defaultPath: options?.defaultPath ? join(options.defaultPath, name) : name,
+        ...filters(options?.extensions),
+        // The dialog asks before a file is replaced (macOS and Windows always do).
+        properties: ['showOverwriteConfirmation', 'createDirectory']
+      })
     }
   }
 }

@@ -6,10 +6,17 @@ export interface PickOptions {
   extensions?: readonly string[]
 }
 
+/** A save dialog: where it opens, which files it offers, and the name it suggests. */
+export interface SaveOptions extends PickOptions {
+  name?: string
+}
+
 /** Native file dialogs, provided by the Electron shell; absent in browser mode and the CLI. */
 export interface DialogProvider {
   pickProjectToOpen(options?: PickOptions): Promise<string | null>
   pickProjectToCreate(options?: PickOptions): Promise<string | null>
   pickFolder(options?: PickOptions): Promise<string | null>
   pickFile(options?: PickOptions): Promise<string | null>
+  /** A new file's path (a save dialog), or null when cancelled. */
+  pickFileToSave(options?: SaveOptions): Promise<string | null>
 }

@@ -7,7 +7,7 @@ import type { DialogProvider, PickOptions } from './dialogs'
 import { browseRoots, confinedRealPath, listFolder, type BrowseRoots } from './folder-listing'
 import { LastFolders } from './last-folders'
 
-type FileMethods = 'files.list' | 'files.remember' | 'dialog.pickProjectToOpen' | 'dialog.pickProjectToCreate' | 'dialog.pickFolder' | 'dialog.pickFile'
+type FileMethods = 'files.list' | 'files.remember' | 'dialog.pickProjectToOpen' | 'dialog.pickProjectToCreate' | 'dialog.pickFolder' | 'dialog.pickFile' | 'dialog.pickFileToSave'
 
 /**
  * Choosing files and folders: native dialogs under Electron, a confined listing for browser mode's
@@ -58,6 +58,8 @@ export function filesHandlers(context: ServiceContext, dataDir: string): Pick<Ha
     'dialog.pickProjectToOpen': ({ purpose }) => pick(purpose ?? 'project', (options) => dialogs().pickProjectToOpen(options)),
     'dialog.pickProjectToCreate': ({ purpose }) => pick(purpose ?? 'project', (options) => dialogs().pickProjectToCreate(options)),
     'dialog.pickFolder': ({ purpose }) => pick(purpose, (options) => dialogs().pickFolder(options)),
-    'dialog.pickFile': ({ purpose, extensions }) => pick(purpose, (options) => dialogs().pickFile(options), extensions)
+    'dialog.pickFile': ({ purpose, extensions }) => pick(purpose, (options) => dialogs().pickFile(options), extensions),
+    'dialog.pickFileToSave': ({ purpose, name, extensions }) =>
+      pick(purpose, (options) => dialogs().pickFileToSave({ ...options, ...(name ? { name } : {}) }), extensions)
   }
 }

@@ -183,7 +183,7 @@ describe('createServices().dispatch', () => {
     const services = createServices({ dataDir: tempDir(), transport: 'browser' })
     try {
       expect(services.info.nativeDialogs).toBe(false)
-      for (const method of ['dialog.pickProjectToOpen', 'dialog.pickProjectToCreate']) {
+      for (const method of ['dialog.pickProjectToOpen', 'dialog.pickProjectToCreate', 'dialog.pickFileToSave']) {
         const error = errorOf(await services.dispatch(method, {}))
         expect(error.code, method).toBe('UNSUPPORTED')
       }
@@ -200,13 +200,16 @@ describe('createServices().dispatch', () => {
         pickProjectToOpen: async () => '/picked/open.pictor',
         pickProjectToCreate: async () => null,
         pickFolder: async () => '/picked/folder',
-        pickFile: async () => '/picked/weights.h5'
+        pickFile: async () => '/picked/weights.h5',
+        pickFileToSave: async (options) => `/picked/${options?.name ?? 'unnamed'}`
       }
     })
     try {
       expect(services.info.nativeDialogs).toBe(true)
       expect(await services.dispatch('dialog.pickProjectToOpen', {})).toEqual({ ok: true, value: '/picked/open.pictor' })
       expect(await services.dispatch('dialog.pickProjectToCreate', {})).toEqual({ ok: true, value: null })
+      expect(await services.dispatch('dialog.pickFileToSave', { name: 'run-3-report.html', extensions: ['html'] })).toEqual({ ok: true, value: '/picked/run-3-report.html' })
+      for (const name of ['../x.html', 'a/b.html', '..', '']) expect(errorOf(await services.dispatch('dialog.pickFileToSave', { name })).code, name).toBe('INVALID_REQUEST')
     } finally {
       services.close()
     }
