@@ -38,6 +38,8 @@ export async function loadImportedClassifier(db: Database, run: RunSummary, clas
     model: null,
     head: null,
     baseModelVersion: null,
+    featureSpec: null,
+    featureCacheKey: null,
     inputScale: Math.abs(high - low),
     inputRange: [Math.min(low, high), Math.max(low, high)],
     preprocessing: preprocessing.description,

@@ -8,7 +8,7 @@ import { AppError } from '../core/errors'
 import { getFeatures } from '../db/queries/image-features'
 import type { ProgressUpdate } from '../jobs/job'
 import { DecodeError } from './decode'
-import { FEATURE_SIZE } from './features/base-model'
+import { featureLength, featureShape } from './features/feature-spec'
 import { extractMissingFeatures, type ExtractionReport } from './features/extract-features'
 import type { RunClassifier } from './run-classifier'
 
@@ -53,10 +53,12 @@ async function predictFromFeatures(
   images: readonly ImageToPredict[],
   options: PredictOptions
 ): Promise<Predictions> {
+  const spec = classifier.featureSpec!
   const report: ExtractionReport = await extractMissingFeatures(db, images, {
     modelsDir: options.modelsDir,
     cacheDir: options.cacheDir ?? null,
     signal: options.signal,
+    spec,
     ...(options.onProgress ? { onProgress: options.onProgress } : {})
   })
   if (report.modelVersion !== classifier.baseModelVersion) {
@@ -64,7 +66,7 @@ async function predictFromFeatures(
   }
   const failed = report.skipped.map((entry) => ({ imageId: entry.imageId, message: entry.reason }))
   const skippedIds = new Set(failed.map((entry) => entry.imageId))
-  const features = getFeatures(db, report.modelVersion, images.flatMap((image) => image.contentHash ?? []))
+  const features = getFeatures(db, report.cacheKey, images.flatMap((image) => image.contentHash ?? []))
   const ready: { imageId: number; features: Float32Array }[] = []
   for (const image of images) {
     const found = image.contentHash === null ? undefined : features.get(image.contentHash)
@@ -72,13 +74,16 @@ async function predictFromFeatures(
     else if (!skippedIds.has(image.imageId)) failed.push({ imageId: image.imageId, message: 'the image has no features (it could not be read)' })
   }
   const probabilities = new Map<number, Float32Array>()
-  const batchSize = options.batchSize ?? 512
+  // The head's input per image: the pooled vector, or block 13's feature map for a fine-tuned top.
+  const shape = featureShape(report.spec)
+  const length = featureLength(report.spec)
+  const batchSize = options.batchSize ?? Math.max(16, Math.floor((512 * 1280) / length))
   for (let start = 0; start < ready.length; start += batchSize) {
     options.signal.throwIfAborted()
     const batch = ready.slice(start, start + batchSize)
-    const input = new Float32Array(batch.length * FEATURE_SIZE)
-    batch.forEach((entry, index) => input.set(entry.features, index * FEATURE_SIZE))
-    const rows = await predictRows(classifier.head!, input, [batch.length, FEATURE_SIZE])
+    const input = new Float32Array(batch.length * length)
+    batch.forEach((entry, index) => input.set(entry.features, index * length))
+    const rows = await predictRows(classifier.head!, input, [batch.length, ...shape])
     batch.forEach((entry, index) => probabilities.set(entry.imageId, rows[index]!))
   }
   return { probabilities, failed, engine: `${report.engine} features + tfjs-${classifier.backend} head` }

@@ -12,9 +12,9 @@ import { activateBackend } from '../tfjs/backend'
 import { decodeExample, type InputShape } from './decode'
 import { applyByteTable, UNIT_SCALE } from './pixel-scale'
 import { deserializeModel } from '../tfjs/model-serialization'
-import { INPUT_SIZE } from './features/base-model'
 import { FeatureExtractor } from './features/feature-extractor'
 import { assembleClassifier } from './features/assemble-classifier'
+import { featureCacheKey, specOrDefault, type FeatureSpec } from './features/feature-spec'
 import { preprocessForMobileNet } from './features/mobilenet-preprocess'
 import { transferInfoOf } from './transfer-info'
 import { IMPORTED_MODEL_KIND } from '../contract/run-import'
@@ -38,8 +38,12 @@ export interface RunClassifier {
   model: tfl.LayersModel | null
   /** For mobilenetv2 runs, the trained head alone: pooled features [n, 1280] → probabilities. */
   head: tfl.LayersModel | null
-  /** The exact backbone weights a mobilenetv2 head was trained on (the feature cache key); null for a CNN. */
+  /** The exact backbone weights a mobilenetv2 head was trained on; null for a CNN. */
   baseModelVersion: string | null
+  /** What a mobilenetv2 run's frozen part computes (its head's input); null for a CNN or an imported run. */
+  featureSpec: FeatureSpec | null
+  /** Where those features are cached (image_features.model_version); null with featureSpec. */
+  featureCacheKey: string | null
   /**
    * Model-input units per unit of pixel intensity on a 0–1 scale, and the range valid inputs span.
    * CNN: x/255 → 1 and [0, 1]; MobileNetV2: x/127.5 − 1 → 2 and [−1, 1]. FGSM's ε is in pixel units.
@@ -83,9 +87,13 @@ export async function loadRunClassifier(db: Database, runId: number, options: Lo
       trained.dispose()
       throw new AppError('INVALID_REQUEST', `run ${runId} does not record which base model it was trained on`)
     }
+    const spec = specOrDefault(transfer.featureSpec)
+    const size = spec.inputSize
     let extractor: FeatureExtractor
     try {
-      extractor = await FeatureExtractor.load(options.modelsDir, { backend: backend.name })
+      // TF.js runs float32; an int8 run's features come from ONNX Runtime (predict-images), within the
+      // tolerance the int8 check measured.
+      extractor = await FeatureExtractor.load(options.modelsDir, { backend: backend.name, spec: { ...spec, precision: 'float32' } })
     } catch (error) {
       trained.dispose()
       throw new AppError('INVALID_REQUEST', `run ${runId} needs the MobileNetV2 base model; install it in the Train view (${(error as Error).message})`)
@@ -104,17 +112,19 @@ export async function loadRunClassifier(db: Database, runId: number, options: Lo
       kind: 'mobilenetv2',
       classIds,
       classNames: run.classNames,
-      inputShape: [INPUT_SIZE, INPUT_SIZE, 3],
+      inputShape: [size, size, 3],
       model,
       head: trained,
       baseModelVersion: transfer.baseModelVersion,
+      featureSpec: spec,
+      featureCacheKey: featureCacheKey(transfer.baseModelVersion, spec),
       inputScale: 2,
       inputRange: [-1, 1],
       preprocessing: transfer.preprocessing,
-      preprocess: preprocessForMobileNet,
+      preprocess: (path) => preprocessForMobileNet(path, size),
       backend: backend.name,
       engine: `tfjs-${backend.name}`,
-      predictBatch: (input, count) => predictRows(model, input, [count, INPUT_SIZE, INPUT_SIZE, 3]),
+      predictBatch: (input, count) => predictRows(model, input, [count, size, size, 3]),
       // The assembled model holds every layer of both parts (the head's once more, as applied
       // inside it): disposing it releases all of them; disposing the parts instead leaked the head.
       dispose: () => model.dispose()
@@ -131,6 +141,8 @@ export async function loadRunClassifier(db: Database, runId: number, options: Lo
     model: trained,
     head: null,
     baseModelVersion: null,
+    featureSpec: null,
+    featureCacheKey: null,
     inputScale: 1,
     inputRange: [0, 1],
     preprocessing: CNN_PREPROCESSING,

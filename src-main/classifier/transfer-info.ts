@@ -2,11 +2,14 @@
 // export, predict) can rebuild image → probabilities exactly as the head was trained.
 import type { RunResult } from '../contract/types'
 import type { ExtractionReport } from './features/extract-features'
+import type { FeatureSpec } from './features/feature-spec'
 
 export interface TransferInfo {
   baseModel: string
-  /** The exact backbone weights the head was trained on (the feature cache key). */
+  /** The exact backbone weights the head was trained on. */
   baseModelVersion: string
+  /** What the frozen part computed (input size, boundary, precision); absent in runs from before issue 18: the default. */
+  featureSpec?: FeatureSpec
   input: [height: number, width: number, channels: number]
   preprocessing: string
   featureSize: number

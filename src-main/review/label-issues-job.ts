@@ -70,7 +70,7 @@ async function scan(db: Database, input: LabelIssuesInput, { signal, onProgress 
     backend: input.backend ?? null,
     onProgress
   })
-  const byHash = getFeatures(db, extraction.modelVersion, examples.flatMap((example) => example.contentHash ?? []))
+  const byHash = getFeatures(db, extraction.cacheKey, examples.flatMap((example) => example.contentHash ?? []))
   const set = packFeatures(examples, byHash)
   signal.throwIfAborted()
   onProgress({ done: 0, total: folds, message: `Checking labels: training ${folds} heads on ${set.size} images`, important: true })

@@ -1,5 +1,5 @@
 import type { RunSummary, TrainSettings } from '../contract/types'
-import { trainSettingsSchema } from '../contract/train-settings'
+import { recordedSettings, trainSettingsSchema } from '../contract/train-settings'
 import type { Handlers } from '../core/dispatcher'
 import { AppError } from '../core/errors'
 import { notFound } from '../core/not-found'
@@ -72,7 +72,7 @@ export function trainHandlers({ session, jobs, events, modelsDir, cacheDir }: Se
       const lease = newLease()
       writeTransaction(db, () => claimRun(db, runId, lease))
       // Same settings as the run was started with; without a checkpoint the job restarts it from scratch.
-      return launch(runId, trainSettingsSchema.parse(run.settings) as TrainSettings, true, lease)
+      return launch(runId, recordedSettings(run.settings) as TrainSettings, true, lease)
     },
     'train.augmentPreview': ({ count, seed }) => augmentationPreview(session.db, count, seed),
     'runs.list': () => {

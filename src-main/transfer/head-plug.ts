@@ -5,29 +5,32 @@ import type { TrainSettings } from '../contract/types'
 import { AppError } from '../core/errors'
 import { getFeatures } from '../db/queries/image-features'
 import type { TrainingExample } from '../db/queries/training-data'
-import { BASE_MODEL_ID, FEATURE_SIZE, INPUT_SIZE } from '../classifier/features/base-model'
+import { BASE_MODEL_ID, FEATURE_SIZE } from '../classifier/features/base-model'
 import { extractMissingFeatures, type ExtractionReport } from '../classifier/features/extract-features'
-import { MOBILENET_PREPROCESSING } from '../classifier/features/mobilenet-preprocess'
+import { mobileNetPreprocessing } from '../classifier/features/mobilenet-preprocess'
 import type { TransferInfo } from '../classifier/transfer-info'
 import { classCounts, classWeights, stepsPerEpoch } from '../training/data/sampler'
 import type { PreparedTraining, TrainingPlug } from '../training/training-plug'
 import { featureBatches, packFeatures, type FeatureSet } from './feature-set'
 import { buildHead } from './head-model'
+import { chooseFeatures } from './feature-choice'
 import { resolveTransferSettings } from './transfer-settings'
 
 export const transferHeadPlug: TrainingPlug<{ transfer: TransferInfo }> = {
   kind: 'mobilenetv2',
   async prepare(context) {
     const { db, examples, signal, notes } = context
+    const features = chooseFeatures(context.settings, { medianShortSide: null })
     const extraction = await extractMissingFeatures(db, examples, {
       modelsDir: context.modelsDir,
       cacheDir: context.cacheDir,
       signal,
       backend: context.settings.backend,
+      spec: features.spec,
       onProgress: context.onProgress
     })
     notes.push(...extractionNotes(extraction))
-    const byHash = getFeatures(db, extraction.modelVersion, examples.flatMap((example) => example.contentHash ?? []))
+    const byHash = getFeatures(db, extraction.cacheKey, examples.flatMap((example) => example.contentHash ?? []))
     const split = (name: TrainingExample['split']) => packFeatures(examples.filter((example) => example.split === name), byHash)
     const sets = { train: split('train'), val: split('val'), test: split('test') }
     const left = sets.train.left + sets.val.left + sets.test.left
@@ -36,12 +39,14 @@ export const transferHeadPlug: TrainingPlug<{ transfer: TransferInfo }> = {
 
     const counts = classCounts(sets.train.classIndices, context.classes.length)
     const resolved = resolveTransferSettings(context.settings, { trainCounts: counts, hasValidation: sets.val.size > 0 })
-    if (resolved.chosen.length > 0) notes.push(`chosen from the data: ${resolved.chosen.join(', ')}`)
+    const chosen = [...features.chosen, ...resolved.chosen]
+    if (chosen.length > 0) notes.push(`chosen from the data: ${chosen.join(', ')}`)
     const transfer: TransferInfo = {
       baseModel: BASE_MODEL_ID,
       baseModelVersion: extraction.modelVersion,
-      input: [INPUT_SIZE, INPUT_SIZE, 3],
-      preprocessing: MOBILENET_PREPROCESSING,
+      featureSpec: extraction.spec,
+      input: [extraction.spec.inputSize, extraction.spec.inputSize, 3],
+      preprocessing: mobileNetPreprocessing(extraction.spec.inputSize),
       featureSize: FEATURE_SIZE,
       storedModel: 'head',
       extraction: {

@@ -12,8 +12,9 @@ import { FeatureExtractor } from './feature-extractor'
 import type { FileResult } from './feature-messages'
 import { extractInWorkers, featureWorkerCount } from './feature-workers'
 import { onnxRuntimeChosen } from '../inference-engine'
-import { OnnxFeatureExtractor } from './onnx-feature-extractor'
+import { OnnxFeatureExtractor, type GraphQuantizer } from './onnx-feature-extractor'
 import { preprocessForMobileNet } from './mobilenet-preprocess'
+import { DEFAULT_FEATURE_SPEC, featureCacheKey, specSuffix, type FeatureSpec } from './feature-spec'
 
 /** What extraction needs of an image (a TrainingExample has more). */
 export interface FeatureExample {
@@ -46,13 +47,21 @@ export interface ExtractOptions {
    * PICTOR_INFERENCE=tfjs, a backend is forced or an extractor is given; else TF.js workers.
    */
   engine?: FeatureEngine
+  /** What to compute (input size, boundary, precision); default 224 px, pooled, float32. A given extractor's own spec wins. */
+  spec?: FeatureSpec
+  /** Builds an int8 graph (needed for an int8 spec on ONNX Runtime whose graph is not cached yet). */
+  quantize?: GraphQuantizer
 }
 
 export type FeatureEngine = 'onnxruntime' | 'tfjs'
 
 export interface ExtractionReport {
-  /** The cache key the features are stored under. */
+  /** The base model's version (its weights). */
   modelVersion: string
+  /** What the features are: input size, boundary, precision (int8 falls back to float32 without ONNX Runtime). */
+  spec: FeatureSpec
+  /** The key the features are stored under in image_features (featureCacheKey of the two above). */
+  cacheKey: string
   /** Distinct content hashes asked for. */
   total: number
   /** Found in the cache. */
@@ -94,6 +103,10 @@ export async function extractMissingFeatures(
   const batchSize = options.batchSize ?? (engine === 'onnxruntime' ? DEFAULT_ORT_BATCH : DEFAULT_EXTRACTION_BATCH)
   if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new RangeError(`batchSize must be a whole number ≥ 1, got ${batchSize}`)
   const modelVersion = options.extractor?.version ?? (await baseModelVersion(await locateBaseModel(options.modelsDir), BASE_MODEL_ID))
+  const asked = options.extractor?.spec ?? options.spec ?? DEFAULT_FEATURE_SPEC
+  // Only ONNX Runtime runs an int8 graph; TF.js computes the float32 features of the same spec.
+  const spec: FeatureSpec = engine === 'onnxruntime' ? asked : { ...asked, precision: 'float32' }
+  const cacheKey = featureCacheKey(modelVersion, spec)
 
   // One path per hash: duplicates share features, so the first file with a hash stands for all.
   const byHash = new Map<string, FeatureExample>()
@@ -102,9 +115,11 @@ export async function extractMissingFeatures(
     if (example.contentHash === null) unhashed++
     else if (!byHash.has(example.contentHash)) byHash.set(example.contentHash, example)
   }
-  const missing = findMissingFeatures(db, modelVersion, [...byHash.keys()])
+  const missing = findMissingFeatures(db, cacheKey, [...byHash.keys()])
   const report: ExtractionReport = {
     modelVersion,
+    spec,
+    cacheKey,
     total: byHash.size,
     cached: byHash.size - missing.length,
     computed: 0,
@@ -139,7 +154,7 @@ export async function extractMissingFeatures(
       const example = byHash.get(result.contentHash)!
       report.skipped.push({ imageId: example.imageId, path: example.path, reason: result.error })
     }
-    insertFeatures(db, modelVersion, ready.map((result) => ({ contentHash: result.contentHash, features: result.features })))
+    insertFeatures(db, cacheKey, ready.map((result) => ({ contentHash: result.contentHash, features: result.features })))
     report.computed += ready.length
     attempted += results.length
     const seconds = (performance.now() - computeStarted) / 1000
@@ -156,7 +171,7 @@ export async function extractMissingFeatures(
   if (engine === 'onnxruntime') {
     let onnx: OnnxFeatureExtractor | null = null
     try {
-      onnx = await OnnxFeatureExtractor.load(options.modelsDir, { cacheDir: options.cacheDir ?? null })
+      onnx = await OnnxFeatureExtractor.load(options.modelsDir, { cacheDir: options.cacheDir ?? null, spec, ...(options.quantize ? { quantize: options.quantize } : {}) })
     } catch (error) {
       // ONNX Runtime is an optional native package: if it cannot run this graph, TF.js still can.
       report.fallback = `ONNX Runtime could not start (${(error as Error).message}); used TF.js`
@@ -166,9 +181,13 @@ export async function extractMissingFeatures(
         onnx.dispose()
         throw new Error(`the base model changed while extracting (${onnx.version})`)
       }
-      await extractInThisThread(batches, byHash, signal, { extractor: onnx, owned: true }, commit, () => (computeStarted = performance.now()))
+      await extractInThisThread(batches, byHash, signal, { extractor: onnx, owned: true, inputSize: spec.inputSize }, commit, () => (computeStarted = performance.now()))
       if (signal.aborted) throw cancelled()
       return finish()
+    }
+    if (spec.precision === 'int8') {
+      // Without ONNX Runtime the float32 features of the same size and boundary are computed instead.
+      throw new Error(`int8 features (${specSuffix(spec)}) need ONNX Runtime, which could not start: ${report.fallback}`)
     }
   }
 
@@ -182,18 +201,19 @@ export async function extractMissingFeatures(
       modelJsonPath: await locateBaseModel(options.modelsDir),
       backend,
       version: modelVersion,
+      spec,
       batches: batches.map((hashes) => hashes.map((contentHash) => ({ contentHash, path: byHash.get(contentHash)!.path }))),
       signal,
       onStart: () => (computeStarted = performance.now()),
       onBatch: commit
     })
   } else {
-    const extractor = options.extractor ?? (await FeatureExtractor.load(options.modelsDir, { backend: options.backend ?? null }))
+    const extractor = options.extractor ?? (await FeatureExtractor.load(options.modelsDir, { backend: options.backend ?? null, spec }))
     if (extractor.version !== modelVersion) {
       if (!options.extractor) extractor.dispose()
       throw new Error(`the base model changed while extracting (${extractor.version})`)
     }
-    await extractInThisThread(batches, byHash, signal, { extractor, owned: !options.extractor }, commit, () => (computeStarted = performance.now()))
+    await extractInThisThread(batches, byHash, signal, { extractor, owned: !options.extractor, inputSize: spec.inputSize }, commit, () => (computeStarted = performance.now()))
   }
   if (signal.aborted) throw cancelled()
   return finish()
@@ -223,12 +243,12 @@ async function extractInThisThread(
   batches: readonly string[][],
   byHash: ReadonlyMap<string, FeatureExample>,
   signal: AbortSignal,
-  { extractor, owned }: { extractor: BatchExtractor; owned: boolean },
+  { extractor, owned, inputSize }: { extractor: BatchExtractor; owned: boolean; inputSize: number },
   commit: (results: readonly FileResult[]) => void,
   onStart: () => void
 ): Promise<void> {
   const load = (hashes: string[]) => {
-    const loading = Promise.all(hashes.map((hash) => preprocess(byHash.get(hash)!)))
+    const loading = Promise.all(hashes.map((hash) => preprocess(byHash.get(hash)!, inputSize)))
     // Handled here so a failure while the backbone runs is not an unhandled rejection; awaiting
     // `loading` later still throws it.
     loading.catch(() => {})
@@ -258,10 +278,10 @@ interface Preprocessed {
   reason?: string
 }
 
-async function preprocess(example: FeatureExample): Promise<Preprocessed> {
+async function preprocess(example: FeatureExample, inputSize: number): Promise<Preprocessed> {
   const hash = example.contentHash!
   try {
-    return { hash, pixels: await preprocessForMobileNet(example.path) }
+    return { hash, pixels: await preprocessForMobileNet(example.path, inputSize) }
   } catch (error) {
     // A file that vanished or broke since import leaves one image out, not the whole run.
     if (!(error instanceof DecodeError)) throw error

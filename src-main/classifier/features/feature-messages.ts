@@ -1,10 +1,12 @@
 // The messages between the feature-worker pool (feature-workers.ts) and each worker (feature-worker.ts),
 // in a module of their own so neither half imports the other.
 import type { BackendName } from '../../contract/types'
+import type { FeatureSpec } from './feature-spec'
 
 export interface FeatureWorkerData {
   modelJsonPath: string
   backend: BackendName
+  spec: FeatureSpec
 }
 
 export interface FeatureItem {

@@ -10,13 +10,13 @@ import { preprocessForMobileNet } from './mobilenet-preprocess'
 
 const port = parentPort
 if (!port) throw new Error('feature-worker must run inside a worker thread')
-const { modelJsonPath, backend } = workerData as FeatureWorkerData
+const { modelJsonPath, backend, spec } = workerData as FeatureWorkerData
 const post = (message: FromFeatureWorker, transfer: ArrayBuffer[] = []) => port.postMessage(message, transfer)
 const fail = (error: unknown) => post({ type: 'failed', message: error instanceof Error ? error.message : String(error) })
 
 async function decode(path: string): Promise<Float32Array | string> {
   try {
-    return await preprocessForMobileNet(path)
+    return await preprocessForMobileNet(path, spec.inputSize)
   } catch (error) {
     // A file that vanished or broke since import leaves one image out; anything else fails the run.
     if (error instanceof DecodeError) return error.message
@@ -24,7 +24,7 @@ async function decode(path: string): Promise<Float32Array | string> {
   }
 }
 
-FeatureExtractor.fromModelJson(modelJsonPath, { backend }).then((extractor) => {
+FeatureExtractor.fromModelJson(modelJsonPath, { backend, spec }).then((extractor) => {
   // Batches run through the backbone one after another; each starts decoding (sharp, on libuv's
   // threads) as soon as it arrives, overlapping the backbone on the batch before it.
   // After 'close' (done, or cancelled) batches not yet on the backbone are dropped unanswered.

@@ -4,6 +4,7 @@
 import { availableParallelism } from 'node:os'
 import { Worker } from 'node:worker_threads'
 import type { BackendName } from '../../contract/types'
+import type { FeatureSpec } from './feature-spec'
 import featureWorkerPath from './feature-worker?modulePath'
 import type { FeatureItem, FeatureWorkerData, FileResult, FromFeatureWorker, ToFeatureWorker } from './feature-messages'
 
@@ -27,6 +28,7 @@ export interface WorkerExtraction {
   backend: BackendName
   /** The version the caller stores features under: every worker's backbone must have it. */
   version: string
+  spec: FeatureSpec
   batches: readonly FeatureItem[][]
   signal: AbortSignal
   /** When the first backbone is loaded (work starts). */
@@ -67,7 +69,7 @@ export async function extractInWorkers(job: WorkerExtraction): Promise<void> {
       signal.addEventListener('abort', stop, { once: true })
 
       for (let index = 0; index < job.workers; index++) {
-        const worker = new Worker(featureWorkerPath, { workerData: { modelJsonPath: job.modelJsonPath, backend: job.backend } satisfies FeatureWorkerData })
+        const worker = new Worker(featureWorkerPath, { workerData: { modelJsonPath: job.modelJsonPath, backend: job.backend, spec: job.spec } satisfies FeatureWorkerData })
         workers.push(worker)
         let inFlight = 0
         const feed = () => {

@@ -17,20 +17,30 @@ export const MOBILENET_INPUT_VALUES = INPUT_SIZE * INPUT_SIZE * 3
 /** byte → byte / 127.5 − 1, i.e. Keras' mobilenet_v2.preprocess_input ([0, 255] → [−1, 1]). */
 const SCALE = byteTable((byte) => byte / 127.5 - 1)
 
-/** Reads, decodes and scales one image file. Throws the data layer's DecodeError for unreadable files. */
-export async function preprocessForMobileNet(path: string): Promise<Float32Array> {
-  return scalePixels(await decodeExample(path, MOBILENET_INPUT))
+/** The input shape at another side (issue 18: MobileNetV2 runs at 96…224 px). */
+export function mobileNetInput(size: number = INPUT_SIZE): InputShape {
+  return size === INPUT_SIZE ? MOBILENET_INPUT : { width: size, height: size, channels: 3 }
+}
+
+/** The preprocessing in words at a given side. */
+export function mobileNetPreprocessing(size: number = INPUT_SIZE): string {
+  return MOBILENET_PREPROCESSING.replace('224×224', `${size}×${size}`)
+}
+
+/** Reads, decodes and scales one image file (at `size`, default 224). Throws the data layer's DecodeError for unreadable files. */
+export async function preprocessForMobileNet(path: string, size: number = INPUT_SIZE): Promise<Float32Array> {
+  return scalePixels(await decodeExample(path, mobileNetInput(size)), size)
 }
 
 /** The same from bytes in memory (e.g. an image sent for prediction). */
-export async function preprocessBufferForMobileNet(bytes: Buffer): Promise<Float32Array> {
-  return scalePixels(await decodeBuffer(bytes, MOBILENET_INPUT))
+export async function preprocessBufferForMobileNet(bytes: Buffer, size: number = INPUT_SIZE): Promise<Float32Array> {
+  return scalePixels(await decodeBuffer(bytes, mobileNetInput(size)), size)
 }
 
-/** 8-bit interleaved RGB (224×224×3, rows top to bottom) → the model's float input. */
-export function scalePixels(pixels: Uint8Array): Float32Array {
-  if (pixels.length !== MOBILENET_INPUT_VALUES) {
-    throw new RangeError(`expected ${MOBILENET_INPUT_VALUES} values (224×224×3), got ${pixels.length}`)
+/** 8-bit interleaved RGB (size×size×3, rows top to bottom) → the model's float input. */
+export function scalePixels(pixels: Uint8Array, size: number = INPUT_SIZE): Float32Array {
+  if (pixels.length !== size * size * 3) {
+    throw new RangeError(`expected ${size * size * 3} values (${size}×${size}×3), got ${pixels.length}`)
   }
   return applyByteTable(pixels, SCALE)
 }

@@ -108,11 +108,13 @@ async function predictSample(
     cacheDir: options.cacheDir ?? null,
     ...(options.onProgress ? { onProgress: options.onProgress } : {})
   })
-  // MobileNetV2: the backbone's pooled features, already in the project's cache (predictImages put
-  // any missing ones there). An imported ONNX model gives none.
-  const features = classifier.baseModelVersion
-    ? getFeatures(db, classifier.baseModelVersion, sample.flatMap((image) => image.contentHash ?? []))
-    : null
+  // MobileNetV2 with a head on pooled features: those features, already in the project's cache
+  // (predictImages put any missing ones there). A fine-tuned top (block 13's feature maps) or an
+  // imported ONNX model gives none: drift then watches the class mix and confidence only.
+  const features =
+    classifier.featureCacheKey && classifier.featureSpec?.boundary === 'pooled'
+      ? getFeatures(db, classifier.featureCacheKey, sample.flatMap((image) => image.contentHash ?? []))
+      : null
   return sample.flatMap((image) => {
     const probabilities = predictions.probabilities.get(image.imageId)
     if (!probabilities) return []

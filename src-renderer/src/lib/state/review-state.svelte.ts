@@ -1,5 +1,5 @@
 import type { ClassCount, Evaluation, EvaluationSplit, JobProgress, LabelChange, ReviewRunChoice, RunSummary } from '@contract/types'
-import { TRAIN_SETTING_KEYS } from '@contract/train-settings'
+import { recordedSettings, TRAIN_SETTING_KEYS } from '@contract/train-settings'
 import { ApiError } from '../api/client'
 import type { AppState } from './app-state.svelte'
 import { JobTracker } from './job-tracker.svelte'
@@ -185,7 +185,8 @@ export class ReviewState {
     const settings: Record<string, unknown> = {}
     for (const key of TRAIN_SETTING_KEYS) if (run.settings[key] !== undefined) settings[key] = run.settings[key]
     try {
-      const { runId, jobId } = await this.app.api.call('train.start', { settings })
+      // A run from before a setting existed is retrained the way it was trained (recordedSettings).
+      const { runId, jobId } = await this.app.api.call('train.start', { settings: recordedSettings(settings) })
       this.#retrainRunId = runId
       this.trainJob.follow(jobId)
     } catch (error) {
