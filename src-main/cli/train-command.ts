@@ -1,5 +1,14 @@
 import { parseArgs } from 'node:util'
-import { defaultTrainModel, TRAIN_BACKENDS, TRAIN_MODELS, TRAIN_OPTIMIZERS, type TrainModel } from '../contract/train-settings'
+import {
+  defaultTrainModel,
+  MAX_FINE_TUNE_BLOCKS,
+  MOBILENET_INPUT_SIZES,
+  TRAIN_BACKENDS,
+  TRAIN_MODELS,
+  TRAIN_OPTIMIZERS,
+  TRAIN_QUANTIZE,
+  type TrainModel
+} from '../contract/train-settings'
 import type { RunSummary, TrainSettings } from '../contract/types'
 import { logRootOf } from '../core/run-folders'
 import { cliServices } from './cli-services'
@@ -21,7 +30,9 @@ export const trainCommand: Command = {
   usage:
     `pictor train --project FILE [--model ${TRAIN_MODELS.join('|')}] [--epochs N] [--batch B] [--lr R] ` +
     `[--optimizer ${TRAIN_OPTIMIZERS.join('|')}] [--size PX] [--grayscale] [--augment] [--batch-norm] [--dropout R] ` +
-    `[--class-weights] [--oversample] [--patience N] [--backend ${TRAIN_BACKENDS.join('|')}] [--log-dir DIR] [--histograms on|off] [--resume RUN] [--json]`,
+    `[--class-weights] [--oversample] [--patience N] [--backend ${TRAIN_BACKENDS.join('|')}] ` +
+    `[--input-size auto|${MOBILENET_INPUT_SIZES.join('|')}] [--quantize ${TRAIN_QUANTIZE.join('|')}] [--fine-tune-blocks 0-${MAX_FINE_TUNE_BLOCKS}] [--fine-tune-epochs N] [--fine-tune-lr R] ` +
+    `[--log-dir DIR] [--histograms on|off] [--resume RUN] [--json]`,
   summary: 'train a model on the labeled images (a head on cached MobileNetV2 features when its weights are installed, else the seed CNN)',
   async run(args) {
     const { values } = parseArgs({
@@ -43,6 +54,11 @@ export const trainCommand: Command = {
         patience: { type: 'string' },
         backend: { type: 'string' },
         resume: { type: 'string' },
+        'input-size': { type: 'string' },
+        quantize: { type: 'string' },
+        'fine-tune-blocks': { type: 'string' },
+        'fine-tune-epochs': { type: 'string' },
+        'fine-tune-lr': { type: 'string' },
         'log-dir': { type: 'string' },
         histograms: { type: 'string' },
         json: { type: 'boolean' }
@@ -58,6 +74,13 @@ export const trainCommand: Command = {
     }
     if (values.optimizer && !oneOf(TRAIN_OPTIMIZERS, values.optimizer)) {
       throw new UsageError(`--optimizer must be ${TRAIN_OPTIMIZERS.join(' or ')}`)
+    }
+    if (values.quantize !== undefined && !oneOf(TRAIN_QUANTIZE, values.quantize)) {
+      throw new UsageError(`--quantize must be one of ${TRAIN_QUANTIZE.join(', ')}`)
+    }
+    const inputSize = values['input-size']
+    if (inputSize !== undefined && inputSize !== 'auto' && !MOBILENET_INPUT_SIZES.some((size) => String(size) === inputSize)) {
+      throw new UsageError(`--input-size must be auto or one of ${MOBILENET_INPUT_SIZES.join(', ')}`)
     }
     if (values.histograms !== undefined && values.histograms !== 'on' && values.histograms !== 'off') {
       throw new UsageError('--histograms must be on or off (default: on for small models)')
@@ -83,7 +106,12 @@ export const trainCommand: Command = {
         classWeights: values['class-weights'],
         oversample: values.oversample,
         patience: numberOption(values.patience, 'patience', true),
-        backend: values.backend
+        backend: values.backend,
+        inputSize: inputSize === undefined ? undefined : inputSize === 'auto' ? 'auto' : Number(inputSize),
+        quantize: values.quantize,
+        fineTuneBlocks: numberOption(values['fine-tune-blocks'], 'fine-tune-blocks', true),
+        fineTuneEpochs: numberOption(values['fine-tune-epochs'], 'fine-tune-epochs', true),
+        fineTuneLearningRate: numberOption(values['fine-tune-lr'], 'fine-tune-lr', false)
       }).filter(([, value]) => value !== undefined)
     )
 
