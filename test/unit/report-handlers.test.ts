@@ -1,9 +1,6 @@
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { ErrorCode } from '../../src-main/contract/envelope'
-import type { MethodName, RequestOf, ResponseOf } from '../../src-main/contract/methods'
-import type { JobProgress } from '../../src-main/contract/types'
 import { runReportPath } from '../../src-main/core/run-folders'
 import { getRun } from '../../src-main/db/queries/training-runs'
 import { answerPath } from '../../src-main/server/app-routes'
@@ -14,6 +11,7 @@ import { trainingJob } from '../../src-main/workers/training-job'
 import { withProjectDb, type ImportSetup } from '../helpers/import-project'
 import { makeTempDir, removeTempDir } from '../helpers/temp-dir'
 import { createTrainingProject, queueRun, recordingContext, splitGroups, trainSettings } from '../helpers/training-project'
+import { serviceCalls } from '../helpers/service-calls'
 
 // report.create and report.status through the real services on a real project (a seed CNN trained
 // for two epochs by the real train job, never evaluated), the 'report' job in its worker thread, and
@@ -24,30 +22,7 @@ let setup: ImportSetup
 let runId: number
 let services: Services
 
-async function call<M extends MethodName>(method: M, request: RequestOf<M>): Promise<ResponseOf<M>> {
-  const envelope = await services.call(method, request)
-  if (!envelope.ok) throw Object.assign(new Error(envelope.error.message), { code: envelope.error.code })
-  return envelope.value
-}
-
-async function failureOf<M extends MethodName>(method: M, request: RequestOf<M>): Promise<{ code: ErrorCode; message: string }> {
-  const envelope = await services.call(method, request)
-  if (envelope.ok) throw new Error(`${method} succeeded but should have failed`)
-  return envelope.error
-}
-
-/** Resolves with a job's final progress (done, cancelled or failed). */
-function finished(jobId: string): Promise<JobProgress> {
-  return new Promise((resolve) => {
-    const unsubscribe = services.events.subscribe((event) => {
-      const progress = event.payload as JobProgress
-      if (event.name === 'job.progress' && progress.jobId === jobId && progress.state !== 'running') {
-        unsubscribe()
-        resolve(progress)
-      }
-    })
-  })
-}
+const { call, failureOf, finished } = serviceCalls(() => services)
 
 const routes = () => ({ rendererDir: join(dir, 'renderer'), thumbnails: services.thumbnails, session: services.session })
 

@@ -2,9 +2,7 @@ import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import * as tf from '@tensorflow/tfjs-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { ErrorCode } from '../../../src-main/contract/envelope'
-import type { MethodName, RequestOf, ResponseOf } from '../../../src-main/contract/methods'
-import type { Evaluation, JobProgress } from '../../../src-main/contract/types'
+import type { Evaluation } from '../../../src-main/contract/types'
 import { decodeProbabilities } from '../../../src-main/db/queries/predictions'
 import { evaluateRun } from '../../../src-main/review/evaluate-job'
 import { activateBackend } from '../../../src-main/tfjs/backend'
@@ -14,6 +12,7 @@ import { fixturePath } from '../../helpers/image-fixtures'
 import { runImport, withProjectDb, type ImportSetup } from '../../helpers/import-project'
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir'
 import { createTrainingProject, lookPng, queueRun, recordingContext, splitGroups, trainSettings } from '../../helpers/training-project'
+import { serviceCalls } from '../../helpers/service-calls'
 
 // The evaluate job and the Review read side on a real project: images imported by the real importer,
 // a seed CNN trained for two epochs by the real train job, evaluated in its worker thread through the
@@ -24,30 +23,7 @@ let setup: ImportSetup
 let runId: number
 let services: Services
 
-async function call<M extends MethodName>(method: M, request: RequestOf<M>): Promise<ResponseOf<M>> {
-  const envelope = await services.call(method, request)
-  if (!envelope.ok) throw Object.assign(new Error(envelope.error.message), { code: envelope.error.code })
-  return envelope.value
-}
-
-async function failureOf<M extends MethodName>(method: M, request: RequestOf<M>): Promise<{ code: ErrorCode; message: string }> {
-  const envelope = await services.call(method, request)
-  if (envelope.ok) throw new Error(`${method} succeeded but should have failed`)
-  return envelope.error
-}
-
-/** Resolves with a job's final progress (done, cancelled or failed). */
-function finished(jobId: string): Promise<JobProgress> {
-  return new Promise((resolve) => {
-    const unsubscribe = services.events.subscribe((event) => {
-      const progress = event.payload as JobProgress
-      if (event.name === 'job.progress' && progress.jobId === jobId && progress.state !== 'running') {
-        unsubscribe()
-        resolve(progress)
-      }
-    })
-  })
-}
+const { call, failureOf, finished } = serviceCalls(() => services)
 
 const stored = () =>
   withProjectDb(setup.projectPath, (db) =>
