@@ -294,6 +294,8 @@ export interface EpochMetrics {
   imagesPerSecond: number
   seconds: number
   batchSize: number
+  /** 2 for the epochs of a run's second stage (MobileNetV2 fine-tuning the top blocks); absent: the first. */
+  stage?: number
 }
 
 /** What the Train view and `pictor train` choose; defaults are filled in by the contract (train-settings.ts, the one source of keys and defaults). */

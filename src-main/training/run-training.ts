@@ -7,23 +7,20 @@ import type { BackendName, RunResult, TrainSettings } from '../contract/types'
 import { AppError } from '../core/errors'
 import { runLogDir } from '../core/run-folders'
 import { withJobDatabase } from '../db/connection'
-import { deleteCheckpoint, hasCheckpoint, saveCheckpoint, saveRunModel } from '../db/queries/run-models'
+import { deleteCheckpoint, hasCheckpoint, loadCheckpoint, saveRunModel } from '../db/queries/run-models'
 import { loadTrainingExamples } from '../db/queries/training-data'
-import { dropEpochsAfter, finishRun, getRun, markRunStarted, recordEpoch, setRunLogDir } from '../db/queries/training-runs'
+import { dropEpochsAfter, finishRun, getRun, markRunStarted, setRunLogDir } from '../db/queries/training-runs'
 import type { ProgressUpdate } from '../jobs/job'
 import { applySplits } from '../splits/apply-splits'
 import { activateBackend } from '../tfjs/backend'
 import { serializeModel } from '../tfjs/model-serialization'
 import type { TrainingCallback } from './callbacks/callback'
-import { CancelOnSignal } from './callbacks/cancel-on-signal'
-import { Checkpoint } from './callbacks/checkpoint'
-import { EarlyStopping } from './callbacks/early-stopping'
 import { TensorBoardLogger } from './callbacks/tensorboard-logger'
 import { withValidation } from './holdout'
-import { emptyCollection, evaluate, trainLoop, type LoopResult } from './loop/train-loop'
-import { isOutOfMemory } from './out-of-memory'
-import { createOptimizer, resumeFromCheckpoint } from './resume'
-import type { PreparedTraining, TrainingPlug } from './training-plug'
+import { emptyCollection, evaluate, type LoopResult } from './loop/train-loop'
+import { createOptimizer } from './resume'
+import type { PreparedTraining, StageOutcome, TrainingPlug } from './training-plug'
+import { saveFinishedStage, trainStage, type StageEnvironment, type StagePlan, type TrainedStage } from './train-stage'
 
 export interface TrainInput {
   projectPath: string
@@ -114,62 +111,91 @@ async function train<Extra extends object>(
     onProgress: options.onProgress,
     notes
   })
-  const { settings } = prepared
-  const model = prepared.buildModel()
-  const optimizer = createOptimizer(settings)
-  let stopLogging = () => {}
+  const logger = new TensorBoardLogger({
+    runDir: logDir,
+    run: { runId, modelKind: prepared.settings.model, backend: backend.name, classNames: loaded.classes.map((entry) => entry.name), settings: prepared.settings },
+    learningRate: prepared.settings.learningRate,
+    histograms: input.histograms ?? null,
+    notify: (message) => {
+      notes.push(message)
+      for (const callback of env.active.callbacks) callback.onNotice?.(message)
+    }
+  })
+  const env: StageEnvironment = {
+    db,
+    runId,
+    backend: backend.name,
+    signal: options.signal,
+    notes,
+    logger,
+    ...(options.callbacks ? { callerCallbacks: options.callbacks } : {}),
+    active: { callbacks: [] }
+  }
+  // A run stopped before its first checkpoint (killed while it prepared, or in its first epoch)
+  // has nothing to resume from: it starts over with the same settings, and its notes say so.
+  const fromCheckpoint = input.resume && hasCheckpoint(db, runId)
+  if (input.resume && !fromCheckpoint) {
+    dropEpochsAfter(db, runId, -1)
+    notes.push(RESTARTED)
+  }
+  const resumeAt = fromCheckpoint ? checkpointStage(db, runId) : null
+  let stage: PreparedTraining<Extra> = prepared
+  let model: tfl.LayersModel | null = null
+  let optimizer: tf.Optimizer | null = null
   // Disposed however the run ends: a cancelled or failed run must not leave tensors behind.
   try {
-    const earlyStopping =
-      settings.patience > 0 && prepared.hasValidation ? new EarlyStopping({ patience: settings.patience, restoreBestWeights: true }) : null
-    // A run stopped before its first checkpoint (killed while it prepared, or in its first epoch)
-    // has nothing to resume from: it starts over with the same settings, and its notes say so.
-    const fromCheckpoint = input.resume && hasCheckpoint(db, runId)
-    if (input.resume && !fromCheckpoint) {
-      dropEpochsAfter(db, runId, -1)
-      notes.push(RESTARTED)
-    }
-    const initialEpoch = fromCheckpoint ? await resumeFromCheckpoint(db, runId, model, optimizer, earlyStopping, notes) : 0
-    const logger = new TensorBoardLogger({
-      runDir: logDir,
-      run: { runId, modelKind: settings.model, backend: backend.name, classNames: loaded.classes.map((entry) => entry.name), settings },
-      learningRate: settings.learningRate,
-      histograms: input.histograms ?? null,
-      notify: (message) => {
-        notes.push(message)
-        for (const callback of callbacks) callback.onNotice?.(message)
+    let previous: StageRecord | null = null
+    let trained: TrainedStage | null = null
+    for (let number = 1; ; number++) {
+      // A stage the checkpoint is past is not rebuilt: the next one receives the checkpoint's weights.
+      const skipped = resumeAt !== null && resumeAt.stage > number
+      let outcome: StageRecord | null = skipped ? resumeAt.previous : null
+      if (!skipped) {
+        const next: tfl.LayersModel = stage.buildModel()
+        model?.dispose()
+        optimizer?.dispose()
+        model = next
+        optimizer = createOptimizer(stage.settings)
+        const here = resumeAt?.stage === number
+        const plan: StagePlan = {
+          number,
+          firstEpoch: previous?.firstEpoch ?? 0,
+          resume: here,
+          finished: here && resumeAt.finished,
+          checkpointState: previous ? { previous } : {},
+          baseline: previous?.valLoss != null ? { valLoss: previous.valLoss, epoch: previous.bestEpoch } : null,
+          notices: number === 1 && validationSet.note ? [validationSet.note] : []
+        }
+        trained = await trainStage(stage, model, optimizer, env, plan)
+        if (trained.result.stopReason === 'cancelled' || !stage.nextStage) break
+        if (trained.result.stopReason) notes.push(`stopped early: ${trained.result.stopReason}`)
+        outcome = await stageOutcome(stage, model, trained, getRun(db, runId)?.epochs.length ?? 0)
+        await saveFinishedStage(env, model, optimizer, plan, outcome.firstEpoch - 1)
       }
-    })
-    stopLogging = () => logger.close()
-    const callbacks: TrainingCallback[] = [
-      new CancelOnSignal(options.signal),
-      ...(earlyStopping ? [earlyStopping] : []),
-      { onEpochEnd: (metrics) => recordEpoch(db, runId, metrics) },
-      logger,
-      // After early stopping, whose counters it saves.
-      new Checkpoint(optimizer, (checkpoint) => saveCheckpoint(db, runId, checkpoint), () => ({ earlyStopping: earlyStopping?.state ?? null })),
-      ...(options.callbacks?.({ runId, backend: backend.name, settings }) ?? [])
-    ]
-    // Said while the run trains (the Train view shows it), not only in the notes it ends with.
-    if (validationSet.note) for (const callback of callbacks) callback.onNotice?.(validationSet.note)
-    const { result, batchSize } = await loopHalvingOnOutOfMemory(prepared, { model, optimizer, initialEpoch, callbacks, notes })
+      if (!stage.nextStage) break
+      if (!outcome) throw new Error(`run ${runId}'s checkpoint is in stage ${number + 1} but does not record stage ${number}`)
+      stage = await stage.nextStage({ ...outcome, model: skipped ? null : model })
+      previous = outcome
+    }
+    const result = trained!.result
+    if (result.stopReason && result.stopReason !== 'cancelled') notes.push(`stopped early: ${result.stopReason}`)
     const summarize = (valAccuracy: number | null, testAccuracy: number | null) =>
-      summary(db, runId, result, { valAccuracy, testAccuracy, notes, bestEpoch: earlyStopping?.bestEpoch ?? null, extra: prepared.extra })
+      summary(db, runId, result, { valAccuracy, testAccuracy, notes, bestEpoch: trained!.bestEpoch, extra: stage.extra })
     if (result.stopReason === 'cancelled') {
       finishRun(db, runId, 'cancelled', { summary: summarize(null, null), error: RESUMABLE })
       ended.recorded = true
       throw new AppError('CANCELLED', RESUMABLE)
     }
-    if (result.stopReason) notes.push(`stopped early: ${result.stopReason}`)
+    const batchSize = trained!.batchSize
     const validationRows = emptyCollection()
-    const validation = await evaluate(model, prepared.evaluationBatches('val', batchSize), validationRows)
-    const test = await evaluate(model, prepared.evaluationBatches('test', batchSize))
+    const validation = await evaluate(model!, stage.evaluationBatches('val', batchSize), validationRows)
+    const test = await evaluate(model!, stage.evaluationBatches('test', batchSize))
     const pathOf = new Map(examples.map((example) => [example.imageId, example.path]))
     await logger.finish(validationRows, (imageId) => pathOf.get(imageId), Math.max(0, (getRun(db, runId)?.epochs.length ?? 1) - 1))
     const done = summarize(validation?.accuracy ?? null, test?.accuracy ?? null)
     // Serialized before the write lock is taken; large weights are then written in short chunks,
     // and the model row, the end of the checkpoint and the 'done' status land together or not at all.
-    const stored = await serializeModel(model)
+    const stored = await serializeModel(model!)
     saveRunModel(db, runId, stored, {
       commitWith: () => {
         deleteCheckpoint(db, runId)
@@ -179,53 +205,25 @@ async function train<Extra extends object>(
     ended.recorded = true
     return done
   } finally {
-    stopLogging()
-    model.dispose()
-    optimizer.dispose()
+    logger.close()
+    model?.dispose()
+    optimizer?.dispose()
   }
 }
 
-interface LoopParts {
-  model: tfl.LayersModel
-  optimizer: tf.Optimizer
-  initialEpoch: number
-  callbacks: TrainingCallback[]
-  notes: string[]
+/** A finished stage as its checkpoint and the next stage record it (StageOutcome without the model). */
+type StageRecord = Omit<StageOutcome, 'model'>
+
+/** The stage's validation figures at its best weights (the ones on hand after early stopping restored them). */
+async function stageOutcome(stage: PreparedTraining<object>, model: tfl.LayersModel, trained: TrainedStage, recorded: number): Promise<StageRecord> {
+  const validation = await evaluate(model, stage.evaluationBatches('val', trained.batchSize))
+  return { firstEpoch: recorded, bestEpoch: trained.bestEpoch, valLoss: validation?.loss ?? null, valAccuracy: validation?.accuracy ?? null }
 }
 
-/**
- * The loop, and again from the epoch it was in with half the batch size when the backend runs out
- * of memory (wasm's heap is capped at 4 GB), down to batches of one.
- */
-async function loopHalvingOnOutOfMemory(
-  prepared: PreparedTraining<object>,
-  { model, optimizer, initialEpoch, callbacks, notes }: LoopParts
-): Promise<{ result: LoopResult; batchSize: number }> {
-  let batchSize = prepared.settings.batchSize
-  let epochsDone = initialEpoch
-  const countEpochs: TrainingCallback = { onEpochEnd: (metrics) => void (epochsDone = metrics.epoch + 1) }
-  for (;;) {
-    try {
-      const result = await trainLoop({
-        model,
-        optimizer,
-        epochs: prepared.settings.epochs,
-        initialEpoch: epochsDone,
-        batchSize,
-        batchesPerEpoch: prepared.batchesPerEpoch(batchSize),
-        trainBatches: (epoch) => prepared.trainBatches(epoch, batchSize),
-        validate: () => evaluate(model, prepared.evaluationBatches('val', batchSize)),
-        callbacks: [...callbacks, countEpochs]
-      })
-      return { result, batchSize }
-    } catch (error) {
-      if (!isOutOfMemory(error) || batchSize === 1) throw error
-      batchSize = Math.max(1, Math.floor(batchSize / 2))
-      const notice = `Out of memory: retrying epoch ${epochsDone + 1} with batch size ${batchSize}.`
-      notes.push(notice)
-      for (const callback of callbacks) callback.onNotice?.(notice)
-    }
-  }
+/** Which stage the run's checkpoint was saved in, whether that stage had finished, and what the stage before it recorded. */
+function checkpointStage(db: Database, runId: number): { stage: number; finished: boolean; previous: StageRecord | null } {
+  const state = (loadCheckpoint(db, runId)?.state ?? null) as { stage?: number; finished?: boolean; previous?: StageRecord } | null
+  return { stage: state?.stage ?? 1, finished: state?.finished === true, previous: state?.previous ?? null }
 }
 
 interface SummaryParts<Extra> {

@@ -48,6 +48,8 @@ export interface FeatureBatchOptions {
   oversample?: boolean
   /** Per-class loss weights (sampler.classWeights). */
   classWeights?: readonly number[]
+  /** One row's shape when it is not a vector (stage 2's block-14 activations: [h, w, 160]); its product is featureSize. */
+  shape?: readonly number[]
 }
 
 /**
@@ -76,7 +78,7 @@ export async function* featureBatches(set: FeatureSet, options: FeatureBatchOpti
     })
     yield {
       // The loop types xs as 4-D (images) but only hands it to model.apply; a head takes [n, 1280].
-      xs: tf.tensor2d(xs, [rows.length, featureSize]) as unknown as tf.Tensor4D,
+      xs: tf.tensor(xs, [rows.length, ...(options.shape ?? [featureSize])]) as unknown as tf.Tensor4D,
       ys: tf.tensor2d(oneHot, [rows.length, numClasses]),
       ...(weights ? { weights: tf.tensor1d(weights) } : {}),
       size: rows.length,

@@ -1,6 +1,7 @@
 // One-click transfer learning as a training plug: MobileNetV2 features for every labeled image
 // (cached in the project by content hash, so a retrain only extracts what is new), then a small
-// head trained on them by the same lifecycle, loop and callbacks as the seed CNN.
+// head trained on them by the same lifecycle, loop and callbacks as the seed CNN; with fine-tuning
+// on, a second stage trains the top blocks after it (fine-tune/fine-tune-stage.ts).
 import type { TrainSettings } from '../contract/types'
 import { AppError } from '../core/errors'
 import { getFeatures } from '../db/queries/image-features'
@@ -15,6 +16,7 @@ import { featureBatches, packFeatures, type FeatureSet } from './feature-set'
 import { buildHead } from './head-model'
 import { chooseFeatures } from './feature-choice'
 import { resolveTransferSettings } from './transfer-settings'
+import { fineTuneStage } from './fine-tune/fine-tune-stage'
 
 export const transferHeadPlug: TrainingPlug<{ transfer: TransferInfo }> = {
   kind: 'mobilenetv2',
@@ -59,7 +61,8 @@ export const transferHeadPlug: TrainingPlug<{ transfer: TransferInfo }> = {
       },
       settings: resolved.settings as unknown as Record<string, unknown>
     }
-    return { ...headTraining(sets, counts, resolved.settings), extra: { transfer } }
+    const stage2 = resolved.settings.fineTuneBlocks > 0 ? { nextStage: fineTuneStage({ context, settings: resolved.settings, transfer }) } : {}
+    return { ...headTraining(sets, counts, resolved.settings), extra: { transfer }, ...stage2 }
   }
 }
 
@@ -78,7 +81,7 @@ function headTraining(
   sets: Record<'train' | 'val' | 'test', FeatureSet>,
   counts: number[],
   settings: TrainSettings
-): Omit<PreparedTraining<object>, 'extra'> {
+): Omit<PreparedTraining<object>, 'extra' | 'nextStage'> {
   const { seed, oversample } = settings
   const numClasses = counts.length
   // Oversampling already evens the classes out; weighting on top would correct the imbalance twice.

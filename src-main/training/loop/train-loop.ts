@@ -37,6 +37,8 @@ export interface LoopOptions {
   trainBatches(epoch: number): AsyncIterable<TensorBatch>
   validate?(): Promise<LossAndAccuracy | null>
   callbacks: TrainingCallback[]
+  /** Tags every epoch's metrics with the run's stage (2: fine-tuning after the head). */
+  stage?: number
 }
 
 export interface LoopResult {
@@ -108,7 +110,8 @@ export async function trainLoop(options: LoopOptions): Promise<LoopResult> {
       valAccuracy: validation?.accuracy ?? null,
       imagesPerSecond: trainSeconds > 0 ? Math.round(seen / trainSeconds) : 0,
       seconds: Math.round((performance.now() - started) / 100) / 10,
-      batchSize: options.batchSize
+      batchSize: options.batchSize,
+      ...(options.stage === undefined ? {} : { stage: options.stage })
     }
     history.push(metrics)
     await each((c) => c.onEpochEnd?.(metrics, state))
