@@ -13,6 +13,7 @@ import type { FileResult } from './feature-messages'
 import { extractInWorkers, featureWorkerCount } from './feature-workers'
 import { onnxRuntimeChosen } from '../inference-engine'
 import { OnnxFeatureExtractor, type GraphQuantizer } from './onnx-feature-extractor'
+import { calibratingQuantizer } from './calibrating-quantizer'
 import { preprocessForMobileNet } from './mobilenet-preprocess'
 import { DEFAULT_FEATURE_SPEC, featureCacheKey, specSuffix, type FeatureSpec } from './feature-spec'
 
@@ -49,7 +50,7 @@ export interface ExtractOptions {
   engine?: FeatureEngine
   /** What to compute (input size, boundary, precision); default 224 px, pooled, float32. A given extractor's own spec wins. */
   spec?: FeatureSpec
-  /** Builds an int8 graph (needed for an int8 spec on ONNX Runtime whose graph is not cached yet). */
+  /** Builds an int8 graph when an int8 spec's graph is not cached yet; by default calibratingQuantizer on (up to 200 of) `examples`. */
   quantize?: GraphQuantizer
 }
 
@@ -171,7 +172,8 @@ export async function extractMissingFeatures(
   if (engine === 'onnxruntime') {
     let onnx: OnnxFeatureExtractor | null = null
     try {
-      onnx = await OnnxFeatureExtractor.load(options.modelsDir, { cacheDir: options.cacheDir ?? null, spec, ...(options.quantize ? { quantize: options.quantize } : {}) })
+      const quantize = options.quantize ?? (spec.precision === 'int8' ? calibratingQuantizer(examples) : undefined)
+      onnx = await OnnxFeatureExtractor.load(options.modelsDir, { cacheDir: options.cacheDir ?? null, spec, ...(quantize ? { quantize } : {}) })
     } catch (error) {
       // ONNX Runtime is an optional native package: if it cannot run this graph, TF.js still can.
       report.fallback = `ONNX Runtime could not start (${(error as Error).message}); used TF.js`
