@@ -5,6 +5,7 @@
 import type { TrainSettings } from '../contract/types'
 import { AppError } from '../core/errors'
 import { getFeatures } from '../db/queries/image-features'
+import { medianShortSide } from '../db/queries/image-sizes'
 import type { TrainingExample } from '../db/queries/training-data'
 import { BASE_MODEL_ID, FEATURE_SIZE } from '../classifier/features/base-model'
 import { extractMissingFeatures, type ExtractionReport } from '../classifier/features/extract-features'
@@ -22,7 +23,7 @@ export const transferHeadPlug: TrainingPlug<{ transfer: TransferInfo }> = {
   kind: 'mobilenetv2',
   async prepare(context) {
     const { db, examples, signal, notes } = context
-    const features = chooseFeatures(context.settings, { medianShortSide: null })
+    const features = chooseFeatures(context.settings, { medianShortSide: medianShortSide(db, examples.flatMap((example) => (example.split === 'train' ? [example.imageId] : []))) })
     const extraction = await extractMissingFeatures(db, examples, {
       modelsDir: context.modelsDir,
       cacheDir: context.cacheDir,

@@ -41,7 +41,7 @@ let projectPath: string
 let runId: number
 let result: TransferRunResult
 
-const oneClick = (): TrainSettings => trainSettingsSchema.parse({ model: 'mobilenetv2' }) as TrainSettings
+const oneClick = (): TrainSettings => trainSettingsSchema.parse({ model: 'mobilenetv2', inputSize: 224 }) as TrainSettings
 
 /** Differences relative to the features' scale: random weights give large activations, ImageNet ones ≤ 6. */
 const relativeDiff = (a: Float32Array, b: Float32Array) => maxAbsDiff(a, b) / Math.max(1, ...Array.from(b, Math.abs))

@@ -32,7 +32,7 @@ beforeAll(async () => {
   modelsDir = hasPretrained ? SHARED_MODELS_DIR : join(dir, 'models')
   if (!hasPretrained) await writeRandomBaseModel(modelsDir)
   projectPath = (await createTrainingProject(join(dir, 'project'), splitGroups({ train: [4, 4], val: [2, 2], test: [3, 3] }))).projectPath
-  const settings = trainSettingsSchema.parse({ model: 'mobilenetv2', backend: 'wasm', epochs: 2 }) as TrainSettings
+  const settings = trainSettingsSchema.parse({ model: 'mobilenetv2', inputSize: 224, backend: 'wasm', epochs: 2 }) as TrainSettings
   runId = queueRun(projectPath, settings)
   await trainingJob({ projectPath, modelsDir, runId, settings, resume: false }, recordingContext())
 }, 180_000)

@@ -33,7 +33,7 @@ beforeAll(async () => {
   const cnn = trainSettings({ epochs: 2 })
   cnnRun = queueRun(projectPath, cnn)
   await trainingJob({ projectPath, modelsDir, runId: cnnRun, settings: cnn, resume: false }, recordingContext())
-  const transfer = trainSettingsSchema.parse({ model: 'mobilenetv2', backend: 'wasm', epochs: 3 }) as TrainSettings
+  const transfer = trainSettingsSchema.parse({ model: 'mobilenetv2', inputSize: 224, backend: 'wasm', epochs: 3 }) as TrainSettings
   transferRunId = queueRun(projectPath, transfer)
   await trainingJob({ projectPath, modelsDir, runId: transferRunId, settings: transfer, resume: false }, recordingContext())
 }, 180_000)

@@ -41,7 +41,7 @@ beforeAll(async () => {
   modelsDir = hasPretrained ? SHARED_MODELS_DIR : join(dir, 'models')
   if (!hasPretrained) await writeRandomBaseModel(modelsDir)
   projectPath = (await createTrainingProject(join(dir, 'project'), splitGroups({ train: [5, 5], val: [2, 2], test: [2, 2] }))).projectPath
-  const settings = trainSettingsSchema.parse({ model: 'mobilenetv2' }) as TrainSettings
+  const settings = trainSettingsSchema.parse({ model: 'mobilenetv2', inputSize: 224 }) as TrainSettings
   runId = queueRun(projectPath, settings)
   await transferTrainingJob({ projectPath, modelsDir, cacheDir: join(dir, 'cache'), runId, settings, resume: false }, recordingContext())
   await evaluateRun({ projectPath, modelsDir, cacheDir: join(dir, 'cache'), runId }, recordingContext())

@@ -25,7 +25,7 @@ let projectPath: string
 
 // The one-click settings (epochs and the rest chosen from the data): a head trained for only a few
 // optimizer steps does not yet tell the colours apart, which the suggestions below must.
-const transferSettings = trainSettingsSchema.parse({ model: 'mobilenetv2', backend: 'wasm' }) as TrainSettings
+const transferSettings = trainSettingsSchema.parse({ model: 'mobilenetv2', inputSize: 224, backend: 'wasm' }) as TrainSettings
 const featureRows = () => withProjectDb(projectPath, (db) => db.prepare('SELECT count(*) FROM image_features').pluck().get() as number)
 
 async function train(): Promise<number> {

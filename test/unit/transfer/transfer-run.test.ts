@@ -36,7 +36,7 @@ beforeAll(async () => {
 afterAll(() => removeTempDir(dir))
 
 /** Everything left at the schema's defaults, as the one-click button sends it. */
-const oneClick = (): TrainSettings => trainSettingsSchema.parse({ model: 'mobilenetv2', backend: 'wasm' }) as TrainSettings
+const oneClick = (): TrainSettings => trainSettingsSchema.parse({ model: 'mobilenetv2', inputSize: 224, backend: 'wasm' }) as TrainSettings
 
 async function start(settings = oneClick()) {
   const runId = queueRun(projectPath, settings)

@@ -131,7 +131,7 @@ it('MobileNetV2 on CIFAR-10 vehicles: held-out vehicles → no drift; unseen ani
   if (MISSING) context.skip(MISSING)
   const imported = await runImport(setup)
   expect(imported.imported).toBe(TRAINED.length * (PER_CLASS.train + PER_CLASS.val + PER_CLASS.heldOut) + UNSEEN.length * PER_CLASS.unseen + TEXTURES)
-  const settings = trainSettingsSchema.parse({ model: 'mobilenetv2', backend: 'wasm', epochs: 8 }) as TrainSettings
+  const settings = trainSettingsSchema.parse({ model: 'mobilenetv2', inputSize: 224, backend: 'wasm', epochs: 8 }) as TrainSettings
   runId = queueRun(setup.projectPath, settings)
   await transferTrainingJob({ projectPath: setup.projectPath, modelsDir: SHARED_MODELS_DIR, runId, settings, resume: false }, recordingContext())
 
