@@ -49,6 +49,12 @@ export interface OnnxModelOptions {
    * first, runAll() answers them all. Off by default: an exported classifier has exactly one.
    */
   extraOutputs?: boolean
+  /**
+   * Whether idle intra-op threads spin waiting for work (ONNX Runtime's default) or sleep. Off where
+   * other work shares the cores, e.g. feature extraction decoding the next batches meanwhile: a
+   * spinning thread takes the core a decoder needs. Default on.
+   */
+  spinning?: boolean
 }
 
 export interface OnnxOutput {
@@ -78,7 +84,8 @@ export class OnnxModel {
       intraOpNumThreads: Math.max(1, Math.floor(threads)),
       interOpNumThreads: 1,
       executionMode: 'sequential',
-      graphOptimizationLevel: 'all'
+      graphOptimizationLevel: 'all',
+      ...(options.spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {})
     })
     const inputName = session.inputNames[0]
     const outputName = session.outputNames[0]

@@ -6,7 +6,6 @@ import { AppError } from '../../core/errors'
 import { findMissingFeatures, insertFeatures } from '../../db/queries/image-features'
 import type { ProgressUpdate } from '../../jobs/job'
 import { activateBackend } from '../../tfjs/backend'
-import { DecodeError } from '../decode'
 import { BASE_MODEL_ID, baseModelVersion, locateBaseModel } from './base-model'
 import { FeatureExtractor } from './feature-extractor'
 import type { FileResult } from './feature-messages'
@@ -14,7 +13,7 @@ import { extractInWorkers, featureWorkerCount } from './feature-workers'
 import { onnxRuntimeChosen } from '../inference-engine'
 import { OnnxFeatureExtractor, type GraphQuantizer } from './onnx-feature-extractor'
 import { calibratingQuantizer } from './calibrating-quantizer'
-import { preprocessForMobileNet } from './mobilenet-preprocess'
+import { extractInThisThread, PREFETCH_BATCHES } from './extract-in-thread'
 import { DEFAULT_FEATURE_SPEC, featureCacheKey, specSuffix, type FeatureSpec } from './feature-spec'
 
 /** What extraction needs of an image (a TrainingExample has more). */
@@ -52,6 +51,15 @@ export interface ExtractOptions {
   spec?: FeatureSpec
   /** Builds an int8 graph when an int8 spec's graph is not cached yet; by default calibratingQuantizer on (up to 200 of) `examples`. */
   quantize?: GraphQuantizer
+  /** How the pipeline runs (benchmarks compare settings); the defaults are the measured ones. */
+  tuning?: ExtractionTuning
+}
+
+export interface ExtractionTuning {
+  /** Batches decoded ahead of the one on the backbone, in this thread. Default PREFETCH_BATCHES. */
+  prefetchBatches?: number
+  /** Let ONNX Runtime's idle threads spin (OnnxExtractorOptions.spinning). Default off. */
+  spinning?: boolean
 }
 
 export type FeatureEngine = 'onnxruntime' | 'tfjs'
@@ -103,6 +111,8 @@ export async function extractMissingFeatures(
   const engine: FeatureEngine = options.engine ?? (options.extractor || options.backend ? 'tfjs' : (await onnxRuntimeChosen()) ? 'onnxruntime' : 'tfjs')
   const batchSize = options.batchSize ?? (engine === 'onnxruntime' ? DEFAULT_ORT_BATCH : DEFAULT_EXTRACTION_BATCH)
   if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new RangeError(`batchSize must be a whole number ≥ 1, got ${batchSize}`)
+  const prefetch = options.tuning?.prefetchBatches ?? PREFETCH_BATCHES
+  if (!(Number.isInteger(prefetch) && prefetch >= 1)) throw new RangeError(`prefetchBatches must be a whole number ≥ 1, got ${prefetch}`)
   const modelVersion = options.extractor?.version ?? (await baseModelVersion(await locateBaseModel(options.modelsDir), BASE_MODEL_ID))
   const asked = options.extractor?.spec ?? options.spec ?? DEFAULT_FEATURE_SPEC
   // Only ONNX Runtime runs an int8 graph; TF.js computes the float32 features of the same spec.
@@ -173,7 +183,12 @@ export async function extractMissingFeatures(
     let onnx: OnnxFeatureExtractor | null = null
     try {
       const quantize = options.quantize ?? (spec.precision === 'int8' ? calibratingQuantizer(examples) : undefined)
-      onnx = await OnnxFeatureExtractor.load(options.modelsDir, { cacheDir: options.cacheDir ?? null, spec, ...(quantize ? { quantize } : {}) })
+      onnx = await OnnxFeatureExtractor.load(options.modelsDir, {
+        cacheDir: options.cacheDir ?? null,
+        spec,
+        ...(quantize ? { quantize } : {}),
+        ...(options.tuning?.spinning !== undefined ? { spinning: options.tuning.spinning } : {})
+      })
     } catch (error) {
       // ONNX Runtime is an optional native package: if it cannot run this graph, TF.js still can.
       report.fallback = `ONNX Runtime could not start (${(error as Error).message}); used TF.js`
@@ -183,7 +198,7 @@ export async function extractMissingFeatures(
         onnx.dispose()
         throw new Error(`the base model changed while extracting (${onnx.version})`)
       }
-      await extractInThisThread(batches, byHash, signal, { extractor: onnx, owned: true, inputSize: spec.inputSize }, commit, () => (computeStarted = performance.now()))
+      await extractInThisThread(batches, byHash, signal, { extractor: onnx, owned: true, inputSize: spec.inputSize, prefetch }, commit, () => (computeStarted = performance.now()))
       if (signal.aborted) throw cancelled()
       return finish()
     }
@@ -215,7 +230,7 @@ export async function extractMissingFeatures(
       if (!options.extractor) extractor.dispose()
       throw new Error(`the base model changed while extracting (${extractor.version})`)
     }
-    await extractInThisThread(batches, byHash, signal, { extractor, owned: !options.extractor, inputSize: spec.inputSize }, commit, () => (computeStarted = performance.now()))
+    await extractInThisThread(batches, byHash, signal, { extractor, owned: !options.extractor, inputSize: spec.inputSize, prefetch }, commit, () => (computeStarted = performance.now()))
   }
   if (signal.aborted) throw cancelled()
   return finish()
@@ -228,65 +243,4 @@ export async function extractMissingFeatures(
 /** ONNX Runtime parallelises inside one call: bigger batches keep every core busy. */
 const DEFAULT_ORT_BATCH = 32
 
-/** What extractInThisThread needs of an engine (FeatureExtractor and OnnxFeatureExtractor both are). */
-interface BatchExtractor {
-  extract(images: readonly Float32Array[]): Promise<Float32Array[]>
-  dispose(): void
-}
-
 const SINGLE_THREADED = new Set<BackendName>(['wasm', 'cpu'])
-
-/**
- * One backbone in the calling thread. Decoding of the next batch (sharp, on libuv's threads)
- * overlaps the backbone on the current one (TF.js wasm, or ONNX Runtime on its own threads); a
- * cancel stops between batches. Disposes the extractor when `owned`.
- */
-async function extractInThisThread(
-  batches: readonly string[][],
-  byHash: ReadonlyMap<string, FeatureExample>,
-  signal: AbortSignal,
-  { extractor, owned, inputSize }: { extractor: BatchExtractor; owned: boolean; inputSize: number },
-  commit: (results: readonly FileResult[]) => void,
-  onStart: () => void
-): Promise<void> {
-  const load = (hashes: string[]) => {
-    const loading = Promise.all(hashes.map((hash) => preprocess(byHash.get(hash)!, inputSize)))
-    // Handled here so a failure while the backbone runs is not an unhandled rejection; awaiting
-    // `loading` later still throws it.
-    loading.catch(() => {})
-    return loading
-  }
-  onStart()
-  let next: ReturnType<typeof load> | null = load(batches[0]!)
-  try {
-    for (let index = 0; index < batches.length; index++) {
-      const images = await next!
-      next = null
-      if (signal.aborted) break
-      next = index + 1 < batches.length ? load(batches[index + 1]!) : null
-      const ready = images.filter((image) => image.pixels !== null)
-      const features = await extractor.extract(ready.map((image) => image.pixels!))
-      let row = 0
-      commit(images.map((image) => (image.pixels === null ? { contentHash: image.hash, error: image.reason! } : { contentHash: image.hash, features: features[row++]! })))
-    }
-  } finally {
-    if (owned) extractor.dispose()
-  }
-}
-
-interface Preprocessed {
-  hash: string
-  pixels: Float32Array | null
-  reason?: string
-}
-
-async function preprocess(example: FeatureExample, inputSize: number): Promise<Preprocessed> {
-  const hash = example.contentHash!
-  try {
-    return { hash, pixels: await preprocessForMobileNet(example.path, inputSize) }
-  } catch (error) {
-    // A file that vanished or broke since import leaves one image out, not the whole run.
-    if (!(error instanceof DecodeError)) throw error
-    return { hash, pixels: null, reason: error.message }
-  }
-}

@@ -42,6 +42,11 @@ const inMemory = new Map<string, Uint8Array>()
 export interface OnnxExtractorOptions {
   /** Intra-op threads; default one per core. */
   threads?: number
+  /**
+   * Let idle intra-op threads spin (OnnxModelOptions.spinning). Default off: extraction decodes the
+   * next batches on the same cores while the backbone runs (see extract-in-thread.ts).
+   */
+  spinning?: boolean
   /** Where built graphs are kept between runs (the data folder's cache); none: this process only. */
   cacheDir?: string | null
   /** Input size, boundary and precision; default 224, pooled, float32. */
@@ -76,7 +81,7 @@ export class OnnxFeatureExtractor {
     const cached = inMemory.get(key) ?? (cachePath ? await readValidGraph(cachePath, version, spec) : null)
     if (cached) {
       try {
-        return new OnnxFeatureExtractor(await OnnxModel.create(cached, { threads }), version, spec, false)
+        return new OnnxFeatureExtractor(await OnnxModel.create(cached, { threads, spinning: options.spinning ?? false }), version, spec, false)
       } catch {
         // A file that passes the metadata check but not ONNX Runtime's: rebuild it below.
       }
@@ -90,7 +95,7 @@ export class OnnxFeatureExtractor {
     } catch {
       inMemory.set(key, bytes)
     }
-    return new OnnxFeatureExtractor(await OnnxModel.create(bytes, { threads }), version, spec, true)
+    return new OnnxFeatureExtractor(await OnnxModel.create(bytes, { threads, spinning: options.spinning ?? false }), version, spec, true)
   }
 
   /** Same contract as FeatureExtractor.extract: the spec's features per preprocessed s×s×3 image, in order. */
