@@ -83,9 +83,11 @@ export function describeModel(db: Database, run: RunSummary): { model: ModelInfo
     const { scale, offset } = scalingFor('mobilenetv2')
     return {
       model: {
-        title: 'MobileNetV2 head',
+        title: transfer?.fineTune ? 'MobileNetV2, top blocks fine-tuned' : 'MobileNetV2 head',
         kind: run.modelKind,
-        origin: `a classification head trained on the frozen features of ${info.title}`,
+        origin: transfer?.fineTune
+          ? `a classification head trained on the frozen features of ${info.title}, then its top ${transfer.fineTune.blocks} block${transfer.fineTune.blocks === 1 ? '' : 's'}, Conv_1 and the head fine-tuned together (batch norm in inference mode, Adam at ${transfer.fineTune.learningRate})`
+          : `a classification head trained on the frozen features of ${info.title}`,
         baseModel: { title: info.title, version: transfer?.baseModelVersion ?? 'not recorded', license: BASE_MODEL_LICENSES[info.id] ?? 'not recorded' },
         imported: null
       },

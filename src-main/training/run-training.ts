@@ -146,7 +146,9 @@ async function train<Extra extends object>(
   try {
     let previous: StageRecord | null = null
     let trained: TrainedStage | null = null
+    let last = 1
     for (let number = 1; ; number++) {
+      last = number
       // A stage the checkpoint is past is not rebuilt: the next one receives the checkpoint's weights.
       const skipped = resumeAt !== null && resumeAt.stage > number
       let outcome: StageRecord | null = skipped ? resumeAt.previous : null
@@ -168,7 +170,7 @@ async function train<Extra extends object>(
         }
         trained = await trainStage(stage, model, optimizer, env, plan)
         if (trained.result.stopReason === 'cancelled' || !stage.nextStage) break
-        if (trained.result.stopReason) notes.push(`stopped early: ${trained.result.stopReason}`)
+        if (trained.result.stopReason) notes.push(`stage ${number} stopped early: ${trained.result.stopReason}`)
         outcome = await stageOutcome(stage, model, trained, getRun(db, runId)?.epochs.length ?? 0)
         await saveFinishedStage(env, model, optimizer, plan, outcome.firstEpoch - 1)
       }
@@ -178,7 +180,7 @@ async function train<Extra extends object>(
       previous = outcome
     }
     const result = trained!.result
-    if (result.stopReason && result.stopReason !== 'cancelled') notes.push(`stopped early: ${result.stopReason}`)
+    if (result.stopReason && result.stopReason !== 'cancelled') notes.push(`${last > 1 ? `stage ${last} ` : ''}stopped early: ${result.stopReason}`)
     const summarize = (valAccuracy: number | null, testAccuracy: number | null) =>
       summary(db, runId, result, { valAccuracy, testAccuracy, notes, bestEpoch: trained!.bestEpoch, extra: stage.extra })
     if (result.stopReason === 'cancelled') {

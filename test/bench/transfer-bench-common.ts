@@ -27,7 +27,7 @@ export interface Settings {
 }
 
 export function readSettings(): Settings {
-  const parts = (process.env.PICTOR_BENCH_TRANSFER_PARTS ?? 'extract,oneclick').split(',').map((p) => p.trim()).filter(Boolean)
+  const parts = (process.env.PICTOR_BENCH_TRANSFER_PARTS ?? 'extract,oneclick,finetune').split(',').map((p) => p.trim()).filter(Boolean)
   return {
     images: envInt('PICTOR_BENCH_TRANSFER_IMAGES', 2000),
     test: envInt('PICTOR_BENCH_TRANSFER_TEST', 500),

@@ -14,6 +14,8 @@
 //      with the code behind the contract's labels.assign, the same train again (goal ≤ 5 s, nothing extracted);
 //      test accuracy on the CIFAR-10 test images (32×32 upscaled to 224×224 by the preprocessing), and for
 //      context the same retrain with --epochs 100
+//   3. stage 2 (fine-tune the top blocks, transfer-bench-finetune.ts): test accuracy against the head alone,
+//      its time, and images/s of its training step against PyTorch on the same cached activations (ratio)
 // Environment (all optional):
 //   PICTOR_MODELS_DIR=DIR              the base models (default ../shared/models/mobilenet_v2)
 //   PICTOR_BENCH_TRANSFER_IMAGES=N     CIFAR-10 training images of part 2, class-balanced (default 2000)
@@ -21,7 +23,7 @@
 //   PICTOR_BENCH_TRANSFER_RELABEL=N    labels changed before the retrain (default 50)
 //   PICTOR_BENCH_TRANSFER_ROUNDS=N     interleaved Pictor / PyTorch rounds of part 1 (default 2)
 //   PICTOR_BENCH_TRANSFER_BATCHES=N    timed batches of 32 per round and side in part 1 (default 4)
-//   PICTOR_BENCH_TRANSFER_PARTS=list   which parts run: extract,oneclick (default both)
+//   PICTOR_BENCH_TRANSFER_PARTS=list   which parts run: extract,oneclick,finetune (default all three)
 // Part 1 sets PICTOR_FEATURE_WORKERS=T for its own measurements; run under `taskset -c 0-N` for fewer threads.
 // Needs a current build (`npm run bench:transfer` builds first): the product's workers run from out/main.
 // Datasets are cached under os.tmpdir()/pictor-bench. Feature extraction on wasm runs at roughly
@@ -37,6 +39,7 @@ import type { OneClickResult } from './transfer-bench-oneclick'
 registerBuiltModulePaths()
 const { benchExtraction, extractionRows } = await import('./transfer-bench-extract')
 const { benchOneClick, breakdown, COLD_GOAL_S, graphNote, LONGER_EPOCHS, RELABEL_GOAL_S } = await import('./transfer-bench-oneclick')
+const { benchFineTune, fineTuneRows } = await import('./transfer-bench-finetune')
 
 interface Row {
   part: string
@@ -111,6 +114,12 @@ async function main(): Promise<void> {
   if (settings.parts.has('oneclick')) {
     await table.part(`2. one-click transfer learning on CIFAR-10 (${settings.images} train, ${settings.test} test), cold and after relabeling ${settings.relabel}`, async () => {
       oneClickRows(await benchOneClick(settings))
+    })
+  }
+
+  if (settings.parts.has('finetune')) {
+    await table.part(`3. stage 2: fine-tune the top blocks on CIFAR-10 (${settings.images} train, ${settings.test} test), accuracy and speed vs PyTorch`, async () => {
+      table.rows.push(...fineTuneRows(await benchFineTune(settings)))
     })
   }
 

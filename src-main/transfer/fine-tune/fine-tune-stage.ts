@@ -93,11 +93,24 @@ export function fineTuneStage(parts: FineTuneParts): (previous: StageOutcome) =>
           seed: settings.seed,
           head: previous.model
         }),
-      // Counted from the run's epoch numbers, so a resumed stage counts the epochs before the resume too.
-      callbacks: [{ onEpochEnd: (metrics) => void (fineTune.epochsRun = metrics.epoch + 1 - previous.firstEpoch) }],
+      callbacks: [
+        {
+          // Counted from the run's epoch numbers, so a resumed stage counts the epochs before the resume too.
+          onEpochEnd: (metrics) => void (fineTune.epochsRun = metrics.epoch + 1 - previous.firstEpoch),
+          onTrainEnd: (state) => {
+            if (state.stopReason !== 'cancelled') notes.push(stage2Summary(fineTune))
+          }
+        }
+      ],
       extra: { transfer: { ...transfer, featureSpec: extraction.spec, storedModel: 'top', fineTune } }
     }
   }
+}
+
+/** The run's closing note on stage 2 (the best validation figures are in the run's epochs and summary). */
+function stage2Summary(fineTune: FineTuneInfo): string {
+  const head = fineTune.stage1.valAccuracy === null ? '' : `; the head alone reached ${(fineTune.stage1.valAccuracy * 100).toFixed(1)}% validation accuracy`
+  return `stage 2 ran ${fineTune.epochsRun} of ${fineTune.maxEpochs} epochs from epoch ${fineTune.firstEpoch + 1}${head}; the stored model is the fine-tuned top`
 }
 
 /** Batches of block-14 activations, in the same order and with the same class weighting as stage 1's. */

@@ -75,7 +75,9 @@ export function buildTopModel(options: TopModelOptions): tfl.LayersModel {
           outputs.set(layer.name, take(layer.input))
           break
         case 'relu6':
-          outputs.set(layer.name, tfl.layers.reLU({ name: layer.name, maxValue: 6 }).apply(take(layer.input)) as tfl.SymbolicTensor)
+          // An Activation layer (tf.relu6), not ReLU({maxValue: 6}) as in the backbone: that one is relu
+          // then clipByValue, whose gradient costs five elementwise kernels where relu6's costs three.
+          outputs.set(layer.name, tfl.layers.activation({ name: layer.name, activation: 'relu6' }).apply(take(layer.input)) as tfl.SymbolicTensor)
           break
         case 'add':
           outputs.set(layer.name, tfl.layers.add({ name: layer.name }).apply(layer.inputs.map(take)) as tfl.SymbolicTensor)
