@@ -50,6 +50,19 @@ export interface ExportMetadata {
   /** For mobilenetv2 runs, the backbone's weights version (`<id>@sha256:<hex>`); null for CNNs. */
   baseModelVersion: string | null
   createdAt: string
+  /** Set for an int8 export (issue 18): how it was quantized and how it compares with float32. */
+  quantization?: ExportQuantization
+}
+
+export interface ExportQuantization {
+  precision: 'int8'
+  /** In words: weights, activations, calibration (what the .onnx file's pictor_quantization says). */
+  method: string
+  calibrationImages: number
+  float32Bytes: number
+  int8Bytes: number
+  /** On the project's test split at export time; null when it has no labeled test images. */
+  test: { images: number; float32Top1: number; int8Top1: number; agreement: number } | null
 }
 
 export interface MetadataSource {

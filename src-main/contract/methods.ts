@@ -316,7 +316,13 @@ export const methods = {
   /** Writes a run's model as ONNX and/or TF.js layers, each with metadata.json and a README, into `dir`. */
   'export.run': {
     request: z
-      .object({ runId: id.optional(), dir: folderPath, formats: z.array(z.enum(['onnx', 'tfjs'])).min(1).max(2).default(['onnx', 'tfjs']) })
+      .object({
+        runId: id.optional(),
+        dir: folderPath,
+        formats: z.array(z.enum(['onnx', 'tfjs'])).min(1).max(2).default(['onnx', 'tfjs']),
+        /** 'int8': the ONNX model quantized (issue 18), compared with float32 on the test split. */
+        quantize: z.enum(['none', 'int8']).default('none')
+      })
       .strict(),
     response: returns<ExportResult>()
   },

@@ -75,6 +75,27 @@ ${metadata.labels.map((label, index) => `${index}. ${label}`).join('\n')}
 Feed the model pixels prepared any other way and it will still answer — confidently and wrongly.
 \`metadata.json\` holds all of this as data. \`pictor-manifest.json\` lists the files Pictor wrote here,
 with their SHA-256: exporting again replaces only those, and only while unchanged; your own files here stay.
-
+${quantizationSection(metadata)}
 ${usage}`
+}
+
+/** For an int8 export: what was quantized, and how its answers compare with the float32 model's. */
+function quantizationSection(metadata: ExportMetadata): string {
+  const q = metadata.quantization
+  if (!q) return ''
+  const pct = (value: number) => `${(value * 100).toFixed(1)} %`
+  const comparison = q.test
+    ? `On this project's ${q.test.images} test images at export time: top-1 accuracy float32 ${pct(q.test.float32Top1)}, int8 ${pct(q.test.int8Top1)} ` +
+      `(${q.test.int8Top1 >= q.test.float32Top1 ? '+' : '−'}${(Math.abs(q.test.int8Top1 - q.test.float32Top1) * 100).toFixed(1)} points); ` +
+      `the two models gave the same top class for ${pct(q.test.agreement)} of them.`
+    : 'The project had no labeled test images at export time, so int8 was not compared with float32.'
+  return `
+## int8
+
+This model is quantized to int8 (${q.method}): ${(q.int8Bytes / 1e6).toFixed(1)} MB instead of ${(q.float32Bytes / 1e6).toFixed(1)} MB
+(${(q.int8Bytes / q.float32Bytes).toFixed(2)}×). Its input and output are float32 as above; inside, QuantizeLinear /
+DequantizeLinear pairs mark the int8 parts, which ONNX Runtime (and other QDQ-aware runtimes) run as int8 kernels.
+${comparison}
+Expect small differences in probabilities; check it on your own images before relying on it.
+`
 }

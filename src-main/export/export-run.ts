@@ -24,11 +24,14 @@ import { ONNX_FILE, TFJS_MODEL_JSON, TFJS_WEIGHTS, writeOnnxModel, writeTfjsMode
 import type { DriftReference } from '../serve/serve-types'
 import { driftReferenceForRun, NoReferenceImagesError } from '../serve/drift/reference-for-run'
 import { DRIFT_REFERENCE_FILE, writeDriftReference } from '../serve/drift/reference-file'
+import { checkQuantizable, writeQuantizedOnnx, type ExportPrecision } from './quantized-onnx'
 
 export interface ExportRequest {
   runId?: number
   dir: string
   formats: readonly ExportFormat[]
+  /** 'int8': the ONNX file is quantized (MobileNetV2 runs; see quantized-onnx.ts). Default 'none'. */
+  quantize?: ExportPrecision
 }
 
 export interface ExportOptions {
@@ -52,6 +55,9 @@ export async function exportRun(db: Database, request: ExportRequest, options: E
   const formats = [...new Set(request.formats)]
   if (formats.length === 0) throw new AppError('INVALID_REQUEST', 'choose at least one format (onnx, tfjs)')
   const run = runWithModel(db, request.runId, 'to export')
+  const int8 = request.quantize === 'int8'
+  if (int8 && !formats.includes('onnx')) throw new AppError('INVALID_REQUEST', 'int8 quantization applies to the ONNX format; add --format onnx')
+  if (int8 && run.modelKind === IMPORTED_MODEL_KIND) throw new AppError('UNSUPPORTED', 'an imported model cannot be quantized by Pictor; export it without int8')
   const imported = run.modelKind === IMPORTED_MODEL_KIND ? importedExport(db, run.id, formats, options.pictorVersion) : null
   const dir = resolve(request.dir)
   await prepareDestination(dir)
@@ -60,6 +66,14 @@ export async function exportRun(db: Database, request: ExportRequest, options: E
 
   options.onProgress?.(`Loading run ${run.id}'s model`)
   const classifier = imported ? null : await loadRunClassifier(db, run.id, { modelsDir: options.modelsDir, backend: options.backend ?? null })
+  if (int8) {
+    try {
+      checkQuantizable(classifier)
+    } catch (error) {
+      classifier?.dispose()
+      throw error
+    }
+  }
   let drift: DriftReference | null
   try {
     // What `pictor serve --model` compares incoming images with (stored with the run, built on first
@@ -91,7 +105,11 @@ export async function exportRun(db: Database, request: ExportRequest, options: E
       await chmod(folder, 0o755)
       const metadata = imported ? imported.metadata : buildMetadata(trainedSource(classifier!), format, options.pictorVersion)
       staged.push({ format, folder, files: [], metadata })
-      const writeModel = imported ? () => writeImportedOnnx(imported, folder) : () => writeTrainedModel(classifier!.model!, metadata, folder)
+      const writeModel = imported
+        ? () => writeImportedOnnx(imported, folder)
+        : int8 && format === 'onnx'
+          ? () => writeQuantizedOnnx(db, classifier!, metadata, folder, options.onProgress)
+          : () => writeTrainedModel(classifier!.model!, metadata, folder)
       staged.at(-1)!.files = await stageFormat(writeModel, metadata, drift, folder)
     }
     options.signal?.throwIfAborted()

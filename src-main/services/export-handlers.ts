@@ -15,7 +15,7 @@ type Methods = 'export.run'
  */
 export function exportHandlers({ session, jobs, modelsDir, info }: ServiceContext): Pick<Handlers, Methods> {
   return {
-    'export.run': async ({ runId, dir, formats }) => {
+    'export.run': async ({ runId, dir, formats, quantize }) => {
       const project = session.summary
       if (!project) throw new AppError('NO_PROJECT', 'open a project before exporting')
       if (jobs.isRunning('export')) throw new AppError('BUSY', 'an export is already running; wait for it to finish')
@@ -25,7 +25,7 @@ export function exportHandlers({ session, jobs, modelsDir, info }: ServiceContex
         projectPath: project.path,
         modelsDir,
         pictorVersion: info.version,
-        request: { runId: run.id, dir, formats }
+        request: { runId: run.id, dir, formats, quantize }
       }
       const { done } = jobs.start('export', (context) => runInWorker<ExportWorkerInput, ExportResult>(exportWorkerPath, input, context))
       return done

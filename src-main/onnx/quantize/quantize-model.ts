@@ -39,6 +39,8 @@ export interface QuantizeSummary {
   activations: number
   calibrationImages: number
   method: string
+  /** All of it in words: what the model's pictor_quantization metadata says. */
+  note: string
 }
 
 export async function quantizeOnnxModel(floatGraph: Uint8Array, options: QuantizeOptions): Promise<{ bytes: Uint8Array; summary: QuantizeSummary }> {
@@ -59,9 +61,12 @@ export async function quantizeOnnxModel(floatGraph: Uint8Array, options: Quantiz
     biasCorrection: options.biasCorrection ?? true
   })
   const described = method === 'percentile' ? `percentile ${options.percentile ?? 99.99}` : 'min-max'
-  const summary: QuantizeSummary = { convs: plan.convs.length, activations: plan.activations.length, calibrationImages: options.images.count, method: described }
   const bits = (options.reduceRange ?? true) ? '7-bit' : '8-bit'
-  const note = `int8 QDQ: ${summary.convs} convs with per-channel ${bits} int8 weights, ${summary.activations} ${activationType} activations calibrated (${described}) on ${summary.calibrationImages} images`
+  const correction = (options.biasCorrection ?? true) ? ', bias-corrected' : ''
+  const note =
+    `int8 QDQ: ${plan.convs.length} convs with per-channel ${bits} int8 weights${correction}, ` +
+    `${plan.activations.length} ${activationType} activations calibrated (${described}) on ${options.images.count} images`
+  const summary: QuantizeSummary = { convs: plan.convs.length, activations: plan.activations.length, calibrationImages: options.images.count, method: described, note }
   quantized.metadataProps = [...quantized.metadataProps.filter((entry) => entry.key !== QUANTIZATION_KEY), { key: QUANTIZATION_KEY, value: note }]
   return { bytes: encodeModel(quantized), summary }
 }
