@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url'
 import sharp from 'sharp'
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
-export const PICTOR = join(ROOT, 'bin', 'pictor.js')
+/** The `pictor` command; PICTOR_BENCH_CLI names another build's bin/pictor.js (a copy made while others edit the checkout). */
+export const PICTOR = process.env.PICTOR_BENCH_CLI || join(ROOT, 'bin', 'pictor.js')
 /** Datasets extracted or generated once and reused by later runs (and by every benchmark). */
 export const CACHE = join(tmpdir(), 'pictor-bench')
 export const CIFAR_ARCHIVE = resolve(ROOT, '..', 'shared', 'datasets', 'cifar10-jpg.tar.gz')
