@@ -120,8 +120,8 @@ export async function assertModelsUntouched(before: string): Promise<void> {
   if (after !== before) throw new Error(`the run wrote into the base model's folder ${dirname(MODEL_JSON)}:\nbefore\n${before}\nafter\n${after}`)
 }
 
-/** The app's cached ONNX feature graph: `features-<weights hash>.onnx` (in `<data folder>/cache`). */
-const FEATURE_GRAPH = /^features-[0-9a-f]+\.onnx$/
+/** The app's cached ONNX feature graphs: `features-<weights hash>[-<spec>].onnx` (in `<data folder>/cache`; the spec for any input size, boundary or precision but the default). */
+const FEATURE_GRAPH = /^features-[0-9a-f]+(-\d+-[a-z0-9_]+-[a-z0-9]+)?\.onnx$/
 
 /** Every ONNX feature graph under these folders (searched to any depth; missing folders are empty). */
 export async function featureGraphs(...folders: string[]): Promise<string[]> {
