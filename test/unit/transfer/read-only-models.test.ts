@@ -46,7 +46,7 @@ afterAll(() => removeTempDir(dir))
 
 it('trains MobileNetV2 with the graph in the data folder’s cache, writing nothing into the models folder', async () => {
   const before = state(modelsDir)
-  const run = runPictor(['train', '--project', projectPath, '--model', 'mobilenetv2', '--epochs', '2', '--json'], {
+  const run = runPictor(['train', '--project', projectPath, '--model', 'mobilenetv2', '--epochs', '2', '--input-size', '224', '--json'], {
     dataDir,
     env: { PICTOR_MODELS_DIR: modelsDir },
     unprivileged: true
