@@ -171,8 +171,8 @@ async function train<Extra extends object>(
         trained = await trainStage(stage, model, optimizer, env, plan)
         if (trained.result.stopReason === 'cancelled' || !stage.nextStage) break
         if (trained.result.stopReason) notes.push(`stage ${number} stopped early: ${trained.result.stopReason}`)
-        outcome = await stageOutcome(stage, model, trained, getRun(db, runId)?.epochs.length ?? 0)
-        await saveFinishedStage(env, model, optimizer, plan, outcome.firstEpoch - 1)
+        outcome = here && resumeAt.finished && resumeAt.outcome ? resumeAt.outcome : await stageOutcome(stage, model, trained, getRun(db, runId)?.epochs.length ?? 0)
+        await saveFinishedStage(env, model, optimizer, { ...plan, checkpointState: { ...plan.checkpointState, outcome } }, outcome.firstEpoch - 1)
       }
       if (!stage.nextStage) break
       if (!outcome) throw new Error(`run ${runId}'s checkpoint is in stage ${number + 1} but does not record stage ${number}`)
@@ -222,10 +222,10 @@ async function stageOutcome(stage: PreparedTraining<object>, model: tfl.LayersMo
   return { firstEpoch: recorded, bestEpoch: trained.bestEpoch, valLoss: validation?.loss ?? null, valAccuracy: validation?.accuracy ?? null }
 }
 
-/** Which stage the run's checkpoint was saved in, whether that stage had finished, and what the stage before it recorded. */
-function checkpointStage(db: Database, runId: number): { stage: number; finished: boolean; previous: StageRecord | null } {
-  const state = (loadCheckpoint(db, runId)?.state ?? null) as { stage?: number; finished?: boolean; previous?: StageRecord } | null
-  return { stage: state?.stage ?? 1, finished: state?.finished === true, previous: state?.previous ?? null }
+/** Which stage the run's checkpoint was saved in, whether that stage had finished (and how it ended), and what the stage before it recorded. */
+function checkpointStage(db: Database, runId: number): { stage: number; finished: boolean; previous: StageRecord | null; outcome: StageRecord | null } {
+  const state = (loadCheckpoint(db, runId)?.state ?? null) as { stage?: number; finished?: boolean; previous?: StageRecord; outcome?: StageRecord } | null
+  return { stage: state?.stage ?? 1, finished: state?.finished === true, previous: state?.previous ?? null, outcome: state?.outcome ?? null }
 }
 
 interface SummaryParts<Extra> {

@@ -16,6 +16,7 @@ import { deserializeModel } from '../../../../src-main/tfjs/model-serialization'
 import { crossEntropy } from '../../../../src-main/training/loop/metrics'
 import { readTopWeights } from '../../../../src-main/transfer/fine-tune/base-weights'
 import { buildTopModel } from '../../../../src-main/transfer/fine-tune/top-model'
+import { evaluateRun } from '../../../../src-main/review/evaluate-job'
 import { transferTrainingJob } from '../../../../src-main/workers/training-job'
 import { withProjectDb } from '../../../helpers/import-project'
 import { hasPretrained, SHARED_MODELS_DIR, writeRandomBaseModel } from '../../../helpers/mobilenet'
@@ -136,6 +137,14 @@ describe('a run with stage 2', () => {
     }
   }, 120_000)
 
+  it('evaluates through Review: every labeled image predicted from the cached block-14 inputs, none extracted again', async () => {
+    const { runId } = first
+    const evaluated = await evaluateRun({ projectPath, modelsDir, runId, backend: 'wasm' }, recordingContext())
+    expect(evaluated).toMatchObject({ runId, predicted: 40, skipped: 0 })
+    const rows = withProjectDb(projectPath, (db) => db.prepare('SELECT count(*) FROM predictions WHERE run_id = ?').pluck().get(runId) as number)
+    expect(rows).toBe(40)
+  }, 120_000)
+
   it('cancelled in stage 2, the run resumes in stage 2 and finishes', async () => {
     const settings = fineTuning()
     const runId = queueRun(projectPath, settings)
@@ -156,5 +165,29 @@ describe('a run with stage 2', () => {
     expect(resumed.transfer.fineTune).toMatchObject({ firstEpoch: stage1Epochs, stage1: { epochs: stage1Epochs } })
     expect(resumed.transfer.fineTune!.epochsRun).toBe(run.epochs.filter((epoch) => epoch.stage === 2).length)
     expect(resumed.transfer.storedModel).toBe('top')
+  }, 300_000)
+
+  it('cancelled while stage 2 extracts, the run resumes from the finished head without training it again', async () => {
+    // Another input size, so that stage 2 has block-14 inputs to extract (and a cancel to land in).
+    const settings = trainSettingsSchema.parse({ ...fineTuning(), inputSize: 128 }) as TrainSettings
+    const runId = queueRun(projectPath, settings)
+    let trained = false
+    const context = recordingContext((update) => {
+      if (update.detail?.epochMetrics) trained = true
+      return trained && update.detail?.phase === 'extracting'
+    })
+    await expect(transferTrainingJob({ projectPath, modelsDir, runId, settings, resume: false }, context)).rejects.toMatchObject({ code: 'CANCELLED' })
+    const cancelled = withProjectDb(projectPath, (db) => ({ run: getRun(db, runId)!, checkpoint: loadCheckpoint(db, runId)! }))
+    expect(cancelled.run).toMatchObject({ status: 'cancelled', resumable: true })
+    expect(cancelled.checkpoint.state).toMatchObject({ finished: true, outcome: { firstEpoch: expect.any(Number) } })
+    const stage1Epochs = cancelled.run.epochs.length
+    expect(cancelled.checkpoint.epoch).toBe(stage1Epochs - 1)
+
+    const resumed = (await transferTrainingJob({ projectPath, modelsDir, runId, settings, resume: true }, recordingContext())) as TransferRunResult
+    const run = withProjectDb(projectPath, (db) => getRun(db, runId))!
+    expect(run).toMatchObject({ status: 'done', hasModel: true })
+    expect(run.epochs.filter((epoch) => epoch.stage === undefined)).toHaveLength(stage1Epochs)
+    expect(resumed.transfer.fineTune).toMatchObject({ firstEpoch: stage1Epochs, extraction: { total: 40 } })
+    expect(resumed.transfer.featureSpec).toMatchObject({ inputSize: 128, boundary: 'block_14_input' })
   }, 300_000)
 })
