@@ -16,12 +16,13 @@ export interface QdqPlan {
 
 const ACTIVATIONS = new Set(['Relu', 'Clip'])
 
-export function planQdq(model: ModelMessage): QdqPlan {
+/** `keepFloat`: names of convs left in float32 (sensitive layers); their neighbours are still quantized. */
+export function planQdq(model: ModelMessage, keepFloat: ReadonlySet<string> = new Set()): QdqPlan {
   const graph = model.graph
   const initializers = new Set(graph.initializer.map((tensor) => tensor.name))
   const readers = readersOf(graph.node)
   const outputs = new Set(graph.output.map((output) => output.name))
-  const convs = graph.node.filter((node) => node.opType === 'Conv' && initializers.has(node.input[1]!))
+  const convs = graph.node.filter((node) => node.opType === 'Conv' && initializers.has(node.input[1]!) && !keepFloat.has(node.name))
   const adds = graph.node.filter((node) => node.opType === 'Add' && node.input.every((name) => !initializers.has(name)))
   const chosen = new Set<string>()
   for (const node of [...convs, ...adds]) {

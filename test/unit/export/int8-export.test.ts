@@ -54,7 +54,7 @@ describe('export --quantize int8', () => {
     const metadata = JSON.parse(readFileSync(join(int8Dir, 'onnx', 'metadata.json'), 'utf8')) as ExportMetadata
     const q = metadata.quantization!
     expect(q).toMatchObject({ precision: 'int8', calibrationImages: 12 })
-    expect(q.method).toMatch(/^int8 QDQ: 52 convs/)
+    expect(q.method).toMatch(/^int8 QDQ: 49 convs/)
     expect(q.test).toMatchObject({ images: 6 })
     for (const share of [q.test!.float32Top1, q.test!.int8Top1, q.test!.agreement]) expect(share).toBeGreaterThanOrEqual(0)
     expect(q.test!.agreement).toBeLessThanOrEqual(1)

@@ -12,6 +12,7 @@ import { loadOnnxRuntime, OnnxModel } from '../../../src-main/classifier/onnx-ru
 import { exportLayersModelToOnnx } from '../../../src-main/onnx/export-onnx'
 import { decodeModel, type ModelMessage } from '../../../src-main/onnx/onnx-schema'
 import { TensorType } from '../../../src-main/onnx/quantize/tensors'
+import { DEFAULT_FLOAT_CONVS } from '../../../src-main/onnx/quantize/quantize-model'
 import { bmpToPng, hasPretrained, NO_PRETRAINED, SHARED_MODELS_DIR, sharedFile } from '../../helpers/mobilenet'
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir'
 
@@ -102,28 +103,30 @@ describe('int8 QDQ quantization of MobileNetV2', () => {
     const model = decodeModel(features!.int8)
     const weights = convWeights(model)
     expect(weights).toHaveLength(52)
-    for (const { dequantize, weight, scale, axis } of weights) {
+    // The stem (the first DEFAULT_FLOAT_CONVS convs) stays float32; every other conv is int8.
+    expect(weights.slice(0, DEFAULT_FLOAT_CONVS).map(({ dequantize }) => dequantize)).toEqual([undefined, undefined, undefined])
+    for (const { dequantize, weight, scale, axis } of weights.slice(DEFAULT_FLOAT_CONVS)) {
       expect(dequantize?.opType).toBe('DequantizeLinear')
       expect(weight?.dataType).toBe(TensorType.INT8)
       expect(Number(axis ?? 0)).toBe(0) // protobuf leaves a 0 unwritten; ONNX reads it as 0
       expect(scale!.dims.map(Number)).toEqual([Number(weight!.dims[0])])
     }
-    expect(model.graph.initializer.filter((tensor) => tensor.dataType === TensorType.FLOAT && tensor.dims.length === 4)).toEqual([])
+    expect(model.graph.initializer.filter((tensor) => tensor.dataType === TensorType.FLOAT && tensor.dims.length === 4)).toHaveLength(DEFAULT_FLOAT_CONVS)
     expect(model.graph.node.filter((node) => node.opType === 'QuantizeLinear').length).toBeGreaterThan(50)
-    expect(model.metadataProps.find((entry) => entry.key === 'pictor_quantization')?.value).toMatch(/52 convs .* on 6 images/)
+    expect(model.metadataProps.find((entry) => entry.key === 'pictor_quantization')?.value).toMatch(/49 convs .* on 6 images/)
     expect(features!.int8.length / features!.float.length).toBeLessThan(0.35)
   })
 
-  it('is fused by ONNX Runtime into QLinearConv and QLinearAdd, leaving no float convolution', async (ctx) => {
+  it('is fused by ONNX Runtime into QLinearConv and QLinearAdd, leaving no float convolution but the stem', async (ctx) => {
     if (skip) return ctx.skip(skip)
     const { ort } = await loadOnnxRuntime()
     const optimized = join(dir, 'optimized.onnx')
     const session = await ort!.InferenceSession.create(features!.int8, { graphOptimizationLevel: 'all', optimizedModelFilePath: optimized })
     await session.release()
     const ops = decodeModel(readFileSync(optimized)).graph.node.map((node) => node.opType)
-    expect(ops.filter((op) => op === 'QLinearConv')).toHaveLength(52)
+    expect(ops.filter((op) => op === 'QLinearConv')).toHaveLength(52 - DEFAULT_FLOAT_CONVS)
     expect(ops.filter((op) => op === 'QLinearAdd')).toHaveLength(10)
-    expect(ops.filter((op) => op === 'Conv' || op === 'FusedConv' || op === 'Clip')).toEqual([])
+    expect(ops.filter((op) => op === 'Conv' || op === 'FusedConv' || op === 'Clip')).toHaveLength(DEFAULT_FLOAT_CONVS)
   })
 
   it('passes onnx.checker (where Python’s onnx package is installed)', (ctx) => {
