@@ -36,6 +36,8 @@ export interface FineTuneInfo {
   learningRate: number
   /** Whether the learning rate was chosen from the data (the setting was left empty). */
   learningRateChosen: boolean
+  /** Dropout before the head in stage 2 (at least 0.5); half of each training batch is mirrored. */
+  dropout: number
   /** The head alone (stage 1): its epochs and its validation figures at its best weights. */
   stage1: { epochs: number; bestEpoch: number | null; valLoss: number | null; valAccuracy: number | null }
   /** Stage 2's activations: how many were extracted and how many came from the cache. */

@@ -14,7 +14,11 @@ import type { PlugContext, PreparedTraining, StageOutcome } from '../../training
 import { featureBatches, packFeatures, type FeatureSet } from '../feature-set'
 import { readTopWeights } from './base-weights'
 import { fineTuneRate } from './fine-tune-rate'
+import { mirrorHalf } from './mirror-batches'
 import { buildTopModel } from './top-model'
+
+/** The least dropout stage 2 trains with (measured with the mirroring and learning rate: README). */
+export const FINE_TUNE_MIN_DROPOUT = 0.5
 
 export interface FineTuneParts {
   context: PlugContext
@@ -54,16 +58,19 @@ export function fineTuneStage(parts: FineTuneParts): (previous: StageOutcome) =>
     if (sets.train.size === 0) throw new AppError('INVALID_REQUEST', 'no image in the training split could be read')
 
     const learning = fineTuneRate(settings.fineTuneLearningRate, sets.train.size)
-    notes.push(
-      `stage 2: fine-tuning the top ${settings.fineTuneBlocks} block${settings.fineTuneBlocks === 1 ? '' : 's'} + Conv_1 (batch norm folded, in inference mode) ` +
-        `from the head's best weights, Adam at ${learning.learningRate}${learning.chosen ? ` (chosen from ${sets.train.size} training images)` : ''}`
-    )
     const stageSettings: TrainSettings = {
       ...settings,
       optimizer: 'adam',
       learningRate: learning.learningRate,
-      epochs: previous.firstEpoch + settings.fineTuneEpochs
+      epochs: previous.firstEpoch + settings.fineTuneEpochs,
+      // A few million weights now learn from the same images the head fitted: more dropout before the head.
+      dropout: Math.max(settings.dropout, FINE_TUNE_MIN_DROPOUT)
     }
+    notes.push(
+      `stage 2: fine-tuning the top ${settings.fineTuneBlocks} block${settings.fineTuneBlocks === 1 ? '' : 's'} + Conv_1 (batch norm folded, in inference mode) ` +
+        `from the head's best weights, Adam at ${learning.learningRate}${learning.chosen ? ` (chosen from ${sets.train.size} training images)` : ''}, ` +
+        `dropout ${stageSettings.dropout}, half of each batch mirrored`
+    )
     const fineTune: FineTuneInfo = {
       blocks: settings.fineTuneBlocks,
       epochsRun: 0,
@@ -71,6 +78,7 @@ export function fineTuneStage(parts: FineTuneParts): (previous: StageOutcome) =>
       firstEpoch: previous.firstEpoch,
       learningRate: learning.learningRate,
       learningRateChosen: learning.chosen,
+      dropout: stageSettings.dropout,
       stage1: { epochs: previous.firstEpoch, bestEpoch: previous.bestEpoch, valLoss: previous.valLoss, valAccuracy: previous.valAccuracy },
       extraction: {
         total: extraction.total,
@@ -89,7 +97,7 @@ export function fineTuneStage(parts: FineTuneParts): (previous: StageOutcome) =>
           base: top.weights,
           trainableBlocks: settings.fineTuneBlocks,
           classes: numClasses,
-          dropout: settings.dropout,
+          dropout: stageSettings.dropout,
           seed: settings.seed,
           head: previous.model
         }),
@@ -129,7 +137,7 @@ function topTraining(
     hasValidation: sets.val.size > 0,
     batchesPerEpoch: (batchSize) => stepsPerEpoch(sets.train.classIndices, { batchSize, oversample }),
     trainBatches: (epoch, batchSize) =>
-      featureBatches(sets.train, { batchSize, numClasses, seed, epoch, oversample, shape, ...(weights ? { classWeights: weights } : {}) }),
+      mirrorHalf(featureBatches(sets.train, { batchSize, numClasses, seed, epoch, oversample, shape, ...(weights ? { classWeights: weights } : {}) }), seed, epoch),
     evaluationBatches: (split, batchSize) => featureBatches(sets[split], { batchSize, numClasses, seed, epoch: 0, shuffle: false, shape })
   }
 }

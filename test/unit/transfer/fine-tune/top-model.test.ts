@@ -7,6 +7,7 @@ import { activateBackend } from '../../../../src-main/tfjs/backend'
 import { readTopWeights, type TopWeights } from '../../../../src-main/transfer/fine-tune/base-weights'
 import { foldBatchNorm } from '../../../../src-main/transfer/fine-tune/fold-batch-norm'
 import { fineTuneRate } from '../../../../src-main/transfer/fine-tune/fine-tune-rate'
+import { mirrorHalf } from '../../../../src-main/transfer/fine-tune/mirror-batches'
 import { buildTopModel, isTrainableLayer } from '../../../../src-main/transfer/fine-tune/top-model'
 import { buildHead } from '../../../../src-main/transfer/head-model'
 import { hasPretrained, SHARED_MODELS_DIR, writeRandomBaseModel } from '../../../helpers/mobilenet'
@@ -126,10 +127,48 @@ describe('the top model', () => {
 })
 
 describe('fineTuneRate', () => {
-  it('takes the setting, or 1e-4 up to 1,000 images, 1e-4·1000/n above, at least 1e-5', () => {
+  it('takes the setting, or 1e-4 up to 200 images, 1e-4·200/n above, at least 1e-5', () => {
     expect(fineTuneRate(3e-4, 50)).toEqual({ learningRate: 3e-4, chosen: false })
-    expect(fineTuneRate(null, 200)).toEqual({ learningRate: 1e-4, chosen: true })
-    expect(fineTuneRate(null, 2000)).toEqual({ learningRate: 5e-5, chosen: true })
+    expect(fineTuneRate(null, 16)).toEqual({ learningRate: 1e-4, chosen: true })
+    expect(fineTuneRate(null, 1000)).toEqual({ learningRate: 2e-5, chosen: true })
+    expect(fineTuneRate(null, 1800)).toEqual({ learningRate: 1.1e-5, chosen: true })
     expect(fineTuneRate(null, 50_000)).toEqual({ learningRate: 1e-5, chosen: true })
+  })
+})
+
+describe('mirrorHalf', () => {
+  it('mirrors about half of the rows left–right, the same way for the same seed and epoch, and leaks nothing', async () => {
+    const rows = 64
+    const values = uniform(rows * 2 * 3 * 4, -1, 1, 9)
+    const once = async () => {
+      const batches = async function* () {
+        yield { xs: tf.tensor4d(values, [rows, 2, 3, 4]), ys: tf.zeros([rows, 2]) as tf.Tensor2D, size: rows }
+      }
+      const out: Float32Array[] = []
+      for await (const batch of mirrorHalf(batches(), 1, 3)) {
+        out.push(batch.xs.dataSync() as Float32Array)
+        tf.dispose([batch.xs, batch.ys])
+      }
+      return out[0]!
+    }
+    const before = tf.memory().numTensors
+    const first = await once()
+    expect(tf.memory().numTensors).toBe(before)
+    expect(await once()).toEqual(first)
+    const original = tf.tensor4d(values, [rows, 2, 3, 4])
+    const mirrored = tf.reverse(original, 2)
+    const [a, b] = [original.dataSync(), mirrored.dataSync()]
+    tf.dispose([original, mirrored])
+    const size = 2 * 3 * 4
+    let flipped = 0
+    for (let row = 0; row < rows; row++) {
+      const got = Array.from(first.subarray(row * size, (row + 1) * size))
+      const isOriginal = maxAbsDiff(got, a.subarray(row * size, (row + 1) * size)) === 0
+      const isMirrored = maxAbsDiff(got, b.subarray(row * size, (row + 1) * size)) === 0
+      expect(isOriginal || isMirrored).toBe(true)
+      if (!isOriginal) flipped++
+    }
+    expect(flipped).toBeGreaterThan(rows / 4)
+    expect(flipped).toBeLessThan((rows * 3) / 4)
   })
 })
