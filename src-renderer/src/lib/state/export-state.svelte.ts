@@ -8,6 +8,8 @@ export class ExportState {
   #runs = $state.raw<RunSummary[]>([])
   runId = $state<number | null>(null)
   formats = $state<Record<ExportFormat, boolean>>({ onnx: true, tfjs: true })
+  /** Quantize the ONNX file to int8 (issue 18; MobileNetV2 runs). */
+  onnxInt8 = $state(false)
   dir = $state('')
   #busy = $state(false)
   #error = $state<string | null>(null)
@@ -61,7 +63,12 @@ export class ExportState {
     this.#error = null
     this.#result = null
     try {
-      this.#result = await this.api.call('export.run', { runId: this.runId!, dir: this.dir.trim(), formats: this.chosenFormats })
+      this.#result = await this.api.call('export.run', {
+        runId: this.runId!,
+        dir: this.dir.trim(),
+        formats: this.chosenFormats,
+        quantize: this.formats.onnx && this.onnxInt8 ? 'int8' : 'none'
+      })
     } catch (error) {
       this.#error = message(error)
     } finally {
