@@ -18,7 +18,7 @@
 // read-only) was left untouched.
 // Environment (all optional):
 //   PICTOR_MODELS_DIR=DIR             the base models (default ../shared/models/mobilenet_v2)
-//   PICTOR_BENCH_INFER_PARTS=list     extract,oneclick,pipeline,sizes (default all four)
+//   PICTOR_BENCH_INFER_PARTS=list     extract,oneclick,pipeline,sizes,int8 (default all five; int8: see infer-bench-int8.ts)
 //   PICTOR_BENCH_CLI=FILE             a copy of bin/pictor.js with its own out/ (a build taken while others edit the checkout)
 //   PICTOR_BENCH_INFER_SIZES=list     input sizes of parts 3 and 4 (default 96,128,160,224)
 //   PICTOR_BENCH_INFER_PIPELINE_ROUNDS=N, PICTOR_BENCH_INFER_SIZE_ROUNDS=N   rounds of parts 3 (default 3) and 4 (default 1)
@@ -52,7 +52,7 @@ type InputSize = import('../../src-main/classifier/features/feature-spec').Input
 const table = new BenchTable<Row>({ part: 'benchmark', result: 'result', note: 'note' }, (part, result, note) => ({ part, result, note }))
 
 async function main(): Promise<void> {
-  const parts = new Set((process.env.PICTOR_BENCH_INFER_PARTS ?? 'extract,oneclick,pipeline,sizes').split(',').map((p) => p.trim()))
+  const parts = new Set((process.env.PICTOR_BENCH_INFER_PARTS ?? 'extract,oneclick,pipeline,sizes,int8').split(',').map((p) => p.trim()))
   const sizes = (process.env.PICTOR_BENCH_INFER_SIZES ?? '96,128,160,224').split(',').map((size) => Number(size) as InputSize)
   const t = benchThreads()
   const d = decodeThreads()
@@ -138,6 +138,12 @@ async function main(): Promise<void> {
     await table.part(`4. one-click per input size on CIFAR-10 (${settings.images} train, ${settings.test} test)`, async () => {
       const runs = await benchSizes({ train: settings.images, test: settings.test, sizes, rounds: envInt('PICTOR_BENCH_INFER_SIZE_ROUNDS', 1) })
       table.rows.push(...sizeRows(runs, `${settings.images} + ${settings.test} CIFAR-10 images (32 px)`))
+    })
+  }
+  if (parts.has('int8')) {
+    await table.part('5. int8 backbone (issue 18): float32 vs int8 on ONNX Runtime, end to end, and agreement on CIFAR-10', async () => {
+      const { benchInt8 } = await import('./infer-bench-int8')
+      table.rows.push(...(await benchInt8(MODELS_DIR)).rows)
     })
   }
   table.print()
