@@ -63,6 +63,8 @@ export async function suggestWith(db: Database, input: SuggestInput, { signal, o
         cacheDir: input.cacheDir ?? null,
         signal,
         backend: input.backend ?? null,
+        // What the run's model takes (another input size, or block 14's input for a fine-tuned run).
+        ...(classifier.featureSpec ? { spec: classifier.featureSpec } : {}),
         onProgress: ({ done, total: missing, message }) => onProgress({ done, total: missing, message })
       })
     }

@@ -158,6 +158,7 @@ async function train<Extra extends object>(
         optimizer?.dispose()
         model = next
         optimizer = createOptimizer(stage.settings)
+        logger.learningRate = stage.settings.learningRate
         const here = resumeAt?.stage === number
         const plan: StagePlan = {
           number,

@@ -26,9 +26,16 @@ export class TensorBoardLogger implements TrainingCallback {
   #writers: RunLogWriters | null = null
   #stopped = false
   #histograms: boolean | null
+  #learningRate: number
 
   constructor(private readonly options: TensorBoardLoggerOptions) {
     this.#histograms = options.histograms
+    this.#learningRate = options.learningRate
+  }
+
+  /** The rate logged with each epoch from now on (a run's second stage trains with its own). */
+  set learningRate(rate: number) {
+    this.#learningRate = rate
   }
 
   /** Open writers, or null once logging has stopped. */
@@ -46,7 +53,7 @@ export class TensorBoardLogger implements TrainingCallback {
 
   onEpochEnd(metrics: EpochMetrics, state: LoopState): void {
     this.#attempt((writers) => {
-      writers.epoch(metrics, this.options.learningRate)
+      writers.epoch(metrics, this.#learningRate)
       if (this.#histograms) {
         const weights = state.model.trainableWeights.map((weight) => ({ name: weight.name, values: weight.read().dataSync() }))
         writers.histograms(weights, metrics.epoch)
