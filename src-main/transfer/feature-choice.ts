@@ -7,10 +7,11 @@ import { DEFAULT_FEATURE_SPEC, INPUT_SIZES, type FeaturePrecision, type FeatureS
 /**
  * What 'auto' precision means on these machines: float32. int8 would be the default only if it were
  * ≥ 1.3× faster end to end and its predictions agreed with float32's on ≥ 99 % of the test images at
- * hand (issue 18). Measured (`npm run bench:infer` part 5, 2 cores, load average 3–5 from other work):
- * int8 backbone 1.58–1.69× float32's, end to end 1.25–1.32×; top-1 agreement on the 500 CIFAR-10 test
- * images 89.4 % (float32 head on int8 features) / 86.8 % (head trained on int8 features), accuracy
- * 64.4 % → 62.0–62.6 %; the six shared photos agree 6 of 6. Both bars missed: int8 stays an option.
+ * hand (issue 18). Measured (`npm run bench:infer` part 5, 2 cores, three runs at load average 3–6 from
+ * other work): int8 backbone 1.58–1.74× float32's, end to end 1.25–1.38×; top-1 agreement on the 500
+ * CIFAR-10 test images 89.4 % (float32 head on int8 features) / 86.8 % (head trained on int8 features),
+ * accuracy 64.4 % → 62.0–62.6 %; the six shared photos agree 6 of 6. Agreement misses the bar by far,
+ * so int8 stays an option.
  */
 export const AUTO_PRECISION: FeaturePrecision = 'float32'
 
