@@ -22,6 +22,9 @@ import { makeTempDir, removeTempDir } from '../../helpers/temp-dir'
 
 const PHOTOS = ['cat.bmp', 'grace_hopper.bmp', 'hot_dog.jpg', 'owl.jpg', 'parrot.jpg', 'sunflower.bmp']
 let dir: string
+/** Debian's Python, where .ci/run installs python3-onnx (PATH may hold another python3, e.g. pyenv's). */
+const DEBIAN_PYTHON = '/usr/bin/python3'
+
 let skip: string | null = null
 let photoPaths: string[] = []
 let features: { float: Uint8Array; int8: Uint8Array } | null = null
@@ -132,13 +135,13 @@ describe('int8 QDQ quantization of MobileNetV2', () => {
   it('passes onnx.checker (where Python’s onnx package is installed)', (ctx) => {
     if (skip) return ctx.skip(skip)
     try {
-      execFileSync('python3', ['-c', 'import onnx'], { stdio: 'ignore' })
+      execFileSync(DEBIAN_PYTHON, ['-c', 'import onnx'], { stdio: 'ignore' })
     } catch {
-      return ctx.skip('python3 with the onnx package is not installed')
+      return ctx.skip('Debian’s python3-onnx is not installed (/usr/bin/python3 cannot import onnx)')
     }
     const path = join(dir, 'int8.onnx')
     writeFileSync(path, features!.int8)
-    execFileSync('python3', ['-c', `import onnx; onnx.checker.check_model(onnx.load(${JSON.stringify(path)}), full_check=True)`])
+    execFileSync(DEBIAN_PYTHON, ['-c', `import onnx; onnx.checker.check_model(onnx.load(${JSON.stringify(path)}), full_check=True)`])
   })
 
   it('gives features within cosine 0.99 of float32 on the shared photos, and the same ImageNet top-1 on every one', async (ctx) => {
