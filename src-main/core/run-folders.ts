@@ -19,9 +19,12 @@ export function runLogDir(projectPath: string, runId: number, logRoot?: string |
   return join(logRoot ?? defaultLogRoot(projectPath), runFolderName(runId))
 }
 
-/** Where a run's report goes unless the user says otherwise: its own folder, beside its logs. */
-export function runReportPath(runLogFolder: string): string {
-  return join(runLogFolder, 'report.html')
+/**
+ * Where a run's report goes unless the user says otherwise: its own folder, beside its logs; a run
+ * with no recorded folder (from before schema v13, or imported) uses the project's default one.
+ */
+export function runReportPath(projectPath: string, run: { id: number; logDir: string | null }): string {
+  return join(run.logDir ?? runLogDir(projectPath, run.id), 'report.html')
 }
 
 /** The log root of a run's folder: what `tensorboard --logdir` is given. */

@@ -6,7 +6,7 @@ import type { BackendName } from '../contract/types'
 import { writeFileAtomic } from '../core/atomic-write'
 import { runWithModel } from '../classifier/run-choice'
 import { AppError, toAppError } from '../core/errors'
-import { runLogDir, runReportPath } from '../core/run-folders'
+import { runReportPath } from '../core/run-folders'
 import { withJobDatabase } from '../db/connection'
 import { getRunEvaluation } from '../db/queries/run-evaluations'
 import type { JobContext } from '../jobs/job'
@@ -21,7 +21,7 @@ export interface ReportInput {
   /** <data folder>/thumbnails (ThumbnailStore); null: thumbnails made from the image files with sharp */
   thumbnailsDir: string | null
   runId: number
-  /** Default: runReportPath(run.logDir ?? runLogDir(projectPath, runId)) from src-main/core/run-folders.ts */
+  /** Default: the run's own report path (runReportPath in src-main/core/run-folders.ts). */
   outPath?: string | null
   backend?: BackendName | null
 }
@@ -44,7 +44,7 @@ export function writeRunReport(input: ReportInput, context: JobContext): Promise
 async function reportWith(db: Database, input: ReportInput, { signal, onProgress }: JobContext): Promise<ReportResult> {
   const started = performance.now()
   const run = runWithModel(db, input.runId, 'to report on')
-  const path = input.outPath ?? runReportPath(run.logDir ?? runLogDir(input.projectPath, run.id))
+  const path = input.outPath ?? runReportPath(input.projectPath, run)
   try {
     const evaluated = getRunEvaluation(db, run.id) === undefined
     if (evaluated) {

@@ -1,7 +1,7 @@
 import { REPORT_ROUTE_PREFIX } from '../contract/report'
 import { getRun } from '../db/queries/training-runs'
 import type { ProjectSession } from '../services/project-session'
-import { runReportFile } from '../services/report-file'
+import { runReportPath } from '../core/run-folders'
 
 // A run's report as the page opens and prints it: `/reports/<run id>` answers the open project's run's
 // own report file, found through the project database, never from a path in the URL. The report is
@@ -30,5 +30,5 @@ export function reportFileFor(pathname: string, session: ProjectSession): string
   const project = session.summary
   if (runId === null || !project) return null
   const run = getRun(session.db, runId)
-  return run ? runReportFile(project.path, run) : null
+  return run ? runReportPath(project.path, run) : null
 }

@@ -11,7 +11,8 @@ import type { ReportInput } from '../report/write-report'
 import reportWorkerPath from '../workers/report-worker?modulePath'
 import type { ServiceContext } from './context'
 import { requireRun } from './records'
-import { describeReportFile, runReportFile } from './report-file'
+import { runReportPath } from '../core/run-folders'
+import { describeReportFile } from './report-file'
 
 type Methods = 'report.create' | 'report.status'
 
@@ -39,7 +40,7 @@ export function reportHandlers({ session, jobs, events, modelsDir, cacheDir, thu
         cacheDir,
         thumbnailsDir: thumbnails.dir,
         runId: run.id,
-        outPath: path ?? runReportFile(projectPath, run),
+        outPath: path ?? runReportPath(projectPath, run),
         backend: null
       }
       const { jobId, done } = jobs.start(
@@ -57,7 +58,7 @@ export function reportHandlers({ session, jobs, events, modelsDir, cacheDir, thu
     },
     'report.status': async ({ runId }) => {
       const { path: projectPath } = project('looking for a report')
-      return describeReportFile(runReportFile(projectPath, requireRun(session.db, runId)))
+      return describeReportFile(runReportPath(projectPath, requireRun(session.db, runId)))
     }
   }
 }

@@ -5,6 +5,7 @@
 // afterwards from what the project stored (`pictor runs logs`), by this one module.
 import { join } from 'node:path'
 import type { EpochMetrics } from '../contract/types'
+import { argmax } from '../db/queries/predictions'
 import { EventFileWriter, type EventFileWriterOptions } from '../tensorboard/event-file-writer'
 import { confusionMatrixImage, imageGrid } from '../tensorboard/run-images'
 import type { CollectedPredictions } from './loop/train-loop'
@@ -130,7 +131,7 @@ export function mistakeCaption(label: string | undefined, predicted: string | un
 export function confusionOf(predictions: CollectedPredictions, classCount: number): number[][] {
   const matrix = Array.from({ length: classCount }, () => new Array<number>(classCount).fill(0))
   predictions.trueIndices.forEach((trueIndex, row) => {
-    matrix[trueIndex]![argMax(predictions.probabilities[row]!)]! += 1
+    matrix[trueIndex]![argmax(predictions.probabilities[row]!).index]! += 1
   })
   return matrix
 }
@@ -150,7 +151,7 @@ export function worstMistakes(predictions: CollectedPredictions, limit: number):
   const mistakes: Mistake[] = []
   predictions.trueIndices.forEach((trueIndex, row) => {
     const probabilities = predictions.probabilities[row]!
-    const predictedIndex = argMax(probabilities)
+    const predictedIndex = argmax(probabilities).index
     if (predictedIndex === trueIndex) return
     mistakes.push({
       imageId: predictions.imageIds[row]!,
@@ -161,10 +162,4 @@ export function worstMistakes(predictions: CollectedPredictions, limit: number):
     })
   })
   return mistakes.sort((a, b) => b.loss - a.loss).slice(0, limit)
-}
-
-function argMax(values: ArrayLike<number>): number {
-  let best = 0
-  for (let index = 1; index < values.length; index++) if (values[index]! > values[best]!) best = index
-  return best
 }

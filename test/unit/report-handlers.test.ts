@@ -1,7 +1,6 @@
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runReportPath } from '../../src-main/core/run-folders'
 import { getRun } from '../../src-main/db/queries/training-runs'
 import { answerPath } from '../../src-main/server/app-routes'
 import { REPORT_CONTENT_SECURITY_POLICY } from '../../src-main/server/report-route'
@@ -43,7 +42,7 @@ afterAll(() => {
 })
 
 describe('a run report from the app', () => {
-  const defaultPath = () => runReportPath(withProjectDb(setup.projectPath, (db) => getRun(db, runId)!.logDir!))
+  const defaultPath = () => join(withProjectDb(setup.projectPath, (db) => getRun(db, runId)!.logDir!), 'report.html')
 
   it('a run without a report: status says where it will be, the route answers 404', async () => {
     expect(await call('report.status', { runId })).toEqual({ path: defaultPath(), exists: false, bytes: 0, writtenAt: null })

@@ -1,7 +1,7 @@
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { runLogDir, runReportPath } from '../../src-main/core/run-folders'
+import { runLogDir } from '../../src-main/core/run-folders'
 import { createRun, setRunLogDir } from '../../src-main/db/queries/training-runs'
 import { answerPath } from '../../src-main/server/app-routes'
 import { REPORT_CONTENT_SECURITY_POLICY, reportRunIdFor } from '../../src-main/server/report-route'
@@ -43,7 +43,7 @@ describe('the report route in browser mode', () => {
     const second = createRun(db, { modelKind: 'cnn', settings, classNames: ['a', 'b'], backend: null })
     const logs = join(root, 'elsewhere', 'run-1')
     setRunLogDir(db, first, logs)
-    return { path, first: runReportPath(logs), second: runReportPath(runLogDir(path, second)) }
+    return { path, first: join(logs, 'report.html'), second: join(runLogDir(path, second), 'report.html') }
   }
 
   it('answers 404 with no project open', async () => {

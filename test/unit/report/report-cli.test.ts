@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runLogDir, runReportPath } from '../../../src-main/core/run-folders'
+import { runLogDir } from '../../../src-main/core/run-folders'
 import { getRun } from '../../../src-main/db/queries/training-runs'
 import { activateBackend } from '../../../src-main/tfjs/backend'
 import { trainingJob } from '../../../src-main/workers/training-job'
@@ -57,7 +57,7 @@ describe('pictor report', () => {
     expect(result.status).toBe(0)
     const printed = JSON.parse(result.stdout) as Record<string, unknown>
     const run = withProjectDb(projectPath, (db) => getRun(db, runId))!
-    const path = runReportPath(run.logDir ?? runLogDir(projectPath, runId))
+    const path = join(run.logDir ?? runLogDir(projectPath, runId), 'report.html')
     expect(printed).toMatchObject({ runId, path, evaluated: true, bytes: statSync(path).size })
     expect(Object.keys(printed).toSorted()).toEqual(['bytes', 'evaluated', 'path', 'runId', 'seconds'])
     expect(typeof printed.seconds).toBe('number')

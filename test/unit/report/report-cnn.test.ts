@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AppError } from '../../../src-main/core/errors'
-import { runLogDir, runReportPath } from '../../../src-main/core/run-folders'
+import { runLogDir } from '../../../src-main/core/run-folders'
 import { getRun } from '../../../src-main/db/queries/training-runs'
 import { recordIssueDecision } from '../../../src-main/db/queries/label-issue-decisions'
 import { saveLabelIssueScan } from '../../../src-main/db/queries/label-issue-scans'
@@ -70,7 +70,7 @@ describe('writeRunReport on a seed CNN run', () => {
     const context = recordingContext()
     const result = await writeRunReport(input, context)
     const run = withProjectDb(input.projectPath, (db) => getRun(db, input.runId))!
-    const expected = runReportPath(run.logDir ?? runLogDir(input.projectPath, input.runId))
+    const expected = join(run.logDir ?? runLogDir(input.projectPath, input.runId), 'report.html')
     expect(result).toMatchObject({ runId: input.runId, path: expected, evaluated: true })
     expect(statSync(expected).size).toBe(result.bytes)
     expect(context.updates.at(-1)!.message).toBe(`Wrote the report of run ${input.runId} to ${expected}`)
