@@ -1,6 +1,7 @@
 // The part of onnx.proto (github.com/onnx/onnx, onnx/onnx.proto) that the exporter writes and the
 // metadata reader reads, declared in code as a protobufjs reflection root. Field numbers and types
-// follow the ONNX spec exactly (they are the wire format); messages and fields we never write
+// follow the ONNX spec exactly (they are the wire format; test/unit/onnx/onnx-schema-descriptors.test.ts
+// checks each against the installed onnx package); messages and fields we never write
 // (training info, functions, sparse tensors, sequence/map types) are left out, which protobuf
 // decoding tolerates: unknown fields are skipped. Names are the spec's, camel-cased as protobufjs
 // does for .proto files.
@@ -23,6 +24,9 @@ export const AttributeType = {
 } as const
 
 const repeated = 'repeated'
+// onnx.proto is proto2: a repeated number is packed only where it says so (TensorProto's *_data).
+// protobufjs packs every repeated number unless told not to; we write what onnx itself writes.
+const unpacked = { packed: false }
 
 const descriptor: protobuf.INamespace = {
   nested: {
@@ -68,7 +72,7 @@ const descriptor: protobuf.INamespace = {
         },
         TensorProto: {
           fields: {
-            dims: { rule: repeated, type: 'int64', id: 1 },
+            dims: { rule: repeated, type: 'int64', id: 1, options: unpacked },
             dataType: { type: 'int32', id: 2 },
             floatData: { rule: repeated, type: 'float', id: 4, options: { packed: true } },
             int32Data: { rule: repeated, type: 'int32', id: 5, options: { packed: true } },
@@ -89,8 +93,8 @@ const descriptor: protobuf.INamespace = {
             s: { type: 'bytes', id: 4 },
             t: { type: 'TensorProto', id: 5 },
             g: { type: 'GraphProto', id: 6 },
-            floats: { rule: repeated, type: 'float', id: 7 },
-            ints: { rule: repeated, type: 'int64', id: 8 },
+            floats: { rule: repeated, type: 'float', id: 7, options: unpacked },
+            ints: { rule: repeated, type: 'int64', id: 8, options: unpacked },
             strings: { rule: repeated, type: 'bytes', id: 9 },
             tensors: { rule: repeated, type: 'TensorProto', id: 10 },
             graphs: { rule: repeated, type: 'GraphProto', id: 11 },

@@ -12,6 +12,7 @@ import { activateBackend } from '../../../src-main/tfjs/backend'
 import { withProjectDb } from '../../helpers/import-project'
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir'
 import { queueRun, trainSettings } from '../../helpers/training-project'
+import { expectExportedOnnx, NO_PYTHON_ONNX } from '../../helpers/onnx-checker'
 import { concat, imagePaths, loadExportedTfjs, maxAbsDiff, trainTinyCnn, withProjectDbAsync, type TrainedProject } from './trained-run'
 
 // export.run's core on a real CNN run trained by the real job: both formats written with metadata a
@@ -133,6 +134,13 @@ describe('exportRun', () => {
       classifier.dispose()
     }
     expect(tf.memory().numTensors).toBe(tensorsBefore)
+  })
+
+  it('writes an ONNX file the ONNX project’s checker accepts (full_check, strict shape inference)', async (ctx) => {
+    if (NO_PYTHON_ONNX) return ctx.skip(NO_PYTHON_ONNX)
+    const out = join(dir, 'out-checked')
+    await exportTo(out, ['onnx'])
+    expectExportedOnnx(join(out, 'onnx'))
   })
 
   it("a re-export replaces only the files Pictor wrote and keeps the user's own files in the folder", async () => {

@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { TrainSettings } from '../../../src-main/contract/types'
+import type { ExportResult, TrainSettings } from '../../../src-main/contract/types'
 import { trainSettingsSchema } from '../../../src-main/contract/train-settings'
 import { exportRun } from '../../../src-main/export/export-run'
 import type { ExportMetadata } from '../../../src-main/classifier/model-metadata'
@@ -14,6 +14,7 @@ import { transferTrainingJob } from '../../../src-main/workers/training-job'
 import { hasPretrained, NO_PRETRAINED, SHARED_MODELS_DIR } from '../../helpers/mobilenet'
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir'
 import { createTrainingProject, queueRun, recordingContext, splitGroups } from '../../helpers/training-project'
+import { expectExportedOnnx, NO_PYTHON_ONNX } from '../../helpers/onnx-checker'
 import { imagePaths, trainTinyCnn, withProjectDbAsync } from './trained-run'
 
 // `export --quantize int8` (issue 18) of a real one-click MobileNetV2 run: the ONNX file is the
@@ -40,13 +41,23 @@ afterAll(() => dir && removeTempDir(dir))
 const exportTo = (out: string, request: { formats: ('onnx' | 'tfjs')[]; quantize?: 'none' | 'int8' }, project = projectPath) =>
   withProjectDbAsync(project, (db) => exportRun(db, { dir: out, ...request }, { modelsDir: SHARED_MODELS_DIR, pictorVersion: 'test' }))
 
+let exported: Promise<{ floatDir: string; int8Dir: string; result: ExportResult }> | undefined
+
+/** The run exported once as float32 and once as int8 ONNX, for every test that reads the files. */
+function exportBoth() {
+  exported ??= (async () => {
+    const [floatDir, int8Dir] = [join(dir, 'float'), join(dir, 'int8')]
+    await exportTo(floatDir, { formats: ['onnx'] })
+    return { floatDir, int8Dir, result: await exportTo(int8Dir, { formats: ['onnx'], quantize: 'int8' }) }
+  })()
+  return exported
+}
+
 describe('export --quantize int8', () => {
   it('writes the int8 classifier at most 0.35× the float32 file, with its test-split comparison in metadata and README', async (ctx) => {
     if (skip) return ctx.skip(skip)
-    const [floatDir, int8Dir] = [join(dir, 'float'), join(dir, 'int8')]
-    await exportTo(floatDir, { formats: ['onnx'] })
-    const exported = await exportTo(int8Dir, { formats: ['onnx'], quantize: 'int8' })
-    expect(exported.files).toContain('onnx/model.onnx')
+    const { floatDir, int8Dir, result } = await exportBoth()
+    expect(result.files).toContain('onnx/model.onnx')
     const [floatFile, int8File] = [join(floatDir, 'onnx', 'model.onnx'), join(int8Dir, 'onnx', 'model.onnx')]
     const ratio = statSync(int8File).size / statSync(floatFile).size
     expect(ratio).toBeLessThanOrEqual(0.35)
@@ -78,6 +89,16 @@ describe('export --quantize int8', () => {
     } finally {
       await model.dispose()
     }
+  }, 300_000)
+
+  it('writes float32 and int8 ONNX files the ONNX project’s checker accepts (full_check, strict shape inference)', async (ctx) => {
+    if (skip) return ctx.skip(skip)
+    if (NO_PYTHON_ONNX) return ctx.skip(NO_PYTHON_ONNX)
+    const { floatDir, int8Dir } = await exportBoth()
+    expectExportedOnnx(join(floatDir, 'onnx'))
+    const int8 = expectExportedOnnx(join(int8Dir, 'onnx'))
+    // QuantizeLinear/DequantizeLinear with per-channel axes need opset 13 or later.
+    expect(int8.opsets['ai.onnx']).toBeGreaterThanOrEqual(13)
   }, 300_000)
 
   it('refuses a format other than ONNX, and a CNN run, before writing anything', async (ctx) => {

@@ -24,6 +24,7 @@ import { withProjectDb } from '../../helpers/import-project'
 import { hasPretrained, NO_PRETRAINED, SHARED_MODELS_DIR, writeRandomBaseModel } from '../../helpers/mobilenet'
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir'
 import { createTrainingProject, queueRun, recordingContext, splitGroups } from '../../helpers/training-project'
+import { expectExportedOnnx, NO_PYTHON_ONNX } from '../../helpers/onnx-checker'
 import { concat, loadExportedTfjs, maxAbsDiff, withProjectDbAsync } from './trained-run'
 
 // ONNX Runtime as the feature engine of one-click fine-tuning, and the export of a mobilenetv2 run
@@ -159,5 +160,14 @@ describe('export of a mobilenetv2 run', () => {
       classifier.dispose()
     }
     expect(existsSync(join(out, 'tfjs', 'group1-shard1of1.bin'))).toBe(true)
+  })
+
+  it('is an ONNX file the ONNX project’s checker accepts (full_check, strict shape inference)', async (ctx) => {
+    // Validity does not need ImageNet knowledge: this runs on the random backbone where the real one is absent.
+    if (NO_PYTHON_ONNX) return ctx.skip(NO_PYTHON_ONNX)
+    const out = join(dir, 'export-checked')
+    await withProjectDbAsync(projectPath, (db) => exportRun(db, { dir: out, formats: ['onnx'] }, { modelsDir, pictorVersion: 'test' }))
+    const check = expectExportedOnnx(join(out, 'onnx'))
+    expect(check.inputs[0]!.shape.slice(1)).toEqual([224, 224, 3])
   })
 })

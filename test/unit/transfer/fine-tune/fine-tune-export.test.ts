@@ -16,6 +16,7 @@ import { withProjectDb } from '../../../helpers/import-project'
 import { hasPretrained, NO_PRETRAINED, SHARED_MODELS_DIR } from '../../../helpers/mobilenet'
 import { makeTempDir, removeTempDir } from '../../../helpers/temp-dir'
 import { createTrainingProject, queueRun, recordingContext, splitGroups } from '../../../helpers/training-project'
+import { expectExportedOnnx, NO_PYTHON_ONNX } from '../../../helpers/onnx-checker'
 import { concat, loadExportedTfjs, maxAbsDiff, withProjectDbAsync } from '../../export/trained-run'
 
 // The export of a fine-tuned run (stage 2 on): the ONNX and TF.js files hold the whole classifier
@@ -68,4 +69,12 @@ it('exports the fine-tuned classifier: ONNX Runtime and the TF.js files answer l
   } finally {
     classifier.dispose()
   }
+}, 120_000)
+
+it('exports a fine-tuned ONNX file the ONNX project’s checker accepts (full_check, strict shape inference)', async (context) => {
+  if (!hasPretrained) return context.skip(NO_PRETRAINED)
+  if (NO_PYTHON_ONNX) return context.skip(NO_PYTHON_ONNX)
+  const out = join(dir, 'export-checked')
+  await withProjectDbAsync(projectPath, (db) => exportRun(db, { dir: out, formats: ['onnx'] }, { modelsDir: SHARED_MODELS_DIR, pictorVersion: 'test' }))
+  expectExportedOnnx(join(out, 'onnx'))
 }, 120_000)
