@@ -11,6 +11,9 @@
 //      images) is shown beside it as context only
 //   3. Fashion-MNIST (Debian dataset-fashion-mnist) as 28×28 greyscale PNG files, same path, --size 28
 //      --grayscale, with the same PyTorch reference
+//   4. cifar-full, only when named (PICTOR_BENCH_PARTS=cifar-full; 1-2 h on 2 cores): the seed's experiment
+//      at full size, 10 epochs plain and 20 augmented, Pictor and PyTorch on the same split lists, side by
+//      side with goals (train-bench-cifar-full.ts has its own knobs)
 // Environment (all optional):
 //   PICTOR_BENCH_FULL=1          full length: every training image (CIFAR-10 45,000 + 5,000 validation, Fashion-
 //                                MNIST 54,000 + 5,400) and the whole test sets, 10 epochs; a few hours on 2 cores
@@ -24,10 +27,11 @@
 //   PICTOR_BENCH_STEPS=N         timed steps per round in part 1 (default 30; PICTOR_BENCH_WARMUP, default 5)
 //   PICTOR_BENCH_ROUNDS=N        interleaved tfjs / PyTorch rounds in part 1 (default 3)
 //   PICTOR_BENCH_CPU=0           skip the tfjs cpu-backend reference (2 steps, about a minute each)
-//   PICTOR_BENCH_PARTS=list      which parts run: throughput,cifar,fmnist (default all)
+//   PICTOR_BENCH_PARTS=list      which parts run: throughput,cifar,fmnist (the default), cifar-full
 // Datasets are cached under os.tmpdir()/pictor-bench.
 import * as tf from '@tensorflow/tfjs-core'
 import { type BenchSettings, BenchTable, benchThreads, CACHE, percent, readSettings, runConditions, seconds } from './train-bench-common'
+import { benchCifarFull } from './train-bench-cifar-full'
 import { prepareCifar, prepareFashionMnist, type SplitFolder } from './train-bench-data'
 import { type PictorTraining, printTraining, trainWithPictor } from './train-bench-pictor'
 import { type TorchTraining, trainingThreads, trainWithTorch } from './train-bench-reference'
@@ -138,7 +142,8 @@ async function main(): Promise<void> {
     'tfjs (part 1)': 'wasm trainLoop in this thread: 1 thread (the wasm backend runs one thread in Node)',
     'PyTorch (part 1)': `torch.set_num_threads(1) for the ratio; ${benchThreads()} threads as context`,
     'pictor train (parts 2, 3)': 'the seed CNN on its best backend (wasm: 1 thread) in a worker, decoding on libuv\'s pool',
-    'PyTorch reference (parts 2, 3)': 'as many threads as pictor train\'s backend (1 on wasm); images decoded once before training'
+    'PyTorch reference (parts 2, 3)': 'as many threads as pictor train\'s backend (1 on wasm); images decoded once before training',
+    'cifar-full (part 4, only when named)': `pictor train on its own choice of backend; PyTorch torch.set_num_threads(${benchThreads()}), run after it, never at once`
   })
   console.log(`training benchmark: node ${process.version}, tfjs-core ${tf.version_core}, cache ${CACHE}` +
     `${settings.full ? ', FULL LENGTH (PICTOR_BENCH_FULL=1)' : ''}\n${runConditions(table.sides)}`)
@@ -172,6 +177,12 @@ async function main(): Promise<void> {
       const dataset = await prepareFashionMnist(settings.fmnistTrain, settings.fmnistTest)
       const args = [...base, '--size', '28', '--grayscale']
       await train('3 Fashion-MNIST', dataset, args, settings.epochs ?? 10, settings, '', true)
+    })
+  }
+
+  if (settings.parts.has('cifar-full')) {
+    await table.part('4. CIFAR-10 full size, the seed\'s experiment: Pictor beside PyTorch', async () => {
+      table.rows.push(...(await benchCifarFull()))
     })
   }
 
