@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
 import { availableParallelism } from 'node:os'
 import { resolve } from 'node:path'
 import type { Database } from 'better-sqlite3'
@@ -18,12 +16,14 @@ import { labelStatements } from '../db/queries/labels'
 import { ensureSource, markSourceScanned } from '../db/queries/sources'
 import { writeTransaction } from '../db/transaction'
 import type { JobContext } from '../jobs/job'
-import { fileErrorFromSystem, FileError } from './file-errors'
+import { FileError } from './file-errors'
 import { interpretPath } from './folder-layout'
-import { analyseImage, DEFAULT_LIMITS, type AnalysisLimits, type ImageAnalysis } from './image-analysis'
+import { DEFAULT_LIMITS, type AnalysisLimits } from './image-analysis'
 import { emptyReport, type ImportReport } from './import-report'
+import { processFile, type Outcome } from './process-file'
 import { ThumbnailStore } from './thumbnail-store'
-import { walkFolder, type FoundFile } from './walk'
+import { ThumbnailWrites } from './thumbnail-writes'
+import { walkFolder } from './walk'
 
 export interface ImportInput {
   projectPath: string
@@ -46,8 +46,6 @@ export interface ImportInput {
  */
 const BATCH_SIZE = 256
 const BATCH_MAX_MS = 1000
-
-type Outcome = { file: FoundFile; analysis: ImageAnalysis; contentHash: string } | { file: FoundFile; error: FileError }
 
 /**
  * Imports (or re-scans) one folder into a project. Incremental: unchanged files are not read again,
@@ -117,7 +115,7 @@ async function runImport(db: Database, context: RunContext): Promise<ImportRepor
   writeTransaction(db, () => {
     for (const name of [...classNames].filter((n): n is string => n !== null).sort()) writer.ensureClass(name)
   })
-  const thumbnails = new ThumbnailStore(input.thumbnailDir)
+  const thumbnails = new ThumbnailWrites(new ThumbnailStore(input.thumbnailDir))
   const limits = input.limits ?? DEFAULT_LIMITS
   const maxFileBytes = input.maxFileBytes ?? 512 * 1024 * 1024
   const total = todo.length
@@ -125,12 +123,11 @@ async function runImport(db: Database, context: RunContext): Promise<ImportRepor
   let batch: Outcome[] = []
   let lastFlush = Date.now()
 
-  const flush = () => {
-    if (batch.length === 0) return
+  /** A failure that is not any one file's fault (the thumbnail folder): the import stops. */
+  let fatal: unknown = null
+  const commit = (outcomes: Outcome[]) => {
     // Lanes finish out of order; path order keeps image ids (the "import order") stable.
-    const outcomes = batch.sort((a, b) => (a.file.relPath < b.file.relPath ? -1 : 1))
-    batch = []
-    lastFlush = Date.now()
+    outcomes.sort((a, b) => (a.file.relPath < b.file.relPath ? -1 : 1))
     // Synchronous from BEGIN to COMMIT: no file is read or decoded while the lock is held.
     writeTransaction(db, () => {
       for (const outcome of outcomes) writer.write(outcome)
@@ -145,34 +142,51 @@ async function runImport(db: Database, context: RunContext): Promise<ImportRepor
       else report.imported++
     }
   }
-
-  let next = 0
-  /** A failure that is not any one file's fault (the thumbnail folder): the import stops. */
-  let fatal: unknown = null
-  const lane = async () => {
-    while (next < todo.length && !signal.aborted && fatal === null) {
-      const file = todo[next++]!
-      let outcome: Outcome
+  // Batches commit one after another, in order, each once the thumbnails started so far are on
+  // disk: a committed 'ok' row always has its thumbnail, and a kill loses at most the open batch.
+  let committing: Promise<void> = Promise.resolve()
+  const flush = (): Promise<void> => {
+    if (batch.length === 0) return committing
+    const outcomes = batch
+    batch = []
+    lastFlush = Date.now()
+    committing = committing.then(async () => {
+      if (fatal !== null) return
       try {
-        outcome = await processFile(file, { thumbnails, limits, maxFileBytes })
+        await thumbnails.settle()
       } catch (error) {
         fatal = error
         return
       }
+      commit(outcomes)
+    })
+    return committing
+  }
+
+  let next = 0
+  const lane = async () => {
+    while (next < todo.length && !signal.aborted && fatal === null && thumbnails.failure === null) {
+      const file = todo[next++]!
+      const outcome = await processFile(file, { limits, maxFileBytes })
       if (!('error' in outcome)) {
         const ownOldHash = index.get(file.relPath)?.contentHash
         if (knownHashes.has(outcome.contentHash) && ownOldHash !== outcome.contentHash) report.duplicates++
         knownHashes.add(outcome.contentHash)
+        thumbnails.start(outcome.contentHash, outcome.analysis.thumbnail)
       }
       batch.push(outcome)
       done++
-      if (batch.length >= BATCH_SIZE || Date.now() - lastFlush > BATCH_MAX_MS) flush()
+      if (batch.length >= BATCH_SIZE || Date.now() - lastFlush > BATCH_MAX_MS) await flush()
       onProgress({ done, total, message: `Importing ${file.relPath}` })
     }
   }
   const lanes = input.concurrency ?? Math.max(2, availableParallelism() * 2)
   await Promise.all(Array.from({ length: lanes }, lane))
-  flush()
+  await flush()
+  // Writes of a batch that was never committed (the import stopping) end before the run is recorded.
+  await thumbnails.settle().catch((error: unknown) => {
+    fatal ??= error
+  })
   if (fatal !== null) {
     const message = `cannot write thumbnails to ${input.thumbnailDir}: ${(fatal as Error).message}`
     const failed = { ...report, errors: [...report.errors, { path: '', code: 'IO_ERROR', message }] }
@@ -214,47 +228,6 @@ async function runImport(db: Database, context: RunContext): Promise<ImportRepor
     finishImportRun(db, runId, report.cancelled ? 'cancelled' : 'done', report)
   })
   return report
-}
-
-interface ProcessOptions {
-  thumbnails: ThumbnailStore
-  limits: AnalysisLimits
-  maxFileBytes: number
-}
-
-async function processFile(file: FoundFile, options: ProcessOptions): Promise<Outcome> {
-  try {
-    if (file.bytes === 0) throw new FileError('EMPTY_FILE', 'the file is empty (0 bytes)')
-    if (file.bytes > options.maxFileBytes) {
-      throw new FileError('FILE_TOO_BIG', `${(file.bytes / 2 ** 20).toFixed(0)} MiB is over the ${options.maxFileBytes / 2 ** 20} MiB limit`)
-    }
-    let buffer: Buffer
-    try {
-      buffer = await readFile(file.absPath)
-    } catch (error) {
-      throw fileErrorFromSystem(error)
-    }
-    if (buffer.length === 0) throw new FileError('EMPTY_FILE', 'the file is empty (0 bytes)')
-    const contentHash = createHash('sha256').update(buffer).digest('hex')
-    const analysis = await analyseImage(buffer, options.limits)
-    if (!options.thumbnails.has(contentHash)) {
-      // Not this file's fault: rethrown past the per-file handling so the import stops and says why.
-      await options.thumbnails.write(contentHash, analysis.thumbnail).catch((error: unknown) => {
-        throw new ThumbnailWriteError(error)
-      })
-    }
-    return { file, analysis, contentHash }
-  } catch (error) {
-    if (error instanceof ThumbnailWriteError) throw error.cause
-    if (error instanceof FileError) return { file, error }
-    return { file, error: new FileError('UNREADABLE', (error as Error)?.message ?? String(error)) }
-  }
-}
-
-class ThumbnailWriteError extends Error {
-  constructor(override readonly cause: unknown) {
-    super('thumbnail write failed')
-  }
 }
 
 function createWriter(db: Database, sourceId: number) {
