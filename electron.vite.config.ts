@@ -3,12 +3,13 @@ import { defineConfig } from 'electron-vite'
 import type { Plugin } from 'vite'
 import { svelte } from '@sveltejs/vite-plugin-svelte'
 
-// Main-side entries. feature-worker is started by the train worker, itself bundled through
-// `?modulePath` (see nestedModulePaths).
+// Main-side entries. feature-worker and gradient-worker are started by the train worker, itself
+// bundled through `?modulePath` (see nestedModulePaths).
 const mainInputs: Record<string, string> = {
   index: resolve('src-main/electron/main.ts'),
   cli: resolve('src-main/cli/index.ts'),
-  'feature-worker': resolve('src-main/classifier/features/feature-worker.ts')
+  'feature-worker': resolve('src-main/classifier/features/feature-worker.ts'),
+  'gradient-worker': resolve('src-main/workers/gradient-worker.ts')
 }
 
 /**

@@ -18,6 +18,7 @@ import type { TrainingCallback } from './callbacks/callback'
 import { TensorBoardLogger } from './callbacks/tensorboard-logger'
 import { withValidation } from './holdout'
 import { emptyCollection, evaluate, type LoopResult } from './loop/train-loop'
+import type { GradientWorkers } from './parallel/parallel-stepper'
 import { createOptimizer } from './resume'
 import type { PreparedTraining, StageOutcome, TrainingPlug } from './training-plug'
 import { saveFinishedStage, trainStage, type StageEnvironment, type StagePlan, type TrainedStage } from './train-stage'
@@ -52,6 +53,8 @@ export interface RunTrainingOptions {
   onProgress(update: ProgressUpdate): void
   /** The caller's own callbacks (live progress for the UI, logging for the CLI), run after the lifecycle's own. */
   callbacks?: (run: RunInfo) => TrainingCallback[]
+  /** Worker threads for data-parallel training (the seed CNN on wasm only; see train-stage.ts). */
+  gradientWorkers?: GradientWorkers
 }
 
 const RESUMABLE = 'training was cancelled; it can be resumed from its last finished epoch'
@@ -129,6 +132,7 @@ async function train<Extra extends object>(
     notes,
     logger,
     ...(options.callbacks ? { callerCallbacks: options.callbacks } : {}),
+    ...(options.gradientWorkers ? { gradientWorkers: options.gradientWorkers } : {}),
     active: { callbacks: [] }
   }
   // A run stopped before its first checkpoint (killed while it prepared, or in its first epoch)

@@ -11,8 +11,9 @@ import type { LoopState, TrainingCallback } from './callbacks/callback'
 import { CancelOnSignal } from './callbacks/cancel-on-signal'
 import { Checkpoint } from './callbacks/checkpoint'
 import { EarlyStopping } from './callbacks/early-stopping'
-import { evaluate, trainLoop, type LoopResult } from './loop/train-loop'
+import { evaluate, trainLoop, type LoopResult, type Stepper } from './loop/train-loop'
 import { isOutOfMemory } from './out-of-memory'
+import { ParallelStepper, type GradientWorkers } from './parallel/parallel-stepper'
 import { resumeFromCheckpoint } from './resume'
 import type { PreparedTraining } from './training-plug'
 
@@ -29,6 +30,8 @@ export interface StageEnvironment {
   callerCallbacks?: (run: { runId: number; backend: BackendName; settings: TrainSettings }) => TrainingCallback[]
   /** Where the stage's callbacks are published, for notices that arrive from outside the loop (the logger's). */
   active: { callbacks: TrainingCallback[] }
+  /** Data-parallel training of the seed CNN on wasm (native TensorFlow already uses every core). */
+  gradientWorkers?: GradientWorkers
 }
 
 export interface StagePlan {
@@ -85,14 +88,24 @@ export async function trainStage(
   env.active.callbacks = callbacks
   // Said while the run trains (the Train view shows it), not only in the notes it ends with.
   for (const notice of plan.notices ?? []) for (const callback of callbacks) callback.onNotice?.(notice)
-  const { result, batchSize } = await loopHalvingOnOutOfMemory(prepared, {
-    model,
-    optimizer,
-    initialEpoch,
-    callbacks,
-    notes: env.notes,
-    stage: plan.number > 1 ? plan.number : undefined
-  })
+  const parallel = env.gradientWorkers && env.gradientWorkers.count > 1 && env.backend === 'wasm' && settings.model === 'cnn' ? env.gradientWorkers : null
+  // Started after any resume, stopped however the stage ends (done, cancelled, failed).
+  const stepper = parallel ? await ParallelStepper.start(model, env.backend, parallel) : null
+  let looped: { result: LoopResult; batchSize: number }
+  try {
+    looped = await loopHalvingOnOutOfMemory(prepared, {
+      model,
+      optimizer,
+      initialEpoch,
+      callbacks,
+      notes: env.notes,
+      stage: plan.number > 1 ? plan.number : undefined,
+      ...(stepper ? { stepper: stepper.step } : {})
+    })
+  } finally {
+    await stepper?.dispose()
+  }
+  const { result, batchSize } = looped
   return { result, batchSize, bestEpoch: earlyStopping?.bestEpoch ?? null }
 }
 
@@ -122,6 +135,7 @@ interface LoopParts {
   callbacks: TrainingCallback[]
   notes: string[]
   stage: number | undefined
+  stepper?: Stepper
 }
 
 /**
@@ -130,7 +144,7 @@ interface LoopParts {
  */
 async function loopHalvingOnOutOfMemory(
   prepared: PreparedTraining<object>,
-  { model, optimizer, initialEpoch, callbacks, notes, stage }: LoopParts
+  { model, optimizer, initialEpoch, callbacks, notes, stage, stepper }: LoopParts
 ): Promise<{ result: LoopResult; batchSize: number }> {
   let batchSize = prepared.settings.batchSize
   let epochsDone = initialEpoch
@@ -147,7 +161,8 @@ async function loopHalvingOnOutOfMemory(
         trainBatches: (epoch) => prepared.trainBatches(epoch, batchSize),
         validate: () => evaluate(model, prepared.evaluationBatches('val', batchSize)),
         callbacks: [...callbacks, countEpochs],
-        ...(stage === undefined ? {} : { stage })
+        ...(stage === undefined ? {} : { stage }),
+        ...(stepper ? { stepper } : {})
       })
       return { result, batchSize }
     } catch (error) {

@@ -4,7 +4,7 @@ import type { EpochMetrics } from '../../contract/types'
 import type { LoopState, TrainingCallback } from '../callbacks/callback'
 import { correctCount, crossEntropy } from './metrics'
 
-const DIVERGED = 'the loss became NaN or infinite: lower the learning rate'
+export const DIVERGED = 'the loss became NaN or infinite: lower the learning rate'
 
 function weightsAreFinite(model: tfl.LayersModel): boolean {
   return model.weights.every((variable) => variable.read().dataSync().every(Number.isFinite))
@@ -26,6 +26,20 @@ export interface LossAndAccuracy {
   accuracy: number
 }
 
+/** What one training step reports back to the loop. */
+export interface StepResult {
+  /** The batch's mean loss. */
+  loss: number
+  correct: number
+}
+
+/**
+ * One optimizer step on `model` for a batch. The default is a local step on this thread; the
+ * data-parallel trainer (training/parallel) computes the gradients in worker threads instead. The
+ * loop disposes the batch once the returned promise settles.
+ */
+export type Stepper = (model: tfl.LayersModel, optimizer: tf.Optimizer, batch: TensorBatch) => StepResult | Promise<StepResult>
+
 export interface LoopOptions {
   model: tfl.LayersModel
   optimizer: tf.Optimizer
@@ -39,6 +53,8 @@ export interface LoopOptions {
   callbacks: TrainingCallback[]
   /** Tags every epoch's metrics with the run's stage (2: fine-tuning after the head). */
   stage?: number
+  /** How each batch is trained on; default: the local step. */
+  stepper?: Stepper
 }
 
 export interface LoopResult {
@@ -54,6 +70,7 @@ export interface LoopResult {
  */
 export async function trainLoop(options: LoopOptions): Promise<LoopResult> {
   const { model, optimizer, callbacks } = options
+  const stepper = options.stepper ?? step
   const state: LoopState = { model, stopTraining: false, stopReason: null }
   const history: EpochMetrics[] = []
   const each = async (hook: (callback: TrainingCallback) => void | Promise<void> | undefined) => {
@@ -68,32 +85,46 @@ export async function trainLoop(options: LoopOptions): Promise<LoopResult> {
     let lossSum = 0
     let correct = 0
     let batch = 0
-    for await (const tensors of options.trainBatches(epoch)) {
-      let result: { loss: number; correct: number }
-      try {
-        result = step(model, optimizer, tensors)
-      } finally {
-        tensors.xs.dispose()
-        tensors.ys.dispose()
-        tensors.weights?.dispose()
+    const source = options.trainBatches(epoch)[Symbol.asyncIterator]()
+    let upcoming = prefetch(source)
+    try {
+      for (;;) {
+        const next = await upcoming
+        if (next.done) break
+        upcoming = FINISHED
+        const tensors = next.value
+        let result: StepResult
+        try {
+          const stepping = stepper(model, optimizer, tensors)
+          // While an asynchronous step runs in other threads, this one decodes and augments the next
+          // batch (a local step has already finished here).
+          upcoming = prefetch(source)
+          result = await stepping
+        } finally {
+          tensors.xs.dispose()
+          tensors.ys.dispose()
+          tensors.weights?.dispose()
+        }
+        seen += tensors.size
+        lossSum += result.loss * tensors.size
+        correct += result.correct
+        const logs = {
+          epoch,
+          batch,
+          batchesPerEpoch: options.batchesPerEpoch,
+          size: tensors.size,
+          loss: result.loss,
+          accuracy: result.correct / tensors.size
+        }
+        batch++
+        // Let the thread's event loop run: a cancel arrives as a message, and with every batch in
+        // the pixel cache nothing else would give it a turn until the whole run ended.
+        await new Promise<void>((resolve) => setImmediate(resolve))
+        await each((c) => c.onBatchEnd?.(logs, state))
+        if (state.stopTraining) break
       }
-      seen += tensors.size
-      lossSum += result.loss * tensors.size
-      correct += result.correct
-      const logs = {
-        epoch,
-        batch,
-        batchesPerEpoch: options.batchesPerEpoch,
-        size: tensors.size,
-        loss: result.loss,
-        accuracy: result.correct / tensors.size
-      }
-      batch++
-      // Let the thread's event loop run: a cancel arrives as a message, and with every batch in
-      // the pixel cache nothing else would give it a turn until the whole run ended.
-      await new Promise<void>((resolve) => setImmediate(resolve))
-      await each((c) => c.onBatchEnd?.(logs, state))
-      if (state.stopTraining) break
+    } finally {
+      await dropPrefetched(source, upcoming)
     }
     // A cancelled epoch is incomplete: it is neither evaluated nor recorded.
     if (state.stopReason === 'cancelled') break
@@ -120,7 +151,30 @@ export async function trainLoop(options: LoopOptions): Promise<LoopResult> {
   return { epochsRun: history.length, history, stopReason: state.stopReason }
 }
 
-function step(model: tfl.LayersModel, optimizer: tf.Optimizer, batch: TensorBatch): { loss: number; correct: number } {
+/**
+ * Ends an epoch's batches early (stop, cancel, failure): a batch already fetched for the next step
+ * is disposed, and the source is closed so its pipeline stops.
+ */
+async function dropPrefetched(source: AsyncIterator<TensorBatch>, upcoming: Promise<IteratorResult<TensorBatch>>): Promise<void> {
+  const left = await upcoming.catch(() => null)
+  if (left && !left.done) {
+    left.value.xs.dispose()
+    left.value.ys.dispose()
+    left.value.weights?.dispose()
+  }
+  await source.return?.()
+}
+
+const FINISHED: Promise<IteratorResult<TensorBatch>> = Promise.resolve({ done: true, value: undefined })
+
+/** The source's next batch, its failure handled where it is awaited (not an unhandled rejection while a step runs). */
+function prefetch(source: AsyncIterator<TensorBatch>): Promise<IteratorResult<TensorBatch>> {
+  const next = source.next()
+  next.catch(() => {})
+  return next
+}
+
+function step(model: tfl.LayersModel, optimizer: tf.Optimizer, batch: TensorBatch): StepResult {
   let probabilities: tf.Tensor | undefined
   const loss = optimizer.minimize(() => {
     const output = model.apply(batch.xs, { training: true }) as tf.Tensor
