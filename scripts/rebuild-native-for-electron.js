@@ -15,7 +15,7 @@ export function nativeBindingFor(root, version) {
   return join(root, '.cache', 'electron-native', version, 'better_sqlite3.node')
 }
 
-function nodeGypScript() {
+export function nodeGypScript() {
   if (process.env.npm_config_node_gyp) return process.env.npm_config_node_gyp
   // npm ships node-gyp; find it next to the npm that runs us.
   const npmRoot = join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm')
