@@ -1,8 +1,11 @@
 // `npx tsx test/bench/wasm-kernels-bench.ts`: images/s of one training step (forward, backward, Adam update)
 // of the seed CNN — Conv32-Pool-Conv64-Pool-Conv64-Flatten-Dense64-Dense10 on 32×32×3, batch 64 — on the
-// wasm backend with the composed kernels of src-main/training/kernels (default options, and with the opt-in
-// fast Tile/Sum/Mean; each also with batch norm + dropout added), on wasm with the stock
-// Conv2DBackpropInput or the stock MaxPoolGrad instead, and on the cpu backend (2 steps only: very slow).
+// wasm backend with the kernels of src-main/tfjs/kernels (default options, and with the opt-in
+// fast Tile/Sum/Mean — the app's setting; each also with batch norm + dropout added), on wasm with the stock
+// Conv2DBackpropInput or the stock MaxPoolGrad instead, the app's setting as it was before the transposed
+// BatchMatMul / copy-free Identity / batched-conv filter gradient (and with each of those alone), and on the
+// cpu backend (2 steps only: very slow). Wall time and this process's CPU time per step are both reported:
+// on a shared machine the CPU time is the steadier of the two.
 //   PICTOR_BENCH_ROUNDS=N  interleaved rounds of 2 timed steps per wasm configuration (default 5)
 //   PICTOR_BENCH_CPU=0     skip the cpu run (2 steps of about a minute each)
 import { createRequire } from 'node:module'
@@ -50,20 +53,25 @@ interface Config {
 interface Measured {
   label: string
   stepMs: number[]
+  cpuMs: number[]
   imagesPerSecond: number
   tensorsGrew: number
 }
 
-function summarize(label: string, stepMs: number[], tensorsGrew: number | null): Measured {
+const medianOf = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!
+
+function summarize(label: string, stepMs: number[], cpuMs: number[], tensorsGrew: number | null): Measured {
   const sorted = [...stepMs].sort((a, b) => a - b)
-  const median = sorted[Math.floor(sorted.length / 2)]!
+  const median = medianOf(stepMs)
   const imagesPerSecond = (BATCH * 1000) / median
+  const cpuMedian = medianOf(cpuMs)
   console.log(
-    `${label.padEnd(56)} ${imagesPerSecond.toFixed(1).padStart(7)} img/s  (median step ${median.toFixed(0)} ms, ` +
-      `min ${sorted[0]!.toFixed(0)}, max ${sorted.at(-1)!.toFixed(0)}; ${stepMs.length} steps` +
+    `${label.padEnd(60)} ${imagesPerSecond.toFixed(1).padStart(7)} img/s  (median step ${median.toFixed(0)} ms, ` +
+      `min ${sorted[0]!.toFixed(0)}, max ${sorted.at(-1)!.toFixed(0)}; CPU ${cpuMedian.toFixed(0)} ms/step = ` +
+      `${((BATCH * 1000) / cpuMedian).toFixed(0)} img/CPU-s; ${stepMs.length} steps` +
       (tensorsGrew == null ? ')' : `; tensors +${tensorsGrew})`)
   )
-  return { label, stepMs, imagesPerSecond, tensorsGrew: tensorsGrew ?? 0 }
+  return { label, stepMs, cpuMs, imagesPerSecond, tensorsGrew: tensorsGrew ?? 0 }
 }
 
 function batch(): { x: tf.Tensor; y: tf.Tensor } {
@@ -80,6 +88,7 @@ async function measureWasm(configs: Config[]): Promise<Measured[]> {
   const { x, y } = batch()
   const models = configs.map((config) => seedCnn(config.withBatchNorm))
   const steps = configs.map((): number[] => [])
+  const cpu = configs.map((): number[] => [])
   const tensorsGrew = configs.map(() => 0)
   const configure = (options: RegisterWasmGradientOptions) => {
     unregisterWasmGradientKernels()
@@ -91,8 +100,14 @@ async function measureWasm(configs: Config[]): Promise<Measured[]> {
       const before = tf.memory().numTensors
       for (let s = 0; s < STEPS_PER_ROUND; s++) {
         const started = performance.now()
+        const cpuStarted = process.cpuUsage()
         await models[i]!.trainOnBatch(x, y) // resolves once the loss has been read, i.e. the step has run
-        if (round > 0) steps[i]!.push(performance.now() - started) // round 0 warms up (and creates Adam's slots)
+        const cpuUsed = process.cpuUsage(cpuStarted)
+        if (round > 0) {
+          // round 0 warms up (and creates Adam's slots)
+          steps[i]!.push(performance.now() - started)
+          cpu[i]!.push((cpuUsed.user + cpuUsed.system) / 1000)
+        }
       }
       if (round > 0) tensorsGrew[i]! += tf.memory().numTensors - before
     }
@@ -100,7 +115,7 @@ async function measureWasm(configs: Config[]): Promise<Measured[]> {
   configure({})
   tf.dispose([x, y])
   for (const model of models) model.dispose()
-  return configs.map((config, i) => summarize(config.label, steps[i]!, tensorsGrew[i]!))
+  return configs.map((config, i) => summarize(config.label, steps[i]!, cpu[i]!, tensorsGrew[i]!))
 }
 
 async function main(): Promise<void> {
@@ -115,13 +130,20 @@ async function main(): Promise<void> {
   console.log(`registerWasmGradientKernels() registers: ${registerWasmGradientKernels().join(', ')}`)
 
   const fast = { fastBroadcastAndReductions: true }
-  const [composed, composedFast, stockInput, stockPool, bn, bnFast] = await measureWasm([
+  // The app's setting (fast) as it was before the transposed BatchMatMul, the copy-free Identity and the
+  // batched-conv filter gradient; then with each of them alone.
+  const before = { ...fast, replaceTransposedMatMul: false, replaceIdentity: false, batchedConvFilterGradient: false }
+  const [composed, composedFast, stockInput, stockPool, bn, bnFast, old, onlyMatMul, onlyIdentity, onlyBatchedConv] = await measureWasm([
     { label: 'wasm, registerWasmGradientKernels() defaults', options: {}, withBatchNorm: false },
     { label: 'wasm, defaults + fastBroadcastAndReductions', options: fast, withBatchNorm: false },
     { label: 'wasm, defaults but stock Conv2DBackpropInput', options: { replaceConv2DBackpropInput: false }, withBatchNorm: false },
     { label: 'wasm, defaults but stock MaxPoolGrad (wrong ≤ 0)', options: { replaceMaxPoolGrad: false }, withBatchNorm: false },
     { label: 'wasm, defaults; seed CNN + BN + dropout', options: {}, withBatchNorm: true },
-    { label: 'wasm, defaults + fastBroadcastAndReductions; + BN + dropout', options: fast, withBatchNorm: true }
+    { label: 'wasm, defaults + fastBroadcastAndReductions; + BN + dropout', options: fast, withBatchNorm: true },
+    { label: 'wasm, fast…, before transposed matMul/Identity/batched conv', options: before, withBatchNorm: false },
+    { label: 'wasm, fast…, before + transposed BatchMatMul only', options: { ...before, replaceTransposedMatMul: true }, withBatchNorm: false },
+    { label: 'wasm, fast…, before + copy-free Identity only', options: { ...before, replaceIdentity: true }, withBatchNorm: false },
+    { label: 'wasm, fast…, before + batched-conv filter gradient only', options: { ...before, batchedConvFilterGradient: true }, withBatchNorm: false }
   ])
 
   const ratio = (a: Measured, b: Measured) => `${(a.imagesPerSecond / b.imagesPerSecond).toFixed(2)}×`
@@ -129,18 +151,27 @@ async function main(): Promise<void> {
   console.log(`composed vs stock Conv2DBackpropInput (seed CNN step): ${ratio(composed!, stockInput!)}`)
   console.log(`composed vs stock MaxPoolGrad (seed CNN step): ${ratio(composed!, stockPool!)}`)
   console.log(`fastBroadcastAndReductions: seed CNN ${ratio(composedFast!, composed!)}, with BN + dropout ${ratio(bnFast!, bn!)}`)
+  const cpuRatio = (a: Measured, b: Measured) => `${(medianOf(b.cpuMs) / medianOf(a.cpuMs)).toFixed(2)}×`
+  console.log(`app setting now vs before (seed CNN step): ${ratio(composedFast!, old!)} wall, ${cpuRatio(composedFast!, old!)} CPU`)
+  for (const one of [onlyMatMul!, onlyIdentity!, onlyBatchedConv!]) {
+    console.log(`  ${one.label.replace('wasm, fast…, before + ', '')} alone: ${ratio(one, old!)} wall, ${cpuRatio(one, old!)} CPU`)
+  }
 
   if (RUN_CPU) {
     await tf.setBackend('cpu')
     const model = seedCnn(false)
     const { x, y } = batch()
     const stepMs: number[] = []
+    const cpuMs: number[] = []
     for (let s = 0; s < 2; s++) {
       const started = performance.now()
+      const cpuStarted = process.cpuUsage()
       await model.trainOnBatch(x, y)
+      const cpuUsed = process.cpuUsage(cpuStarted)
       stepMs.push(performance.now() - started)
+      cpuMs.push((cpuUsed.user + cpuUsed.system) / 1000)
     }
-    const cpu = summarize('cpu backend, stock kernels (seed CNN; no warm-up)', stepMs, null)
+    const cpu = summarize('cpu backend, stock kernels (seed CNN; no warm-up)', stepMs, cpuMs, null)
     console.log(`wasm (defaults) / cpu: ${(composed!.imagesPerSecond / cpu.imagesPerSecond).toFixed(0)}×; with fastBroadcastAndReductions: ${(composedFast!.imagesPerSecond / cpu.imagesPerSecond).toFixed(0)}×`)
     tf.dispose([x, y])
     model.dispose()

@@ -7,6 +7,11 @@
 //       every window whose maximum is ≤ 0 (see max-pool-grad.ts); the composed one matches the cpu
 //       backend exactly, ties included, and is ~2.5× faster for 2×2/2 pools (slower for overlapping ones;
 //       seed CNN training step 1.1× faster)
+//     BatchMatMul — on by default; products with transposeA / transposeB (every dense layer's backward
+//       pass) transpose the operand first and run on XNNPACK instead of the stock naive loop (see
+//       batch-matmul-transposed.ts); flag-free products go to the stock kernel
+//     Identity — on by default; shares the input's data (reference counted, as the cpu backend does)
+//       instead of copying it (see identity-shared.ts)
 //     Conv2DBackpropInput — on by default; the stock one is a plain loop nest, the composed one runs on
 //       XNNPACK's Conv2D (3–12× faster per call; seed CNN training step ~2.2×); NCHW goes to the stock one
 //     Tile, Sum, Mean — opt-in (`fastBroadcastAndReductions: true`); only their broadcast / leading-axes
@@ -22,6 +27,8 @@
 import '@tensorflow/tfjs-backend-wasm'
 import * as tf from '@tensorflow/tfjs-core'
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core'
+import { batchMatMulWasmConfig } from './batch-matmul-transposed'
+import { identityWasmConfig } from './identity-shared'
 import { conv2dBackpropFilterWasmConfig } from './conv2d-backprop-filter'
 import { conv2dBackpropInputWasmConfig } from './conv2d-backprop-input'
 import { depthwiseBackpropFilterWasmConfig } from './depthwise-backprop-filter'
@@ -32,9 +39,11 @@ import { tileWasmConfig } from './tile-broadcast'
 
 const BACKEND = 'wasm'
 
+/** Conv2DBackpropFilter with its batched-convolution path (the default) and without (im2col only). */
+const filterGradient = { batched: conv2dBackpropFilterWasmConfig(true), im2colOnly: conv2dBackpropFilterWasmConfig(false) }
 /** Kernels registered only where the wasm backend has none. */
 const MISSING_ON_WASM: readonly KernelConfig[] = [
-  conv2dBackpropFilterWasmConfig,
+  filterGradient.batched,
   depthwiseBackpropFilterWasmConfig,
   depthwiseBackpropInputWasmConfig
 ]
@@ -42,6 +51,8 @@ const MISSING_ON_WASM: readonly KernelConfig[] = [
 /** Stock kernels that can be replaced; each factory gets the stock config to fall back to. */
 const REPLACEMENTS: Record<string, (stock: KernelConfig) => KernelConfig> = {
   MaxPoolGrad: maxPoolGradWasmConfig,
+  BatchMatMul: batchMatMulWasmConfig,
+  Identity: identityWasmConfig,
   Conv2DBackpropInput: (stock) => conv2dBackpropInputWasmConfig(stock.kernelFunc, stock.setupFunc),
   Tile: tileWasmConfig,
   Sum: sumWasmConfig,
@@ -50,7 +61,7 @@ const REPLACEMENTS: Record<string, (stock: KernelConfig) => KernelConfig> = {
 
 /** Kernel functions installed by this module (to stay idempotent and to undo replacements). */
 const installed = new WeakSet<KernelFunc>()
-for (const config of MISSING_ON_WASM) installed.add(config.kernelFunc)
+for (const config of [...MISSING_ON_WASM, filterGradient.im2colOnly]) installed.add(config.kernelFunc)
 /** The stock configs that replacements displaced, by kernel name. */
 const stockConfigs = new Map<string, KernelConfig>()
 
@@ -59,12 +70,21 @@ export interface RegisterWasmGradientOptions {
   replaceMaxPoolGrad?: boolean
   /** Replace the stock wasm Conv2DBackpropInput with the composed one (default true; NCHW still goes to the stock one). */
   replaceConv2DBackpropInput?: boolean
+  /** Replace the stock wasm BatchMatMul's transposed cases (transpose first, then XNNPACK; default true). */
+  replaceTransposedMatMul?: boolean
+  /** Replace the stock wasm Identity, which copies, with one that shares the data (default true). */
+  replaceIdentity?: boolean
   /**
    * Replace the stock wasm Tile, Sum and Mean with versions whose broadcast / leading-axes cases run as
    * matrix products (default false). Speeds up batch norm's forward moments and gradient; all other
    * cases are passed to the stock kernels.
    */
   fastBroadcastAndReductions?: boolean
+  /**
+   * Let Conv2DBackpropFilter run stride-1 layers with many channels as one batched convolution instead of
+   * im2col (default true; false is for comparisons).
+   */
+  batchedConvFilterGradient?: boolean
 }
 
 function replace(name: string): boolean {
@@ -81,11 +101,13 @@ function replace(name: string): boolean {
 /**
  * Registers the composed kernels for the 'wasm' backend: each missing gradient kernel, the correct
  * MaxPoolGrad (unless `replaceMaxPoolGrad: false`), the faster Conv2DBackpropInput (unless
- * `replaceConv2DBackpropInput: false`) and, when asked, the faster Tile/Sum/Mean. Idempotent: returns the names of the kernels this call registered (a repeat call returns []).
+ * `replaceConv2DBackpropInput: false`), the transposed-operand BatchMatMul (unless `replaceTransposedMatMul: false`), the copy-free Identity (unless
+ * `replaceIdentity: false`) and, when asked, the faster Tile/Sum/Mean. Idempotent: returns the names of the kernels this call registered (a repeat call returns []).
  */
 export function registerWasmGradientKernels(options: RegisterWasmGradientOptions = {}): string[] {
   const registered: string[] = []
-  for (const config of MISSING_ON_WASM) {
+  const missing = MISSING_ON_WASM.map((c) => (c === filterGradient.batched && options.batchedConvFilterGradient === false ? filterGradient.im2colOnly : c))
+  for (const config of missing) {
     if (tf.getKernel(config.kernelName, BACKEND) == null) {
       tf.registerKernel(config)
       registered.push(config.kernelName)
@@ -94,6 +116,8 @@ export function registerWasmGradientKernels(options: RegisterWasmGradientOptions
   const toReplace = [
     ...(options.replaceMaxPoolGrad !== false ? ['MaxPoolGrad'] : []),
     ...(options.replaceConv2DBackpropInput !== false ? ['Conv2DBackpropInput'] : []),
+    ...(options.replaceTransposedMatMul !== false ? ['BatchMatMul'] : []),
+    ...(options.replaceIdentity !== false ? ['Identity'] : []),
     ...(options.fastBroadcastAndReductions === true ? ['Tile', 'Sum', 'Mean'] : [])
   ]
   for (const name of toReplace) if (replace(name)) registered.push(name)

@@ -125,7 +125,7 @@ describe('registration', () => {
     process.off('unhandledRejection', kept)
   })
 
-  it('registers the missing wasm gradient kernels, the fixed MaxPoolGrad and the faster Conv2DBackpropInput, idempotently', () => {
+  it('registers the missing wasm gradient kernels, the fixed MaxPoolGrad and the faster Conv2DBackpropInput / BatchMatMul / Identity, idempotently', () => {
     // Whatever the wasm loader added to the process is gone again…
     expect(listenersAfter).toEqual(listenersBefore)
     expect(registeredAtStart).toEqual([
@@ -133,7 +133,9 @@ describe('registration', () => {
       'DepthwiseConv2dNativeBackpropFilter',
       'DepthwiseConv2dNativeBackpropInput',
       'MaxPoolGrad',
-      'Conv2DBackpropInput'
+      'Conv2DBackpropInput',
+      'BatchMatMul',
+      'Identity'
     ])
     for (const name of registeredAtStart) expect(tf.getKernel(name, 'wasm')).toBeDefined()
     expect(registerWasmGradientKernels()).toEqual([])
