@@ -6,7 +6,7 @@ import Database from 'better-sqlite3'
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { type ChildResult, PICTOR, percent, PYTHON, ROOT, runChild, seconds, tail } from './bench-util'
+import { type ChildResult, envInt, PICTOR, percent, PYTHON, ROOT, seconds, tail } from './bench-util'
 import type { CifarFullSplit } from './train-bench-cifar-full-data'
 
 const SCRIPT = join(ROOT, 'test', 'bench', 'pytorch', 'seed_cnn_cifar_full.py')
@@ -42,8 +42,8 @@ const epochLine = (side: string, e: EpochLine) =>
   `    ${side} epoch ${e.epoch + 1}: loss ${e.loss.toFixed(3)}, acc ${percent(e.accuracy)}, val acc ${percent(e.valAccuracy)}, ` +
   `${e.imagesPerSecond} images/s, ${e.seconds} s`
 
-async function cli(env: NodeJS.ProcessEnv, args: string[], heartbeat?: () => void) {
-  const run = await runChild(process.execPath, [PICTOR, ...args], { env, ...(heartbeat ? { heartbeat, everyMs: 15_000 } : {}) })
+async function cli(env: NodeJS.ProcessEnv, args: string[], tick?: () => void) {
+  const run = await runCommand(process.execPath, [PICTOR, ...args], { env, ...(tick ? { tick } : {}) })
   if (run.code !== 0) throw new Error(`pictor ${args[0]} exited ${run.code ?? run.signal}: ${tail(run.stderr)}`)
   return run
 }
@@ -85,17 +85,22 @@ function recordedEpochs(project: string): EpochLine[] | null {
  */
 function epochPoller(project: string, started: number) {
   let shown = recordedEpochs(project)?.length ?? 0
+  const before = shown
   let last = started
-  return () => {
-    const epochs = recordedEpochs(project)
-    if (epochs && epochs.length > shown) {
-      for (const epoch of epochs.slice(shown)) console.log(epochLine('Pictor', epoch))
-      shown = epochs.length
-      last = performance.now()
-    } else if (performance.now() - last > 120_000) {
-      console.log(`    … pictor train, ${seconds(performance.now() - started)} so far`)
-      last = performance.now()
-    }
+  return {
+    tick: () => {
+      const epochs = recordedEpochs(project)
+      if (epochs && epochs.length > shown) {
+        for (const epoch of epochs.slice(shown)) console.log(epochLine('Pictor', epoch))
+        shown = epochs.length
+        last = performance.now()
+      } else if (performance.now() - last > 120_000) {
+        console.log(`    … pictor train, ${seconds(performance.now() - started)} so far`)
+        last = performance.now()
+      }
+    },
+    /** The run's epochs not printed yet (those it recorded after the last tick). */
+    rest: (history: EpochLine[]) => history.slice(shown - before).forEach((epoch) => console.log(epochLine('Pictor', epoch)))
   }
 }
 
@@ -104,9 +109,20 @@ export async function trainWithPictor(p: PictorProject, epochs: number, augment:
     '--epochs', String(epochs), ...(augment ? ['--augment'] : []), '--json']
   console.log(`  pictor ${args.join(' ').replace(p.project, 'PROJECT')}`)
   const started = performance.now()
-  const run = await cli(p.env, args, epochPoller(p.project, started))
-  const result = JSON.parse(run.stdout) as { status: string; backend: string | null; epochs: number; testAccuracy: number | null; valAccuracy: number | null; imagesPerSecond: number | null; notes: string[] }
+  const poller = epochPoller(p.project, started)
+  const run = await cli(p.env, args, poller.tick)
+  const result = JSON.parse(run.stdout) as {
+    status: string
+    backend: string | null
+    epochs: number
+    testAccuracy: number | null
+    valAccuracy: number | null
+    imagesPerSecond: number | null
+    history: EpochLine[]
+    notes: string[]
+  }
   if (result.status !== 'done') throw new Error(`pictor train finished with status ${result.status}`)
+  poller.rest(result.history)
   for (const note of result.notes) console.log(`  Pictor note: ${note}`)
   console.log(`  Pictor: test ${percent(result.testAccuracy)} (val ${percent(result.valAccuracy)}) after ${result.epochs} epochs on ${result.backend ?? '?'}, ` +
     `${seconds(run.wallMs)} wall, ${result.imagesPerSecond ?? '—'} images/s in training`)
@@ -139,8 +155,10 @@ export async function trainWithTorch(split: CifarFullSplit, epochs: number, thre
   const args = [SCRIPT, '--root', split.root, '--lists', split.lists, '--epochs', String(epochs), '--batch', '64', '--lr', '0.001',
     '--threads', String(threads), '--size', '32', ...(augment ? ['--augment', JSON.stringify(augment)] : [])]
   console.log(`  PyTorch: seed_cnn_cifar_full.py, ${epochs} epochs, ${threads} threads${augment ? `, augment ${JSON.stringify(augment)}` : ''} …`)
-  const run = await runStreaming(PYTHON, args, (line) => {
-    if (/^\s+PyTorch epoch/.test(line)) console.log(line)
+  const run = await runCommand(PYTHON, args, {
+    // No __pycache__ left in the checkout.
+    env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },
+    onLine: (line) => /^\s+PyTorch epoch/.test(line) && console.log(line)
   })
   if (run.code !== 0) throw new Error(`seed_cnn_cifar_full.py exited ${run.code ?? run.signal}: ${tail(run.stderr, 1000)}`)
   const result = JSON.parse(run.stdout.trim().split('\n').pop()!) as TorchJson
@@ -159,11 +177,17 @@ export async function trainWithTorch(split: CifarFullSplit, epochs: number, thre
   }
 }
 
-/** runChild, but each stderr line is handed to `onLine` as it comes (PyTorch's per-epoch lines, live). */
-async function runStreaming(command: string, args: string[], onLine: (line: string) => void): Promise<ChildResult> {
+/** Minutes one command may run before it is killed (a hung run must not hold the benchmark lock for ever). */
+const TIMEOUT_MS = envInt('PICTOR_BENCH_CIFAR_TIMEOUT_MIN', 120) * 60_000
+
+/**
+ * runChild, plus: each stderr line handed to `onLine` as it comes (PyTorch's per-epoch lines, live),
+ * `tick` every 15 s, and SIGKILL after TIMEOUT_MS (a `pictor train` whose job hangs ignores SIGTERM
+ * while it waits to cancel cleanly).
+ */
+async function runCommand(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; onLine?: (line: string) => void; tick?: () => void }): Promise<ChildResult> {
   const started = performance.now()
-  // No __pycache__ left in the checkout.
-  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(command, args, { cwd: ROOT, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
   let pending = ''
@@ -172,11 +196,23 @@ async function runStreaming(command: string, args: string[], onLine: (line: stri
     stderr += chunk
     const lines = (pending + chunk).split('\n')
     pending = lines.pop()!
-    lines.forEach(onLine)
+    if (options.onLine) lines.forEach(options.onLine)
   })
-  const [code, signal] = await new Promise<[number | null, string | null]>((done, fail) => {
-    child.on('error', fail).on('close', (c, s) => done([c, s]))
-  })
-  if (pending) onLine(pending)
-  return { code, signal, stdout, stderr, wallMs: performance.now() - started }
+  const ticker = options.tick ? setInterval(options.tick, 15_000) : null
+  let timedOut = false
+  const killer = setTimeout(() => {
+    timedOut = true
+    child.kill('SIGKILL')
+  }, TIMEOUT_MS)
+  try {
+    const [code, signal] = await new Promise<[number | null, string | null]>((done, fail) => {
+      child.on('error', fail).on('close', (c, s) => done([c, s]))
+    })
+    if (pending && options.onLine) options.onLine(pending)
+    if (timedOut) throw new Error(`${command} ${args[0] ?? ''} ${args[1] ?? ''} ran past ${TIMEOUT_MS / 60_000} min (PICTOR_BENCH_CIFAR_TIMEOUT_MIN) and was killed`)
+    return { code, signal, stdout, stderr, wallMs: performance.now() - started }
+  } finally {
+    if (ticker) clearInterval(ticker)
+    clearTimeout(killer)
+  }
 }

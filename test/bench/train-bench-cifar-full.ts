@@ -14,6 +14,7 @@
 //   PICTOR_BENCH_CIFAR_EPOCHS=N          epochs of both runs (default 10 plain, 20 augmented)
 //   PICTOR_BENCH_CIFAR_RUNS=list         plain,augmented (default both)
 //   PICTOR_BENCH_TORCH=0                 Pictor only
+//   PICTOR_BENCH_CIFAR_TIMEOUT_MIN=N     minutes any one command may run before it is killed (default 120)
 import { spawnSync } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
