@@ -86,19 +86,21 @@ export async function trainLoop(options: LoopOptions): Promise<LoopResult> {
     let correct = 0
     let batch = 0
     const source = options.trainBatches(epoch)[Symbol.asyncIterator]()
-    let upcoming = prefetch(source)
+    // The next batch, when it is fetched while a step runs.
+    let upcoming: Promise<IteratorResult<TensorBatch>> | null = null
+    let exhausted = false
     try {
       for (;;) {
-        const next = await upcoming
-        if (next.done) break
-        upcoming = FINISHED
+        const next = await (upcoming ?? prefetch(source))
+        upcoming = null
+        if ((exhausted = next.done === true)) break
         const tensors = next.value
         let result: StepResult
         try {
           const stepping = stepper(model, optimizer, tensors)
           // While an asynchronous step runs in other threads, this one decodes and augments the next
-          // batch (a local step has already finished here).
-          upcoming = prefetch(source)
+          // batch. A local step has finished by now: the next batch is fetched after the callbacks.
+          if (stepping instanceof Promise) upcoming = prefetch(source)
           result = await stepping
         } finally {
           tensors.xs.dispose()
@@ -124,7 +126,7 @@ export async function trainLoop(options: LoopOptions): Promise<LoopResult> {
         if (state.stopTraining) break
       }
     } finally {
-      await dropPrefetched(source, upcoming)
+      if (!exhausted) await closeEarly(source, upcoming)
     }
     // A cancelled epoch is incomplete: it is neither evaluated nor recorded.
     if (state.stopReason === 'cancelled') break
@@ -152,11 +154,11 @@ export async function trainLoop(options: LoopOptions): Promise<LoopResult> {
 }
 
 /**
- * Ends an epoch's batches early (stop, cancel, failure): a batch already fetched for the next step
- * is disposed, and the source is closed so its pipeline stops.
+ * Ends an epoch's batches early (stop, cancel, failure), as `for await` would on a break: the source
+ * is closed so its pipeline stops, and a batch already fetched for a next step is disposed.
  */
-async function dropPrefetched(source: AsyncIterator<TensorBatch>, upcoming: Promise<IteratorResult<TensorBatch>>): Promise<void> {
-  const left = await upcoming.catch(() => null)
+async function closeEarly(source: AsyncIterator<TensorBatch>, upcoming: Promise<IteratorResult<TensorBatch>> | null): Promise<void> {
+  const left = upcoming ? await upcoming.catch(() => null) : null
   if (left && !left.done) {
     left.value.xs.dispose()
     left.value.ys.dispose()
@@ -164,8 +166,6 @@ async function dropPrefetched(source: AsyncIterator<TensorBatch>, upcoming: Prom
   }
   await source.return?.()
 }
-
-const FINISHED: Promise<IteratorResult<TensorBatch>> = Promise.resolve({ done: true, value: undefined })
 
 /** The source's next batch, its failure handled where it is awaited (not an unhandled rejection while a step runs). */
 function prefetch(source: AsyncIterator<TensorBatch>): Promise<IteratorResult<TensorBatch>> {
