@@ -19,6 +19,8 @@ export interface SideResult {
   epochs: number
   /** What the side says about itself: backend / threads, images/s, decode time. */
   detail: string
+  /** Several runs (seeds) as one: their lowest and highest test accuracy; the fields above are means. */
+  testRange?: [number, number]
 }
 
 /** One project for both runs: created and imported once (import timed apart from training). */
@@ -150,11 +152,11 @@ interface TorchJson {
 }
 
 /** The PyTorch reference on the same lists; `augment`: Pictor's AugmentOptions, or null. A missing PyTorch is a skip (returned as a string). */
-export async function trainWithTorch(split: CifarFullSplit, epochs: number, threads: number, augment: object | null): Promise<SideResult | string> {
+export async function trainWithTorch(split: CifarFullSplit, epochs: number, threads: number, augment: object | null, seed = 1): Promise<SideResult | string> {
   if (!existsSync(PYTHON)) return `${PYTHON} not found (apt-get install -y python3-torch python3-pil)`
   const args = [SCRIPT, '--root', split.root, '--lists', split.lists, '--epochs', String(epochs), '--batch', '64', '--lr', '0.001',
-    '--threads', String(threads), '--size', '32', ...(augment ? ['--augment', JSON.stringify(augment)] : [])]
-  console.log(`  PyTorch: seed_cnn_cifar_full.py, ${epochs} epochs, ${threads} threads${augment ? `, augment ${JSON.stringify(augment)}` : ''} …`)
+    '--threads', String(threads), '--size', '32', '--seed', String(seed), ...(augment ? ['--augment', JSON.stringify(augment)] : [])]
+  console.log(`  PyTorch: seed_cnn_cifar_full.py, ${epochs} epochs, ${threads} threads, seed ${seed}${augment ? `, augment ${JSON.stringify(augment)}` : ''} …`)
   const run = await runCommand(PYTHON, args, {
     // No __pycache__ left in the checkout.
     env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' },

@@ -14,6 +14,8 @@
 //   PICTOR_BENCH_CIFAR_EPOCHS=N          epochs of both runs (default 10 plain, 20 augmented)
 //   PICTOR_BENCH_CIFAR_RUNS=list         plain,augmented (default both)
 //   PICTOR_BENCH_TORCH=0                 Pictor only
+//   PICTOR_BENCH_CIFAR_TORCH_SEEDS=N     PyTorch runs per experiment, seeds 1..N (default 1): the table then shows
+//                                        their mean (the goal's reference) and range, i.e. how much one run varies
 //   PICTOR_BENCH_CIFAR_TIMEOUT_MIN=N     minutes any one command may run before it is killed (default 120)
 import { spawnSync } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
@@ -62,7 +64,7 @@ function readSettings() {
     { name: 'augmented', epochs: epochs ?? 20, augment: true, claim: '≈ 86 % (20 epochs)' }
   ].filter((e) => runs.has(e.name))
   const full = perClass.train === 4500 && perClass.val === 500 && perClass.test === 1000 && epochs === null
-  return { perClass, experiments, full, torch: process.env.PICTOR_BENCH_TORCH !== '0' }
+  return { perClass, experiments, full, torch: process.env.PICTOR_BENCH_TORCH !== '0', torchSeeds: envInt('PICTOR_BENCH_CIFAR_TORCH_SEEDS', 1) }
 }
 
 /** How Pictor's --augment differs from the seed's augmentation, in words ('' when it matches). */
@@ -72,6 +74,30 @@ function augmentationDifference(): string {
   const keys = [...new Set([...Object.keys(pictor), ...Object.keys(seed)])]
   const differ = keys.filter((key) => Number(pictor[key] ?? 0) !== Number(seed[key] ?? 0))
   return differ.map((key) => `${key} ${String(pictor[key] ?? 0)} (seed ${String(seed[key] ?? 0)})`).join(', ')
+}
+
+/** `count` PyTorch runs (seeds 1..count) as one result: mean accuracies and wall time, the test accuracies' range in the detail. */
+async function torchRuns(count: number, run: (seed: number) => Promise<SideResult | string>): Promise<SideResult | string> {
+  const results: SideResult[] = []
+  for (let seed = 1; seed <= count; seed++) {
+    const result = await run(seed)
+    if (typeof result === 'string') return result
+    results.push(result)
+  }
+  if (results.length === 1) return results[0]!
+  const mean = (pick: (r: SideResult) => number | null) => {
+    const values = results.map(pick).filter((v): v is number => v !== null)
+    return values.length ? values.reduce((a, b) => a + b, 0) / values.length : null
+  }
+  const tests = results.map((r) => r.testAccuracy ?? Number.NaN)
+  return {
+    testAccuracy: mean((r) => r.testAccuracy),
+    valAccuracy: mean((r) => r.valAccuracy),
+    wallMs: mean((r) => r.wallMs)!,
+    epochs: results[0]!.epochs,
+    detail: `mean of ${count} seeds, test ${percent(Math.min(...tests))}–${percent(Math.max(...tests))}; ${results[0]!.detail}`,
+    testRange: [Math.min(...tests), Math.max(...tests)]
+  }
 }
 
 interface Outcome {
@@ -90,7 +116,7 @@ function printTable(outcomes: Outcome[], full: boolean): void {
     const cells = [
       `${e.name}, ${e.epochs} epochs`,
       percent(pictor.testAccuracy),
-      t ? percent(t.testAccuracy) : `SKIPPED (${String(torch)})`,
+      t ? `${percent(t.testAccuracy)}${t.testRange ? ` (mean; ${percent(t.testRange[0])}–${percent(t.testRange[1])})` : ''}` : `SKIPPED (${String(torch)})`,
       points === null ? '—' : `${points >= 0 ? '+' : ''}${points.toFixed(1)}`,
       minutes(pictor.wallMs),
       t ? minutes(t.wallMs) : '—',
@@ -131,7 +157,7 @@ export async function benchCifarFull(): Promise<CifarFullRow[]> {
       console.log(`\n  -- ${experiment.name}: ${experiment.epochs} epochs${experiment.augment ? ', augmented' : ', no augmentation'}`)
       const pictor = await trainWithPictor(project, experiment.epochs, experiment.augment)
       const torch = settings.torch
-        ? await trainWithTorch(split, experiment.epochs, threads, experiment.augment ? { ...DEFAULT_AUGMENTATION } : null)
+        ? await torchRuns(settings.torchSeeds, (seed) => trainWithTorch(split, experiment.epochs, threads, experiment.augment ? { ...DEFAULT_AUGMENTATION } : null, seed))
         : 'PICTOR_BENCH_TORCH=0'
       outcomes.push({ experiment, pictor, torch })
       const setting = `${experiment.epochs} epochs, batch 64, Adam 1e-3, 32 px${experiment.augment ? `, Pictor's --augment${difference ? ` (differs from the seed's: ${difference})` : ''}` : ''}`
