@@ -6,7 +6,9 @@
 // one after the other so they never share the cores. Prints both test accuracies, their difference, the
 // wall times and their ratio beside the seed's printed ~80% / ~86%, and two goals: within 1 point of
 // PyTorch, and each Pictor run under 15 minutes. Full size is 1.35 million image-steps per side (45,000 ×
-// 30 epochs): about 1-2 hours on a quiet 2-core machine, so it is not in the default set of parts.
+// 30 epochs). Measured CPU time per image-step (seed CNN, Dec 2026): Pictor on one wasm thread ~4 ms, PyTorch
+// 2 threads ~5 ms of CPU (~2.5 ms wall): about 1.5-2 h for Pictor and 1 h for PyTorch on a quiet 2-core
+// machine, so it is not in the default set of parts.
 // Environment (all optional; smaller values are for smoke tests, the goals then mean little):
 //   PICTOR_BENCH_CIFAR_PER_CLASS=N       training images per class (default 4500)
 //   PICTOR_BENCH_CIFAR_VAL_PER_CLASS=N   validation images per class (default 500; ~N/9 below 4500)

@@ -11,7 +11,7 @@
 //      images) is shown beside it as context only
 //   3. Fashion-MNIST (Debian dataset-fashion-mnist) as 28×28 greyscale PNG files, same path, --size 28
 //      --grayscale, with the same PyTorch reference
-//   4. cifar-full, only when named (PICTOR_BENCH_PARTS=cifar-full; 1-2 h on 2 cores): the seed's experiment
+//   4. cifar-full, only when named (PICTOR_BENCH_PARTS=cifar-full; 2-3 h on 2 cores): the seed's experiment
 //      at full size, 10 epochs plain and 20 augmented, Pictor and PyTorch on the same split lists, side by
 //      side with goals (train-bench-cifar-full.ts has its own knobs)
 // Environment (all optional):
