@@ -20,7 +20,7 @@ import { FileError } from './file-errors'
 import { interpretPath } from './folder-layout'
 import { DEFAULT_LIMITS, type AnalysisLimits } from './image-analysis'
 import { emptyReport, type ImportReport } from './import-report'
-import { processFile, type Outcome } from './process-file'
+import { processFile, type Decode, type Outcome } from './process-file'
 import { ThumbnailStore } from './thumbnail-store'
 import { ThumbnailWrites } from './thumbnail-writes'
 import { walkFolder } from './walk'
@@ -51,8 +51,10 @@ const BATCH_MAX_MS = 1000
  * Imports (or re-scans) one folder into a project. Incremental: unchanged files are not read again,
  * changed ones are re-read in place, vanished ones are marked missing. Safe to kill at any moment:
  * every batch is one transaction, so a re-run finds the committed files unchanged and does the rest.
+ * `decode` reads and analyses one file: on this thread by default, on helper threads when the
+ * import worker supplies them (workers/import-decoders.ts); rows and thumbnails stay on this one.
  */
-export async function importFolder(input: ImportInput, { signal, onProgress }: JobContext): Promise<ImportReport> {
+export async function importFolder(input: ImportInput, { signal, onProgress }: JobContext, decode: Decode = processFile): Promise<ImportReport> {
   const started = Date.now()
   const folder = resolve(input.folder)
   const report = emptyReport(folder)
@@ -67,7 +69,7 @@ export async function importFolder(input: ImportInput, { signal, onProgress }: J
       return { source, runId: startImportRun(db, source.id) }
     })
     try {
-      return await runImport(db, { input, folder, walk, report, source, runId, started, signal, onProgress })
+      return await runImport(db, { input, folder, walk, report, source, runId, started, signal, onProgress, decode })
     } catch (error) {
       // Whatever stopped it, the run is over: it must not look 'interrupted' on the next open.
       try {
@@ -92,10 +94,11 @@ interface RunContext {
   started: number
   signal: AbortSignal
   onProgress: JobContext['onProgress']
+  decode: Decode
 }
 
 async function runImport(db: Database, context: RunContext): Promise<ImportReport> {
-  const { input, walk, report, source, runId, started, signal, onProgress } = context
+  const { input, walk, report, source, runId, started, signal, onProgress, decode } = context
   const index = loadSourceIndex(db, source.id)
   const knownHashes = loadContentHashes(db)
   const writer = createWriter(db, source.id)
@@ -167,7 +170,7 @@ async function runImport(db: Database, context: RunContext): Promise<ImportRepor
   const lane = async () => {
     while (next < todo.length && !signal.aborted && fatal === null && thumbnails.failure === null) {
       const file = todo[next++]!
-      const outcome = await processFile(file, { limits, maxFileBytes })
+      const outcome = await decode(file, { limits, maxFileBytes })
       if (!('error' in outcome)) {
         const ownOldHash = index.get(file.relPath)?.contentHash
         if (knownHashes.has(outcome.contentHash) && ownOldHash !== outcome.contentHash) report.duplicates++

@@ -38,3 +38,26 @@ export async function processFile(file: FoundFile, options: ProcessOptions): Pro
     return { file, error: new FileError('UNREADABLE', (error as Error)?.message ?? String(error)) }
   }
 }
+
+/** Decodes one file somewhere (this thread, or a helper thread); importFolder only awaits it. */
+export type Decode = (file: FoundFile, options: ProcessOptions) => Promise<Outcome>
+
+/** An Outcome as it crosses threads: a FileError travels as its code and message. */
+export type WireOutcome =
+  | { file: FoundFile; analysis: ImageAnalysis; contentHash: string }
+  | { file: FoundFile; error: { code: FileError['code']; message: string } }
+
+/** The outcome to post, and the thumbnail's memory to transfer (not copy) with it. */
+export function toWire(outcome: Outcome): { wire: WireOutcome; transfer: ArrayBuffer[] } {
+  if ('error' in outcome) return { wire: { file: outcome.file, error: { code: outcome.error.code, message: outcome.error.message } }, transfer: [] }
+  const { thumbnail } = outcome.analysis
+  // sharp's output owns its memory; a pooled Buffer would transfer (and detach) its neighbours too.
+  const own = thumbnail.byteOffset === 0 && thumbnail.byteLength === thumbnail.buffer.byteLength
+  return { wire: outcome, transfer: own ? [thumbnail.buffer as ArrayBuffer] : [] }
+}
+
+export function fromWire(wire: WireOutcome): Outcome {
+  if ('error' in wire) return { file: wire.file, error: new FileError(wire.error.code, wire.error.message) }
+  const { thumbnail } = wire.analysis
+  return { ...wire, analysis: { ...wire.analysis, thumbnail: Buffer.from(thumbnail.buffer, thumbnail.byteOffset, thumbnail.byteLength) } }
+}
