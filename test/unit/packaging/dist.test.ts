@@ -22,7 +22,7 @@ function dist(work: string, ...args: string[]) {
   return spawnSync(process.execPath, [join(ROOT, 'scripts', 'dist.js'), '--dir', '--no-build', '--work', work, ...args], {
     cwd: ROOT,
     encoding: 'utf8',
-    timeout: 170_000
+    timeout: 240_000
   })
 }
 
@@ -49,7 +49,7 @@ describe.skipIf(TARGET.platform !== 'linux')('npm run dist, offline with a stand
     packaged = dist(join(temp, 'work'), '--electron-dist', electronDist, '--natives-from', natives)
     resources = join(temp, 'work', 'installers', 'linux-unpacked', 'resources')
     if (packaged.status === 0) files = asarFiles(asarHeader(join(resources, 'app.asar')))
-  }, 180_000)
+  }, 400_000)
 
   afterAll(() => removeTempDir(temp), 120_000)
 
