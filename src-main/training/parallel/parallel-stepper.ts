@@ -71,7 +71,9 @@ export class ParallelStepper {
     const local = this.coordinatorShard ? 1 : 0
     const shards = shardBatch(batch, this.replicas.length + local)
     const weights = concatenate(model.weights.map((weight) => weight.read()))
-    const remote = shards.slice(local).map((shard, index) => this.send(this.replicas[index]!, weights, shard))
+    const remoteShards = shards.slice(local)
+    // Each worker gets its own copy (a transferred buffer is gone from this thread); the last takes the original.
+    const remote = remoteShards.map((shard, index) => this.send(this.replicas[index]!, index === remoteShards.length - 1 ? weights : weights.slice(), shard))
     // Read before the local shard's forward pass moves the master's batch-norm averages.
     const results: Promise<ShardResult>[] = local && shards[0] ? [Promise.resolve().then(() => shardGradients(model, shards[0]!)), ...remote] : remote
     const settled = await Promise.allSettled(results)
@@ -90,12 +92,10 @@ export class ParallelStepper {
 
   private send(replica: Replica, weights: Float32Array, shard: Shard): Promise<ShardResult> {
     const id = this.nextId++
-    // Each worker gets its own copy: a transferred buffer is gone from this thread.
-    const own = weights.slice()
-    const transfer = [own.buffer, shard.xs.buffer, shard.ys.buffer, ...(shard.weights ? [shard.weights.buffer] : [])] as ArrayBuffer[]
+    const transfer = [weights.buffer, shard.xs.buffer, shard.ys.buffer, ...(shard.weights ? [shard.weights.buffer] : [])] as ArrayBuffer[]
     return new Promise<ShardResult>((resolve, reject) => {
       replica.pending.set(id, { resolve, reject })
-      replica.worker.postMessage({ type: 'step', id, weights: own, shard } satisfies ToGradientWorker, transfer)
+      replica.worker.postMessage({ type: 'step', id, weights, shard } satisfies ToGradientWorker, transfer)
     })
   }
 
