@@ -3,7 +3,8 @@
 // wasm backend with the kernels of src-main/tfjs/kernels (default options, and with the opt-in
 // fast Tile/Sum/Mean — the app's setting; each also with batch norm + dropout added), on wasm with the stock
 // Conv2DBackpropInput or the stock MaxPoolGrad instead, the app's setting as it was before the transposed
-// BatchMatMul / copy-free Identity / batched-conv filter gradient (and with each of those alone), and on the
+// BatchMatMul / copy-free Identity / batched-conv filter gradient / tiled-window MaxPoolGrad (and with each
+// of those alone), and on the
 // cpu backend (2 steps only: very slow). Wall time and this process's CPU time per step are both reported:
 // on a shared machine the CPU time is the steadier of the two.
 //   PICTOR_BENCH_ROUNDS=N  interleaved rounds of 2 timed steps per wasm configuration (default 5)
@@ -130,20 +131,21 @@ async function main(): Promise<void> {
   console.log(`registerWasmGradientKernels() registers: ${registerWasmGradientKernels().join(', ')}`)
 
   const fast = { fastBroadcastAndReductions: true }
-  // The app's setting (fast) as it was before the transposed BatchMatMul, the copy-free Identity and the
-  // batched-conv filter gradient; then with each of them alone.
-  const before = { ...fast, replaceTransposedMatMul: false, replaceIdentity: false, batchedConvFilterGradient: false }
-  const [composed, composedFast, stockInput, stockPool, bn, bnFast, old, onlyMatMul, onlyIdentity, onlyBatchedConv] = await measureWasm([
+  // The app's setting (fast) as it was before the transposed BatchMatMul, the copy-free Identity, the
+  // batched-conv filter gradient and the tiled-window MaxPoolGrad; then with each of them alone.
+  const before = { ...fast, replaceTransposedMatMul: false, replaceIdentity: false, batchedConvFilterGradient: false, tiledMaxPoolGrad: false }
+  const [composed, composedFast, stockInput, stockPool, bn, bnFast, old, onlyMatMul, onlyIdentity, onlyBatchedConv, onlyTiledPool] = await measureWasm([
     { label: 'wasm, registerWasmGradientKernels() defaults', options: {}, withBatchNorm: false },
     { label: 'wasm, defaults + fastBroadcastAndReductions', options: fast, withBatchNorm: false },
     { label: 'wasm, defaults but stock Conv2DBackpropInput', options: { replaceConv2DBackpropInput: false }, withBatchNorm: false },
     { label: 'wasm, defaults but stock MaxPoolGrad (wrong ≤ 0)', options: { replaceMaxPoolGrad: false }, withBatchNorm: false },
     { label: 'wasm, defaults; seed CNN + BN + dropout', options: {}, withBatchNorm: true },
     { label: 'wasm, defaults + fastBroadcastAndReductions; + BN + dropout', options: fast, withBatchNorm: true },
-    { label: 'wasm, fast…, before transposed matMul/Identity/batched conv', options: before, withBatchNorm: false },
+    { label: 'wasm, fast…, before (as at e4cd723: none of the four below)', options: before, withBatchNorm: false },
     { label: 'wasm, fast…, before + transposed BatchMatMul only', options: { ...before, replaceTransposedMatMul: true }, withBatchNorm: false },
     { label: 'wasm, fast…, before + copy-free Identity only', options: { ...before, replaceIdentity: true }, withBatchNorm: false },
-    { label: 'wasm, fast…, before + batched-conv filter gradient only', options: { ...before, batchedConvFilterGradient: true }, withBatchNorm: false }
+    { label: 'wasm, fast…, before + batched-conv filter gradient only', options: { ...before, batchedConvFilterGradient: true }, withBatchNorm: false },
+    { label: 'wasm, fast…, before + tiled-window MaxPoolGrad only', options: { ...before, tiledMaxPoolGrad: true }, withBatchNorm: false }
   ])
 
   const ratio = (a: Measured, b: Measured) => `${(a.imagesPerSecond / b.imagesPerSecond).toFixed(2)}×`
@@ -153,7 +155,7 @@ async function main(): Promise<void> {
   console.log(`fastBroadcastAndReductions: seed CNN ${ratio(composedFast!, composed!)}, with BN + dropout ${ratio(bnFast!, bn!)}`)
   const cpuRatio = (a: Measured, b: Measured) => `${(medianOf(b.cpuMs) / medianOf(a.cpuMs)).toFixed(2)}×`
   console.log(`app setting now vs before (seed CNN step): ${ratio(composedFast!, old!)} wall, ${cpuRatio(composedFast!, old!)} CPU`)
-  for (const one of [onlyMatMul!, onlyIdentity!, onlyBatchedConv!]) {
+  for (const one of [onlyMatMul!, onlyIdentity!, onlyBatchedConv!, onlyTiledPool!]) {
     console.log(`  ${one.label.replace('wasm, fast…, before + ', '')} alone: ${ratio(one, old!)} wall, ${cpuRatio(one, old!)} CPU`)
   }
 

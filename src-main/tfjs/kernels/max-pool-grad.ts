@@ -14,6 +14,9 @@
 //         otherwise the adjoint of the tap extraction (zero-upsample by the stride, a depthwise conv with
 //         the 180°-rotated one-hot filter, a sum over the taps).
 // All element-wise steps work on [T, n·ho·wo·c] rows, where broadcasting pooled/dy over t is cheap.
+// Windows that tile the input (2×2/2, the common case) skip the tap layout entirely: see
+// disjointWindowsGrad — 1.5× less CPU time than the tap layout (seed CNN [64,30,30,32] 24.9 → 16.0 ms,
+// [64,13,13,64] 9.6 → 6.4 ms; identical results).
 // Measured (2 cores): [64,30,30,32] 2×2/2 16 ms vs 42 ms for the stock kernel, [64,13,13,64] 7 vs 17 ms;
 // overlapping windows are slower than the stock kernel (3×3/2 'same' on [32,48,48,16]: 90 vs 46 ms).
 // Inputs are assumed finite (a window holding ±∞ as its maximum gives NaN gradients).
@@ -63,7 +66,8 @@ export function maxPoolGradComposed(
   filterSize: [number, number] | number,
   strides: Strides,
   pad: Pad,
-  dimRoundingMode?: RoundingMode
+  dimRoundingMode?: RoundingMode,
+  tiledWindows = true
 ): tf.Tensor4D {
   return tf.tidy(() => {
     const [n, h, w, c] = x.shape
@@ -77,6 +81,7 @@ export function maxPoolGradComposed(
     const { input, pad: exactPad } = exactWindowGeometry(x, info)
     const padded = exactPad.some(([before, after]) => before > 0 || after > 0)
     const disjoint = !padded && sh === kh && sw === kw
+    if (tiledWindows && disjoint && taps <= MAX_WEIGHTED_TAPS) return disjointWindowsGrad(x, dy, pooled, kh, kw)
 
     // tapValues[t, (n, oh, ow, c)]: the value of tap t of every window.
     let tapValues: tf.Tensor2D
@@ -119,22 +124,51 @@ export function maxPoolGradComposed(
   })
 }
 
-const kernelFunc: KernelFunc = ({ inputs, attrs }) => {
-  const a = (attrs ?? {}) as NamedAttrMap
-  return tf.tidy(() =>
-    maxPoolGradComposed(
-      asTensor4D(inputs.dy!),
-      asTensor4D(inputs.input!),
-      asTensor4D(inputs.output!),
-      a.filterSize as [number, number] | number,
-      a.strides as Strides,
-      a.pad as Pad,
-      a.dimRoundingMode as RoundingMode
-    )
-  )
+/** Tap weights 2^(T−1−t) and their differences stay exact in float32 up to this many taps. */
+const MAX_WEIGHTED_TAPS = 24
+
+/**
+ * Windows that tile x (stride = window, no padding), without any transpose or cumsum: x viewed as
+ * [n·ho, kh, wo, kw, c] lines up with pooled / dy viewed as [n·ho, 1, wo, 1, c], and XNNPACK broadcasts
+ * between them. isMax as above; the first maximum is the one whose tap weight 2^(T−1−t) is largest, which
+ * a native max pool of isMax·weight finds (these values are exact integers, so equality is exact too).
+ */
+function disjointWindowsGrad(x: tf.Tensor4D, dy: tf.Tensor4D, pooled: tf.Tensor4D, kh: number, kw: number): tf.Tensor4D {
+  const [n, h, w, c] = x.shape
+  const [, ho, wo] = pooled.shape
+  const used = ho * kh === h && wo * kw === w ? x : tf.slice(x, [0, 0, 0, 0], [n, ho * kh, wo * kw, c])
+  const windows = tf.reshape(used, [n * ho, kh, wo, kw, c])
+  const perWindow = (t: tf.Tensor) => tf.reshape(t, [n * ho, 1, wo, 1, c])
+  const diff = tf.sub(windows, perWindow(pooled))
+  const isMax = tf.relu(tf.add(tf.mul(tf.mul(diff, tf.scalar(2 ** 100)), tf.scalar(2 ** 100)), tf.scalar(1)))
+  const weights = new Float32Array(kh * kw).map((_, t) => 2 ** (kh * kw - 1 - t))
+  const weighted = tf.mul(isMax, tf.tensor(weights, [1, kh, 1, kw, 1]))
+  const firstWeight = tf.maxPool(tf.reshape(weighted, [n, ho * kh, wo * kw, c]) as tf.Tensor4D, [kh, kw], [kh, kw], 'valid')
+  const first = tf.relu(tf.add(tf.sub(weighted, perWindow(firstWeight)), tf.scalar(1)))
+  const placed = tf.reshape(tf.mul(first, perWindow(dy)), [n, ho * kh, wo * kw, c]) as tf.Tensor4D
+  if (ho * kh === h && wo * kw === w) return placed
+  return tf.pad(placed, [[0, 0], [0, h - ho * kh], [0, w - wo * kw], [0, 0]])
 }
 
-/** The replacement MaxPoolGrad kernel (keeps the stock config's setup function). */
-export function maxPoolGradWasmConfig(stock?: KernelConfig): KernelConfig {
+/**
+ * The replacement MaxPoolGrad kernel (keeps the stock config's setup function). `tiledWindows: false`
+ * sends tiling windows through the tap layout too (for comparisons).
+ */
+export function maxPoolGradWasmConfig(stock?: KernelConfig, tiledWindows = true): KernelConfig {
+  const kernelFunc: KernelFunc = ({ inputs, attrs }) => {
+    const a = (attrs ?? {}) as NamedAttrMap
+    return tf.tidy(() =>
+      maxPoolGradComposed(
+        asTensor4D(inputs.dy!),
+        asTensor4D(inputs.input!),
+        asTensor4D(inputs.output!),
+        a.filterSize as [number, number] | number,
+        a.strides as Strides,
+        a.pad as Pad,
+        a.dimRoundingMode as RoundingMode,
+        tiledWindows
+      )
+    )
+  }
   return { ...(stock ?? {}), kernelName: NAME, backendName: 'wasm', kernelFunc }
 }

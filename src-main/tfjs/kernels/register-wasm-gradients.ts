@@ -49,8 +49,8 @@ const MISSING_ON_WASM: readonly KernelConfig[] = [
 ]
 
 /** Stock kernels that can be replaced; each factory gets the stock config to fall back to. */
-const REPLACEMENTS: Record<string, (stock: KernelConfig) => KernelConfig> = {
-  MaxPoolGrad: maxPoolGradWasmConfig,
+const REPLACEMENTS: Record<string, (stock: KernelConfig, options: RegisterWasmGradientOptions) => KernelConfig> = {
+  MaxPoolGrad: (stock, options) => maxPoolGradWasmConfig(stock, options.tiledMaxPoolGrad !== false),
   BatchMatMul: batchMatMulWasmConfig,
   Identity: identityWasmConfig,
   Conv2DBackpropInput: (stock) => conv2dBackpropInputWasmConfig(stock.kernelFunc, stock.setupFunc),
@@ -85,12 +85,14 @@ export interface RegisterWasmGradientOptions {
    * im2col (default true; false is for comparisons).
    */
   batchedConvFilterGradient?: boolean
+  /** Let MaxPoolGrad handle windows that tile the input without the tap layout (default true; false is for comparisons). */
+  tiledMaxPoolGrad?: boolean
 }
 
-function replace(name: string): boolean {
+function replace(name: string, options: RegisterWasmGradientOptions): boolean {
   const current = tf.getKernel(name, BACKEND)
   if (current == null || installed.has(current.kernelFunc)) return false
-  const replacement = REPLACEMENTS[name]!(current)
+  const replacement = REPLACEMENTS[name]!(current, options)
   stockConfigs.set(name, current)
   tf.unregisterKernel(name, BACKEND)
   installed.add(replacement.kernelFunc)
@@ -120,7 +122,7 @@ export function registerWasmGradientKernels(options: RegisterWasmGradientOptions
     ...(options.replaceIdentity !== false ? ['Identity'] : []),
     ...(options.fastBroadcastAndReductions === true ? ['Tile', 'Sum', 'Mean'] : [])
   ]
-  for (const name of toReplace) if (replace(name)) registered.push(name)
+  for (const name of toReplace) if (replace(name, options)) registered.push(name)
   return registered
 }
 

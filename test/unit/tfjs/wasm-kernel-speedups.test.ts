@@ -169,6 +169,48 @@ describe('Conv2DBackpropFilter as one batched convolution (stride 1, many channe
   })
 })
 
+describe('MaxPoolGrad for windows that tile the input (no transposes, first maximum by tap weight)', () => {
+  const cases: { shape: [number, number, number, number]; window: number }[] = [
+    { shape: [4, 30, 30, 32], window: 2 }, // seed CNN pool1 (smaller batch)
+    { shape: [4, 13, 13, 64], window: 2 }, // seed CNN pool2: the last row and column are read by no window
+    { shape: [2, 7, 9, 3], window: 3 },
+    { shape: [3, 8, 8, 5], window: 4 }
+  ]
+  it.each(cases)('$shape, $window×$window / $window: exactly the cpu backend, ties (many, ≤ 0 too) included', async ({ shape, window }) => {
+    const read = async (backend: 'cpu' | 'wasm') => {
+      await tf.setBackend(backend)
+      try {
+        return tf.tidy(() => {
+          // Values on a coarse grid in [-1, 1]: most windows hold repeated maxima, some of them ≤ 0.
+          const x = tf.div(tf.round(tf.mul(seeded(shape, 41), 2)), 2) as tf.Tensor4D
+          const dy = seeded(tf.maxPool(x, window, window, 'valid').shape, 42)
+          const dx = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(a as tf.Tensor4D, window, window, 'valid'), dy)))(x)
+          return Float32Array.from(dx.dataSync())
+        })
+      } finally {
+        await tf.setBackend('wasm')
+      }
+    }
+    const cpu = await read('cpu')
+    const wasm = await read('wasm')
+    expect(wasm.length).toBe(cpu.length)
+    const differing = cpu.reduce((count, v, i) => count + (wasm[i] === v ? 0 : 1), 0)
+    expect(differing).toBe(0)
+  }, 60_000)
+
+  it('leaves the number of tensors unchanged', async () => {
+    await tf.setBackend('wasm')
+    const x = seeded([2, 6, 8, 3], 43) as tf.Tensor4D
+    const pooled = tf.maxPool(x, 2, 2, 'valid')
+    const dy = seeded(pooled.shape, 44)
+    const before = tf.memory().numTensors
+    const attrs = { filterSize: 2, strides: 2, pad: 'valid' } as unknown as tf.NamedAttrMap
+    ;(tf.engine().runKernel('MaxPoolGrad', { dy, input: x, output: pooled }, attrs) as tf.Tensor).dispose()
+    expect(tf.memory().numTensors).toBe(before)
+    tf.dispose([x, pooled, dy])
+  })
+})
+
 describe('the seed CNN on wasm with every replacement', () => {
   it('one training step: the gradients of all weights match the cpu backend, and no tensor is left behind', async () => {
     const gradients = () => {
