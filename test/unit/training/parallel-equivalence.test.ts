@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os'
 import * as tf from '@tensorflow/tfjs-core'
 import type * as tfl from '@tensorflow/tfjs-layers'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -6,6 +7,7 @@ import { trainLoop, type Stepper, type TensorBatch } from '../../../src-main/tra
 import { buildSeedCnn } from '../../../src-main/training/models/cnn'
 import { ParallelStepper, weightedMean } from '../../../src-main/training/parallel/parallel-stepper'
 import { shardSizes } from '../../../src-main/training/parallel/shard'
+import { trainWorkerCount } from '../../../src-main/training/parallel/worker-count'
 import { gradientWorkers } from '../../../src-main/workers/training-job'
 
 // Data-parallel training against the plain local step: the same global batches, the same Adam steps,
@@ -66,6 +68,12 @@ describe('data-parallel training', () => {
     expect(shardSizes(11, 2)).toEqual([6, 5])
     expect(shardSizes(10, 3)).toEqual([4, 3, 3])
     expect(shardSizes(1, 4)).toEqual([1])
+  })
+
+  it('uses one worker per core unless PICTOR_TRAIN_WORKERS says otherwise', () => {
+    expect(trainWorkerCount({})).toBe(availableParallelism())
+    expect(trainWorkerCount({ PICTOR_TRAIN_WORKERS: '3' })).toBe(3)
+    expect(() => trainWorkerCount({ PICTOR_TRAIN_WORKERS: '0' })).toThrow(RangeError)
   })
 
   it('weights each shard by its size', () => {
