@@ -12,7 +12,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
 import { link, mkdir, mkdtemp, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises'
 import { availableParallelism, tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
+import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import sharp, { type Sharp } from 'sharp'
 import { Worker } from 'node:worker_threads'
@@ -32,7 +32,7 @@ const THREADS = availableParallelism()
 const REFERENCE_WORKER = new URL('./import-bench-reference.ts', import.meta.url)
 /** Both sides decode with sharp, LANES files in flight, on libuv's pool (same size in both processes). */
 const SIDES = {
-  Pictor: `pictor import (out/main/cli.js) in a child process: ${THREADS} decode threads, ${LANES} files in flight, ${decodeLine()}; ` +
+  Pictor: `pictor import (${relative(ROOT, PICTOR)}) in a child process: ${THREADS} decode threads, ${LANES} files in flight, ${decodeLine()}; ` +
     'also walks the folder, writes rows in batched transactions, thumbnails write-then-rename, reads large images\' headers for their size',
   reference: `a sharp loop on ${THREADS} threads of this process: ${LANES} files in flight, ${decodeLine()}; per file: read, SHA-256, ` +
     `one decode (rotate, shrink to ≤${THUMBNAIL_SIZE} px, 8-bit sRGB raw), dHash of those pixels, WebP (q80, effort 2) from them, write it`
