@@ -1,13 +1,14 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { app, BrowserWindow, session } from 'electron'
+import { app, BrowserWindow, dialog, session } from 'electron'
 import icon from '../../resources/icon.png?asset'
 import { SQLITE_BINDING_ENV } from '../db/connection'
 import { createServices, type Services } from '../services/services'
 import { registerAppScheme, serveApp } from './app-protocol'
 import { electronDialogs } from './dialogs'
 import { serveContractOverIpc } from './ipc'
+import { OpenRequests, projectPathFromArgs } from './open-with'
 import { electronNativeBindingPath } from './native-binding'
 import { windowOpenAnswer } from './report-window'
 import { APP_ORIGIN, trustedUrlCheck } from './trusted-url'
@@ -18,6 +19,13 @@ const preloadPath = join(here, '../preload/index.cjs')
 const devServerUrl = app.isPackaged ? undefined : process.env.ELECTRON_RENDERER_URL
 
 registerAppScheme()
+
+// A `.pictor` file the app is asked to open (see open-with.ts): macOS may ask before `ready`.
+const openRequests = new OpenRequests()
+app.on('open-file', (event, path) => {
+  event.preventDefault()
+  openRequests.request(path)
+})
 
 const isTrustedUrl = trustedUrlCheck(devServerUrl)
 
@@ -78,9 +86,18 @@ async function start(): Promise<void> {
   const stopIpc = serveContractOverIpc(services, isTrustedUrl)
 
   let window = createWindow()
-  app.on('second-instance', () => {
+  // Opening a project announces it (project.changed), so the window shows it whether it has loaded yet
+  // or not; a file that cannot be opened says why in the window the user was looking at.
+  openRequests.attach((path) => {
+    void services.call('project.open', { path }).then((answer) => {
+      if (!answer.ok) dialog.showErrorBox('Pictor could not open the project', `${path}\n\n${answer.error.message}`)
+    })
+  })
+  openRequests.request(projectPathFromArgs(process.argv.slice(1), process.cwd()))
+  app.on('second-instance', (_event, argv, workingDirectory) => {
     if (window.isMinimized()) window.restore()
     window.focus()
+    openRequests.request(projectPathFromArgs(argv.slice(1), workingDirectory))
   })
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) window = createWindow()

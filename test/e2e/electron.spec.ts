@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -44,6 +44,24 @@ test.describe('desktop app (Electron)', () => {
     })
     try {
       await createsAProject(await app.firstWindow(), workDir)
+    } finally {
+      await app.close()
+      rmSync(workDir, { recursive: true, force: true })
+    }
+  })
+
+  test('opens a .pictor file it is started with, as a file manager starts it', async () => {
+    const workDir = mkdtempSync(join(tmpdir(), 'pictor-electron-open-'))
+    const env = { ...process.env, PICTOR_DATA_DIR: join(workDir, 'data') }
+    const file = join(workDir, 'Birds.pictor')
+    const created = spawnSync(process.execPath, [join(ROOT, 'bin', 'pictor.js'), 'create', file], { env, encoding: 'utf8' })
+    expect(created.status, created.stderr).toBe(0)
+    const app = await electron.launch({ executablePath: binary.path!, args: [ROOT, file], env })
+    try {
+      const page = await app.firstWindow()
+      await expect(page.getByTestId('library-empty')).toBeVisible()
+      const current = await page.evaluate(() => (globalThis as BridgeGlobal).pictor!.call('project.current', {}))
+      expect(current).toMatchObject({ ok: true, value: { name: 'Birds', path: file } })
     } finally {
       await app.close()
       rmSync(workDir, { recursive: true, force: true })
