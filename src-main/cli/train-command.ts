@@ -30,7 +30,7 @@ export const trainCommand: Command = {
   usage:
     `pictor train --project FILE [--model ${TRAIN_MODELS.join('|')}] [--epochs N] [--batch B] [--lr R] ` +
     `[--optimizer ${TRAIN_OPTIMIZERS.join('|')}] [--size PX] [--grayscale] [--augment] [--batch-norm] [--dropout R] ` +
-    `[--class-weights] [--oversample] [--patience N] [--backend ${TRAIN_BACKENDS.join('|')}] ` +
+    `[--class-weights] [--oversample] [--patience N] [--seed N] [--backend ${TRAIN_BACKENDS.join('|')}] ` +
     `[--input-size auto|${MOBILENET_INPUT_SIZES.join('|')}] [--quantize ${TRAIN_QUANTIZE.join('|')}] [--fine-tune-blocks 0-${MAX_FINE_TUNE_BLOCKS}] [--fine-tune-epochs N] [--fine-tune-lr R] ` +
     `[--log-dir DIR] [--histograms on|off] [--resume RUN] [--json]`,
   summary: 'train a model on the labeled images (a head on cached MobileNetV2 features when its weights are installed, else the seed CNN)',
@@ -52,6 +52,7 @@ export const trainCommand: Command = {
         'class-weights': { type: 'boolean' },
         oversample: { type: 'boolean' },
         patience: { type: 'string' },
+        seed: { type: 'string' },
         backend: { type: 'string' },
         resume: { type: 'string' },
         'input-size': { type: 'string' },
@@ -106,6 +107,8 @@ export const trainCommand: Command = {
         classWeights: values['class-weights'],
         oversample: values.oversample,
         patience: numberOption(values.patience, 'patience', true),
+        // Weight initialisation, shuffling, augmentation and dropout draw from it: the same seed repeats a run.
+        seed: numberOption(values.seed, 'seed', true),
         backend: values.backend,
         inputSize: inputSize === undefined ? undefined : inputSize === 'auto' ? 'auto' : Number(inputSize),
         quantize: values.quantize,

@@ -108,7 +108,7 @@ function epochPoller(project: string, started: number) {
 
 export async function trainWithPictor(p: PictorProject, epochs: number, augment: boolean): Promise<SideResult> {
   const args = ['train', '--project', p.project, '--model', 'cnn', '--size', '32', '--batch', '64', '--optimizer', 'adam', '--lr', '0.001',
-    '--epochs', String(epochs), ...(augment ? ['--augment'] : []), '--json']
+    '--epochs', String(epochs), '--seed', '1', ...(augment ? ['--augment'] : []), '--json']
   console.log(`  pictor ${args.join(' ').replace(p.project, 'PROJECT')}`)
   const started = performance.now()
   const poller = epochPoller(p.project, started)

@@ -74,6 +74,19 @@ describe('pictor train', () => {
     }
   })
 
+  it('--seed repeats a run: the same seed gives the same losses epoch by epoch', { timeout: 120_000 }, async () => {
+    const { projectPath } = await createTrainingProject(join(temp(), 'seeded'), splitGroups({ train: [8, 8], val: [2, 2] }))
+    const losses = async (seed: string) => {
+      const result = await pictor(['train', '--project', projectPath, '--epochs', '2', '--batch', '8', '--augment', '--seed', seed, '--json'])
+      expect(result.status).toBe(0)
+      return (JSON.parse(result.stdout) as { history: { loss: number; valLoss: number }[] }).history.map(({ loss, valLoss }) => [loss, valLoss])
+    }
+    const first = await losses('7')
+    expect(await losses('7')).toEqual(first)
+    expect(await losses('8')).not.toEqual(first)
+    expect((await pictor(['train', '--project', projectPath, '--seed', 'x'])).stderr).toContain('--seed must be a number, got x')
+  })
+
   it('prints a test accuracy of null when the project has no test images', { timeout: 60_000 }, async () => {
     const { projectPath } = await createTrainingProject(join(temp(), 'no-test'), splitGroups({ train: [8, 8], val: [2, 2] }))
     const result = await pictor(['train', '--project', projectPath, '--epochs', '1', '--batch', '16', '--size', '18', '--json'])
