@@ -34,7 +34,10 @@ export interface ReferenceOptions {
 }
 
 /** wasm and cpu train in one thread in Node; tfjs-node (libtensorflow) uses every core. */
-export const trainingThreads = (backend: string | null) => (backend === null || backend === 'wasm' || backend === 'cpu' ? 1 : benchThreads())
+// A CNN on wasm trains data-parallel over one gradient worker per core (PICTOR_TRAIN_WORKERS overrides);
+// the cpu backend runs one thread; native TensorFlow every core.
+export const trainingThreads = (backend: string | null) =>
+  backend === null || backend === 'cpu' ? 1 : backend === 'wasm' ? Number(process.env.PICTOR_TRAIN_WORKERS ?? benchThreads()) || 1 : benchThreads()
 
 export async function trainWithTorch(dataset: SplitFolder, options: ReferenceOptions): Promise<TorchTraining> {
   const skipped = (reason: string) => ({ skipped: reason }) as TorchTraining

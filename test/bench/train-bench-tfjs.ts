@@ -1,10 +1,13 @@
 // In-process tfjs measurements for `npm run bench:train`, with the product's own code: activateBackend,
 // buildSeedCnn, trainLoop (optimizer.minimize + loss/accuracy read-back per step) on random batches.
+import { join } from 'node:path'
+import { Worker } from 'node:worker_threads'
 import * as tf from '@tensorflow/tfjs-core'
 import { activateBackend } from '../../src-main/tfjs/backend'
 import { crossEntropy } from '../../src-main/training/loop/metrics'
 import { type TensorBatch, trainLoop } from '../../src-main/training/loop/train-loop'
 import { buildSeedCnn } from '../../src-main/training/models/cnn'
+import { ParallelStepper } from '../../src-main/training/parallel/parallel-stepper'
 import { median } from './train-bench-common'
 
 export const BATCH = 64
@@ -36,10 +39,18 @@ function newModel() {
   return { model: buildSeedCnn({ height: 32, width: 32, channels: 3, classes: CLASSES }), optimizer: tf.train.adam(1e-3) }
 }
 
-/** Step times of trainLoop on `backend`: `warmup` untimed steps, then `steps` timed ones (batch end to batch end). */
-export async function timeTrainLoop(backend: 'wasm' | 'cpu', warmup: number, steps: number): Promise<LoopTiming> {
+/** The built gradient worker (the bench builds first): what a CNN run on wasm starts, one per core. */
+const GRADIENT_WORKER = join(import.meta.dirname, '..', '..', 'out', 'main', 'gradient-worker.js')
+
+/**
+ * Step times of trainLoop on `backend`: `warmup` untimed steps, then `steps` timed ones (batch end to
+ * batch end). With `workers` ≥ 2, the product's data-parallel stepper (as `pictor train` runs a CNN on
+ * wasm): the batch is sharded over that many gradient worker threads, worker start-up excluded.
+ */
+export async function timeTrainLoop(backend: 'wasm' | 'cpu', warmup: number, steps: number, workers = 1): Promise<LoopTiming> {
   const active = await activateBackend(backend)
   const { model, optimizer } = newModel()
+  const parallel = workers > 1 ? await ParallelStepper.start(model, active.name, { count: workers, spawn: (workerData) => new Worker(GRADIENT_WORKER, { workerData }) }) : null
   const marks: number[] = []
   async function* batches(): AsyncGenerator<TensorBatch> {
     for (let i = 0; i < warmup + steps; i++) yield makeBatch()
@@ -52,15 +63,18 @@ export async function timeTrainLoop(backend: 'wasm' | 'cpu', warmup: number, ste
       batchSize: BATCH,
       batchesPerEpoch: warmup + steps,
       trainBatches: () => batches(),
+      ...(parallel ? { stepper: parallel.step } : {}),
       callbacks: [{ onEpochBegin: () => void marks.push(performance.now()), onBatchEnd: () => void marks.push(performance.now()) }]
     })
   } finally {
+    await parallel?.dispose()
     model.dispose()
     optimizer.dispose()
   }
   const stepMs = marks.slice(1).map((mark, i) => mark - marks[i]!).slice(warmup)
   const medianStepMs = median(stepMs)
-  return { backend: active.name, label: active.label, stepMs, medianStepMs, imagesPerSecond: (BATCH * 1000) / medianStepMs }
+  const label = parallel ? `${active.label}, data-parallel over ${workers} gradient workers` : active.label
+  return { backend: active.name, label, stepMs, medianStepMs, imagesPerSecond: (BATCH * 1000) / medianStepMs }
 }
 
 export interface KernelTime {

@@ -54,6 +54,11 @@ export interface ThroughputResult {
   /** tfjs / PyTorch NCHW at the same threads: best rounds, pooled medians. */
   ratioBest: number | null
   ratioPooled: number | null
+  /**
+   * What `pictor train` runs for a CNN on wasm: data-parallel over T gradient workers (T = every core),
+   * against PyTorch with T threads — the issue's goal (≥ 0.5×). Null on one core.
+   */
+  parallel: { timings: LoopTiming[]; best: number; pooled: number; ratioBest: number | null; ratioPooled: number | null } | null
   /** Rounds in which PyTorch with T threads lost to 1 thread (CPU contention from other processes). */
   contendedRounds: number
   profile: StepProfile
@@ -92,6 +97,7 @@ export async function benchThroughput(settings: BenchSettings): Promise<Throughp
   const many = benchThreads()
   let threads = 1
   const tfjs: LoopTiming[] = []
+  const parallelTimings: LoopTiming[] = []
   const torchRounds: TorchResult[][] = []
   let torchVersion: string | null = null
   let torchSkipped: string | null = null
@@ -101,6 +107,11 @@ export async function benchThroughput(settings: BenchSettings): Promise<Throughp
     tfjs.push(wasm)
     console.log(`  round ${round} tfjs ${wasm.label} trainLoop, ${threads} thread(s): ${wasm.imagesPerSecond.toFixed(0)} images/s ` +
       `(median step ${wasm.medianStepMs.toFixed(1)} ms over ${wasm.stepMs.length} steps, ${settings.warmup} warm-up steps excluded; ${load()})`)
+    if (many > 1) {
+      const spread = await timeTrainLoop('wasm', settings.warmup, settings.steps, many)
+      parallelTimings.push(spread)
+      console.log(`  round ${round} tfjs ${spread.label}: ${spread.imagesPerSecond.toFixed(0)} images/s (median step ${spread.medianStepMs.toFixed(1)} ms; ${load()})`)
+    }
     if (torchSkipped) continue
     const configs = [`${threads}:nchw`, ...(many !== threads ? [`${many}:nchw`] : []), ...(round === 1 ? [`${threads}:channels_last`] : [])]
     const torch = await runTorch(configs.join(','), settings, null)
@@ -126,6 +137,7 @@ export async function benchThroughput(settings: BenchSettings): Promise<Throughp
   const reference = torch.find((f) => f.config === `${threads}:nchw`) ?? null
   const ratioBest = reference ? tfjsBest / reference.best : null
   const ratioPooled = reference ? tfjsPooled / reference.pooled : null
+  const parallel = parallelFigures(parallelTimings, torch.find((f) => f.config === `${many}:nchw`) ?? null)
   console.log(`  tfjs wasm: best round ${tfjsBest.toFixed(0)} images/s, pooled median ${tfjsPooled.toFixed(0)} images/s`)
   if (torchSkipped) console.log(`  PyTorch: SKIPPED (${torchSkipped})`)
   for (const f of torch) {
@@ -133,8 +145,11 @@ export async function benchThroughput(settings: BenchSettings): Promise<Throughp
     console.log(`  PyTorch ${f.config}: best round ${f.best.toFixed(0)} images/s, pooled median ${f.pooled.toFixed(0)} images/s` +
       (same ? `; tfjs/PyTorch ${ratioText(tfjsBest / f.best)} (best rounds), ${ratioText(tfjsPooled / f.pooled)} (pooled), ${threads} thread(s) each` : ' (context: more threads than tfjs, no ratio)'))
   }
-  console.log(`  ratio tfjs/PyTorch, ${threads} thread(s) each, NCHW: ${ratioText(ratioBest)} best rounds, ${ratioText(ratioPooled)} pooled medians ` +
-    `(goal ≥ ${GOAL}×)`)
+  console.log(`  ratio tfjs/PyTorch, ${threads} thread(s) each, NCHW: ${ratioText(ratioBest)} best rounds, ${ratioText(ratioPooled)} pooled medians`)
+  if (parallel) {
+    console.log(`  tfjs wasm data-parallel, ${many} gradient workers (what pictor train runs): best round ${parallel.best.toFixed(0)} images/s, pooled median ${parallel.pooled.toFixed(0)} images/s`)
+    console.log(`  ratio tfjs data-parallel/PyTorch, ${many} threads each, NCHW: ${ratioText(parallel.ratioBest)} best rounds, ${ratioText(parallel.ratioPooled)} pooled medians (goal ≥ ${GOAL}×)`)
+  }
   // On an idle machine T threads beat 1; when they do not, other processes are taking CPU (OpenMP threads
   // wait for each other): every figure of this run is disturbed.
   const pick = (round: TorchResult[], n: number) => round.find((r) => r.threads === n && r.layout === 'nchw')?.imagesPerSecond ?? 0
@@ -155,7 +170,14 @@ export async function benchThroughput(settings: BenchSettings): Promise<Throughp
     console.log(`\n  tfjs ${cpu.label} trainLoop (reference, ${cpu.stepMs.length} steps, no warm-up): ${cpu.imagesPerSecond.toFixed(1)} images/s ` +
       `(steps ${cpu.stepMs.map((ms) => (ms / 1000).toFixed(1)).join(', ')} s)`)
   } else console.log('\n  tfjs cpu backend: not run (PICTOR_BENCH_CPU=0)')
-  return { threads, manyThreads: many, tfjs, torchVersion, tfjsBest, tfjsPooled, torch, torchSkipped, ratioBest, ratioPooled, contendedRounds: contended, profile, cpu }
+  return { threads, manyThreads: many, tfjs, torchVersion, tfjsBest, tfjsPooled, torch, torchSkipped, ratioBest, ratioPooled, parallel, contendedRounds: contended, profile, cpu }
+}
+
+function parallelFigures(timings: LoopTiming[], reference: TorchFigure | null): ThroughputResult['parallel'] {
+  if (timings.length === 0) return null
+  const best = Math.max(...timings.map((t) => t.imagesPerSecond))
+  const pooled = imagesPerSecond(timings.flatMap((t) => t.stepMs))
+  return { timings, best, pooled, ratioBest: reference ? best / reference.best : null, ratioPooled: reference ? pooled / reference.pooled : null }
 }
 
 function printProfile(p: StepProfile, torch: TorchRun | null): void {
