@@ -90,7 +90,7 @@ export async function trainStage(
   for (const notice of plan.notices ?? []) for (const callback of callbacks) callback.onNotice?.(notice)
   const parallel = env.gradientWorkers && env.gradientWorkers.count > 1 && env.backend === 'wasm' && settings.model === 'cnn' ? env.gradientWorkers : null
   // Started after any resume, stopped however the stage ends (done, cancelled, failed).
-  const stepper = parallel ? await ParallelStepper.start(model, env.backend, parallel) : null
+  const stepper = parallel ? await ParallelStepper.start(model, env.backend, parallel, env.signal) : null
   let looped: { result: LoopResult; batchSize: number }
   try {
     looped = await loopHalvingOnOutOfMemory(prepared, {

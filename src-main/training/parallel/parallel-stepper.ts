@@ -24,7 +24,11 @@ export interface GradientWorkers {
   spawn(data: GradientWorkerData): Worker
   /** The coordinator computes a shard too (count + 1 shards) instead of only preparing batches. */
   coordinatorShard?: boolean
+  /** How long the workers may take to load TF.js and build their replicas (default 2 minutes). */
+  startTimeoutMs?: number
 }
+
+const START_TIMEOUT_MS = 120_000
 
 interface Replica {
   worker: Worker
@@ -35,28 +39,46 @@ export class ParallelStepper {
   private nextId = 0
   private broken: Error | null = null
   private closed = false
+  private unwatch: () => void = () => {}
 
   private constructor(
     private readonly replicas: Replica[],
     private readonly coordinatorShard: boolean
   ) {}
 
-  /** Starts the workers with replicas of `model`; resolves once every one is ready. */
-  static async start(model: tfl.LayersModel, backend: BackendName, workers: GradientWorkers): Promise<ParallelStepper> {
+  /**
+   * Starts the workers with replicas of `model`; resolves once every one is ready. `signal` aborting
+   * stops the workers at once, whatever they are doing: a step (or a start) that never ended would
+   * otherwise keep a cancel from ever being seen, since the loop looks for it between steps.
+   */
+  static async start(model: tfl.LayersModel, backend: BackendName, workers: GradientWorkers, signal?: AbortSignal): Promise<ParallelStepper> {
     const data: GradientWorkerData = { topology: JSON.stringify(model.toJSON(null, false)), backend }
     const replicas: Replica[] = []
     const stepper = new ParallelStepper(replicas, workers.coordinatorShard ?? false)
     const ready: Promise<void>[] = []
+    let timer: NodeJS.Timeout | undefined
     try {
+      if (signal) {
+        const stop = () => void stepper.dispose()
+        signal.addEventListener('abort', stop, { once: true })
+        stepper.unwatch = () => signal.removeEventListener('abort', stop)
+        signal.throwIfAborted()
+      }
       for (let index = 0; index < workers.count; index++) {
         const replica: Replica = { worker: workers.spawn(data), pending: new Map() }
         replicas.push(replica)
         ready.push(stepper.listen(replica))
       }
-      await Promise.all(ready)
+      const seconds = (workers.startTimeoutMs ?? START_TIMEOUT_MS) / 1000
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`the gradient workers did not start within ${seconds} s`)), seconds * 1000)
+      })
+      await Promise.race([Promise.all(ready), late])
     } catch (error) {
       await stepper.dispose()
       throw error
+    } finally {
+      clearTimeout(timer)
     }
     return stepper
   }
@@ -86,6 +108,7 @@ export class ParallelStepper {
   async dispose(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    this.unwatch()
     this.broken ??= new Error('the gradient workers were stopped')
     await Promise.all(this.replicas.map((replica) => replica.worker.terminate()))
   }
