@@ -13,6 +13,7 @@ import { usesBatchedConv } from '../../../src-main/tfjs/kernels/conv2d-backprop-
 import { registerWasmGradientKernels, unregisterWasmGradientKernels } from '../../../src-main/tfjs/kernels/register-wasm-gradients'
 import { snapshotProcessHandlers } from '../../../src-main/tfjs/kernels/wasm-process-handlers'
 import { buildSeedCnn } from '../../../src-main/training/models/cnn'
+import { compareBackends } from '../../helpers/backend-compare'
 
 /** Relative L2 accepted for one kernel (float32 sums in another order) and for a whole model's gradients. */
 const KERNEL_TOLERANCE = 1e-5
@@ -45,35 +46,6 @@ function seeded(shape: number[], seed: number): tf.Tensor {
     values[i] = ((t ^ (t >>> 14)) >>> 0) / 2 ** 31 - 1
   }
   return tf.tensor(values, shape)
-}
-
-function relativeL2(actual: Float32Array, expected: Float32Array): number {
-  expect(actual.length).toBe(expected.length)
-  let diff = 0
-  let norm = 0
-  for (let i = 0; i < expected.length; i++) {
-    diff += (actual[i]! - expected[i]!) ** 2
-    norm += expected[i]! ** 2
-  }
-  return norm === 0 ? Math.sqrt(diff) : Math.sqrt(diff / norm)
-}
-
-/** Runs `compute` on the cpu and then the wasm backend; returns each output's relative L2 difference (shapes must agree). */
-async function compareBackends(compute: () => tf.Tensor[]): Promise<number[]> {
-  const read = async (backend: 'cpu' | 'wasm') => {
-    await tf.setBackend(backend)
-    try {
-      return tf.tidy(() => compute().map((t) => ({ shape: t.shape, values: Float32Array.from(t.dataSync()) })))
-    } finally {
-      await tf.setBackend('wasm')
-    }
-  }
-  const cpu = await read('cpu')
-  const wasm = await read('wasm')
-  return cpu.map((expected, i) => {
-    expect(wasm[i]!.shape).toEqual(expected.shape)
-    return relativeL2(wasm[i]!.values, expected.values)
-  })
 }
 
 describe('BatchMatMul with transposed operands (transpose first, then XNNPACK)', () => {

@@ -7,11 +7,10 @@ import { ProgressReporter } from '../../../src-main/training/callbacks/progress'
 import { activateBackend } from '../../../src-main/tfjs/backend'
 import { runTraining, type RunTrainingOptions } from '../../../src-main/training/run-training'
 import { seedCnnPlug } from '../../../src-main/training/seed-cnn-plug'
-import type { TrainingPlug } from '../../../src-main/training/training-plug'
 import { gradientWorkers } from '../../../src-main/workers/training-job'
 import { makeTempDir, removeTempDir } from '../../helpers/temp-dir'
 import { createTrainingProject, queueRun, recordingContext, splitGroups, trainSettings } from '../../helpers/training-project'
-import { epochsOf, inputFor, runOf } from './engine/job-helpers'
+import { epochsOf, inputFor, runOf, withMemoryLimit } from './engine/job-helpers'
 
 // Whole runs of the seed CNN through the real run path with two gradient workers: progress, cancel
 // and resume, early stopping, out-of-memory halving, and no thread or tensor left behind.
@@ -162,30 +161,3 @@ describe('data-parallel runs', () => {
     expect(watched.running()).toBe(0)
   }, 60_000)
 })
-
-/** The wasm backend's real error for a tensor beyond its 4 GB heap. */
-function wasmOutOfMemory(): unknown {
-  try {
-    tf.zeros([2 ** 29, 2]).dispose()
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected the wasm backend to refuse a 4 GiB tensor')
-}
-
-/** The seed CNN, except that a training batch larger than `limit` images runs the backend out of memory. */
-function withMemoryLimit(limit: number): TrainingPlug {
-  return {
-    kind: 'cnn',
-    async prepare(context) {
-      const prepared = await seedCnnPlug.prepare(context)
-      return {
-        ...prepared,
-        trainBatches(epoch, batchSize) {
-          if (batchSize > limit) throw wasmOutOfMemory()
-          return prepared.trainBatches(epoch, batchSize)
-        }
-      }
-    }
-  }
-}

@@ -15,6 +15,7 @@ import {
   unregisterWasmGradientKernels
 } from '../../../src-main/tfjs/kernels/register-wasm-gradients'
 import { snapshotProcessHandlers } from '../../../src-main/tfjs/kernels/wasm-process-handlers'
+import { compareBackends, relativeL2 } from '../../helpers/backend-compare'
 
 type Backend = 'cpu' | 'wasm'
 type Pad = 'same' | 'valid' | tf.backend_util.ExplicitPadding
@@ -86,28 +87,6 @@ async function on<T>(backend: Backend, compute: () => T): Promise<T> {
   } finally {
     await tf.setBackend('wasm')
   }
-}
-
-function relativeL2(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  expect(actual.length).toBe(expected.length)
-  let diff = 0
-  let norm = 0
-  for (let i = 0; i < expected.length; i++) {
-    diff += (actual[i]! - expected[i]!) ** 2
-    norm += expected[i]! ** 2
-  }
-  return norm === 0 ? Math.sqrt(diff) : Math.sqrt(diff / norm)
-}
-
-/** Runs a computation that returns tensors on both backends; returns the per-output relative differences. */
-async function compareBackends(compute: () => tf.Tensor[]): Promise<number[]> {
-  const read = () => compute().map((t) => ({ shape: t.shape, values: Float32Array.from(t.dataSync()) }))
-  const cpu = await on('cpu', read)
-  const wasm = await on('wasm', read)
-  return cpu.map((expected, i) => {
-    expect(wasm[i]!.shape).toEqual(expected.shape)
-    return relativeL2(wasm[i]!.values, expected.values)
-  })
 }
 
 describe('registration', () => {

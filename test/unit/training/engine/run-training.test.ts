@@ -1,14 +1,12 @@
 import { join } from 'node:path'
-import * as tf from '@tensorflow/tfjs-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { EpochMetrics } from '../../../../src-main/contract/types'
 import { activateBackend } from '../../../../src-main/tfjs/backend'
 import { runTraining, type RunInfo } from '../../../../src-main/training/run-training'
 import { seedCnnPlug } from '../../../../src-main/training/seed-cnn-plug'
-import type { TrainingPlug } from '../../../../src-main/training/training-plug'
 import { makeTempDir, removeTempDir } from '../../../helpers/temp-dir'
 import { createTrainingProject, queueRun, recordingContext, splitGroups, trainSettings } from '../../../helpers/training-project'
-import { inputFor, runOf } from './job-helpers'
+import { inputFor, runOf, withMemoryLimit } from './job-helpers'
 
 // The lifecycle itself (runTraining), with the seed CNN's real plug: what any plug gets for free.
 
@@ -21,33 +19,6 @@ beforeAll(async () => {
 }, 60_000)
 
 afterAll(() => removeTempDir(dir))
-
-/** The wasm backend's real error for a tensor beyond its 4 GB heap. */
-function wasmOutOfMemory(): unknown {
-  try {
-    tf.zeros([2 ** 29, 2]).dispose()
-  } catch (error) {
-    return error
-  }
-  throw new Error('expected the wasm backend to refuse a 4 GiB tensor')
-}
-
-/** The seed CNN, except that a training batch larger than `limit` images runs the backend out of memory. */
-function withMemoryLimit(limit: number): TrainingPlug {
-  return {
-    kind: 'cnn',
-    async prepare(context) {
-      const prepared = await seedCnnPlug.prepare(context)
-      return {
-        ...prepared,
-        trainBatches(epoch, batchSize) {
-          if (batchSize > limit) throw wasmOutOfMemory()
-          return prepared.trainBatches(epoch, batchSize)
-        }
-      }
-    }
-  }
-}
 
 describe('runTraining', () => {
   it('gives the caller’s callbacks the run it trains, then every epoch', async () => {
