@@ -52,17 +52,17 @@ export function concatenate(tensors: readonly tf.Tensor[]): Float32Array {
   return out
 }
 
-/** Sets every weight of `model` (model.weights order) from one flat array. */
-export function assignWeights(model: tfl.LayersModel, flat: Float32Array): void {
+/** Sets `weights` (a model's, in its order) from one flat array, the layout `concatenate` makes. */
+export function assignWeights(weights: readonly tfl.LayerVariable[], flat: Float32Array): void {
   let offset = 0
   tf.tidy(() => {
-    for (const weight of model.weights) {
+    for (const weight of weights) {
       const variable = weight.read() as tf.Variable
       variable.assign(tf.tensor(flat.subarray(offset, offset + variable.size), variable.shape))
       offset += variable.size
     }
   })
-  if (offset !== flat.length) throw new Error(`the coordinator sent ${flat.length} weights for a model of ${offset}`)
+  if (offset !== flat.length) throw new Error(`${flat.length} values arrived for weights of ${offset}`)
 }
 
 /** The gradient worker's whole life on `port`: build the replica, answer steps until 'close'. */
@@ -83,7 +83,7 @@ export async function serveGradientReplica(port: MessagePort, data: GradientWork
       return
     }
     try {
-      assignWeights(model, message.weights)
+      assignWeights(model.weights, message.weights)
       const result = shardGradients(model, message.shard)
       post({ type: 'gradients', id: message.id, ...result }, [result.gradients.buffer as ArrayBuffer, result.nonTrainable.buffer as ArrayBuffer])
     } catch (error) {

@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs-core'
 import type * as tfl from '@tensorflow/tfjs-layers'
 import type { BackendName } from '../../contract/types'
 import { DIVERGED, type StepResult, type TensorBatch } from '../loop/train-loop'
-import { concatenate, shardGradients } from './gradient-replica'
+import { assignWeights, concatenate, shardGradients } from './gradient-replica'
 import type { FromGradientWorker, GradientWorkerData, Shard, ShardResult, ToGradientWorker } from './gradient-protocol'
 import { shardBatch } from './shard'
 
@@ -164,15 +164,7 @@ function applyAveraged(model: tfl.LayersModel, optimizer: tf.Optimizer, results:
     optimizer.applyGradients(named)
   })
   if (model.nonTrainableWeights.length) {
-    const statistics = weightedMean(results.map((result) => result.nonTrainable), results, total)
-    let offset = 0
-    tf.tidy(() => {
-      for (const weight of model.nonTrainableWeights) {
-        const variable = weight.read() as tf.Variable
-        variable.assign(tf.tensor(statistics.subarray(offset, offset + variable.size), variable.shape))
-        offset += variable.size
-      }
-    })
+    assignWeights(model.nonTrainableWeights, weightedMean(results.map((result) => result.nonTrainable), results, total))
   }
   return { loss, correct: results.reduce((sum, result) => sum + result.correct, 0) }
 }
