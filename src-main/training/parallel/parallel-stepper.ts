@@ -38,7 +38,8 @@ interface Replica {
 export class ParallelStepper {
   private nextId = 0
   private broken: Error | null = null
-  private closed = false
+  /** Set by the first dispose (a cancel's, or the stage's end); every later call waits for the same. */
+  private stopped: Promise<void> | null = null
   private unwatch: () => void = () => {}
 
   private constructor(
@@ -105,12 +106,13 @@ export class ParallelStepper {
   }
 
   /** Stops every worker; safe to call more than once. */
-  async dispose(): Promise<void> {
-    if (this.closed) return
-    this.closed = true
-    this.unwatch()
-    this.broken ??= new Error('the gradient workers were stopped')
-    await Promise.all(this.replicas.map((replica) => replica.worker.terminate()))
+  dispose(): Promise<void> {
+    if (!this.stopped) {
+      this.unwatch()
+      this.broken ??= new Error('the gradient workers were stopped')
+      this.stopped = Promise.all(this.replicas.map((replica) => replica.worker.terminate())).then(() => undefined)
+    }
+    return this.stopped
   }
 
   private send(replica: Replica, weights: Float32Array, shard: Shard): Promise<ShardResult> {
