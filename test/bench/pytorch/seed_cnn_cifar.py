@@ -75,6 +75,44 @@ def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch: int):
     return correct / len(y)
 
 
+def train_epochs(model: nn.Module, splits: dict, args, augment=None):
+    """The seed's training: Adam (Keras' epsilon), cross-entropy, shuffled batches, x/255, validation after
+    each epoch (printed on stderr). `augment(x, rows, generator)`, when given, transforms each batch's 0-255
+    pixels first, drawing from the same generator as the shuffle. Returns (history, training seconds)."""
+    x_train, y_train = splits["train"]
+    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, eps=1e-7)
+    loss_fn = nn.CrossEntropyLoss()
+    generator = torch.Generator().manual_seed(args.seed)
+    history = []
+    train_seconds = 0.0
+    for epoch in range(args.epochs):
+        t0 = time.perf_counter()
+        order = torch.randperm(len(y_train), generator=generator)
+        total_loss, correct = 0.0, 0
+        for start in range(0, len(order), args.batch):
+            index = order[start:start + args.batch]
+            x = x_train[index].float()
+            if augment:
+                x = augment(x, len(index), generator)
+            y = y_train[index]
+            optimizer.zero_grad(set_to_none=True)
+            logits = model(x / 255)
+            loss = loss_fn(logits, y)
+            loss.backward()
+            optimizer.step()
+            total_loss += float(loss) * len(y)
+            correct += int((logits.argmax(1) == y).sum())
+        seconds = time.perf_counter() - t0
+        train_seconds += seconds
+        val = accuracy(model, *splits["val"], 256)
+        entry = {"epoch": epoch, "loss": round(total_loss / len(y_train), 4), "accuracy": round(correct / len(y_train), 4),
+                 "valAccuracy": None if val is None else round(val, 4), "seconds": round(seconds, 1)}
+        history.append(entry)
+        print(f"    PyTorch epoch {epoch + 1}: loss {entry['loss']:.3f}, acc {entry['accuracy'] * 100:.1f}%, "
+              f"val acc {'—' if val is None else f'{val * 100:.1f}%'}, {len(y_train) / seconds:.0f} images/s, {seconds:.1f} s", file=sys.stderr, flush=True)
+    return history, train_seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--folder", required=True)
@@ -97,34 +135,7 @@ def main() -> None:
 
     model = seed_cnn(1 if args.grayscale else 3, args.size, len(classes))
     keras_init(model)
-    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, eps=1e-7)
-    loss_fn = nn.CrossEntropyLoss()
-    generator = torch.Generator().manual_seed(args.seed)
-    history = []
-    train_seconds = 0.0
-    for epoch in range(args.epochs):
-        t0 = time.perf_counter()
-        order = torch.randperm(len(y_train), generator=generator)
-        total_loss, correct = 0.0, 0
-        for start in range(0, len(order), args.batch):
-            index = order[start:start + args.batch]
-            x = x_train[index].float() / 255
-            y = y_train[index]
-            optimizer.zero_grad(set_to_none=True)
-            logits = model(x)
-            loss = loss_fn(logits, y)
-            loss.backward()
-            optimizer.step()
-            total_loss += float(loss) * len(y)
-            correct += int((logits.argmax(1) == y).sum())
-        seconds = time.perf_counter() - t0
-        train_seconds += seconds
-        val = accuracy(model, *splits["val"], 256)
-        entry = {"epoch": epoch, "loss": round(total_loss / len(y_train), 4), "accuracy": round(correct / len(y_train), 4),
-                 "valAccuracy": None if val is None else round(val, 4), "seconds": round(seconds, 1)}
-        history.append(entry)
-        print(f"    PyTorch epoch {epoch + 1}: loss {entry['loss']:.3f}, acc {entry['accuracy'] * 100:.1f}%, "
-              f"val acc {'—' if val is None else f'{val * 100:.1f}%'}, {len(y_train) / seconds:.0f} images/s, {seconds:.1f} s", file=sys.stderr, flush=True)
+    history, train_seconds = train_epochs(model, splits, args)
 
     print(json.dumps({
         "torch": torch.__version__,

@@ -37,7 +37,7 @@ except ImportError as error:  # python3-torch / python3-pil not installed
     sys.exit(0)
 
 from seed_cnn_bench import seed_cnn
-from seed_cnn_cifar import accuracy, keras_init
+from seed_cnn_cifar import accuracy, keras_init, train_epochs
 from torch_build import blas
 
 
@@ -122,36 +122,10 @@ def main() -> None:
 
     model = seed_cnn(3, args.size, len(classes))
     keras_init(model)
-    optimizer = torch.optim.Adam(model.parameters(), lr=args.lr, eps=1e-7)
-    loss_fn = nn.CrossEntropyLoss()
-    generator = torch.Generator().manual_seed(args.seed)
-    history = []
-    train_seconds = 0.0
-    for epoch in range(args.epochs):
-        t0 = time.perf_counter()
-        order = torch.randperm(len(y_train), generator=generator)
-        total_loss, correct = 0.0, 0
-        for start in range(0, len(order), args.batch):
-            index = order[start:start + args.batch]
-            x = x_train[index].float()
-            if options:
-                x = apply_augmentation(x, draw_augmentation(options, len(index), args.size, args.size, generator))
-            y = y_train[index]
-            optimizer.zero_grad(set_to_none=True)
-            logits = model(x / 255)
-            loss = loss_fn(logits, y)
-            loss.backward()
-            optimizer.step()
-            total_loss += float(loss) * len(y)
-            correct += int((logits.argmax(1) == y).sum())
-        seconds = time.perf_counter() - t0
-        train_seconds += seconds
-        val = accuracy(model, *splits["val"], 256)
-        entry = {"epoch": epoch, "loss": round(total_loss / len(y_train), 4), "accuracy": round(correct / len(y_train), 4),
-                 "valAccuracy": None if val is None else round(val, 4), "seconds": round(seconds, 1)}
-        history.append(entry)
-        print(f"    PyTorch epoch {epoch + 1}: loss {entry['loss']:.3f}, acc {entry['accuracy'] * 100:.1f}%, "
-              f"val acc {'—' if val is None else f'{val * 100:.1f}%'}, {len(y_train) / seconds:.0f} images/s, {seconds:.1f} s", file=sys.stderr, flush=True)
+    def augment(x: torch.Tensor, rows: int, generator: torch.Generator) -> torch.Tensor:
+        return apply_augmentation(x, draw_augmentation(options, rows, args.size, args.size, generator))
+
+    history, train_seconds = train_epochs(model, splits, args, augment if options else None)
 
     print(json.dumps({
         "torch": torch.__version__,
