@@ -1,8 +1,8 @@
 // Worker-thread entry for folder imports (bundled separately through `?modulePath`). The same module,
 // started again with DECODE_HELPER as its workerData, is one of the import's decode helpers.
-import { availableParallelism } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import { workerData } from 'node:worker_threads'
+import { threadCountFromEnv } from '../core/thread-count'
 import { importFolder } from '../import/import-folder'
 import { serveJobInWorker } from '../jobs/worker-side'
 import { DECODE_HELPER, ImportDecoders, serveDecodes } from './import-decoders'
@@ -12,8 +12,7 @@ if (workerData === DECODE_HELPER) {
 } else {
   serveJobInWorker(async (input: Parameters<typeof importFolder>[0], context: Parameters<typeof importFolder>[1]) => {
     // One decode thread per core (PICTOR_IMPORT_THREADS overrides; 0 decodes on this thread).
-    const fromEnv = Number(process.env.PICTOR_IMPORT_THREADS)
-    const threads = Number.isInteger(fromEnv) && fromEnv >= 0 && process.env.PICTOR_IMPORT_THREADS !== '' ? fromEnv : availableParallelism()
+    const threads = threadCountFromEnv('PICTOR_IMPORT_THREADS', { min: 0 })
     if (threads === 0) return importFolder(input, context)
     const decoders = new ImportDecoders(fileURLToPath(import.meta.url), threads)
     try {

@@ -1,7 +1,7 @@
 // The coordinating half of parallel feature extraction: N feature workers (feature-worker.ts), each
 // with its own backbone, pull batches from one shared queue; every returned batch is handed to the
 // caller (which commits it) on this thread. See extractMissingFeatures.
-import { availableParallelism } from 'node:os'
+import { threadCountFromEnv } from '../../core/thread-count'
 import { Worker } from 'node:worker_threads'
 import type { BackendName } from '../../contract/types'
 import type { FeatureSpec } from './feature-spec'
@@ -13,13 +13,7 @@ const IN_FLIGHT_PER_WORKER = 2
 
 /** `PICTOR_FEATURE_WORKERS` when set (a whole number ≥ 1), else one per core up to 4. */
 export function featureWorkerCount(env: NodeJS.ProcessEnv = process.env): number {
-  const set = env.PICTOR_FEATURE_WORKERS?.trim()
-  if (set) {
-    const count = Number(set)
-    if (!(Number.isInteger(count) && count >= 1)) throw new RangeError(`PICTOR_FEATURE_WORKERS must be a whole number ≥ 1, got ${set}`)
-    return count
-  }
-  return Math.max(1, Math.min(4, availableParallelism()))
+  return threadCountFromEnv('PICTOR_FEATURE_WORKERS', { fallback: (cores) => Math.max(1, Math.min(4, cores)) }, env)
 }
 
 export interface WorkerExtraction {
